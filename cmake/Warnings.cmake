@@ -1,0 +1,15 @@
+# Warnings are errors for our own code. Third-party and generated headers are
+# included as SYSTEM so their warnings do not fail our build.
+add_library(stockade_warnings INTERFACE)
+target_compile_options(stockade_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Werror
+  -Wshadow -Wnon-virtual-dtor -Wcast-align -Wformat=2 -Wimplicit-fallthrough
+  -Wmissing-declarations -Wundef)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  target_compile_options(stockade_warnings INTERFACE -Wduplicated-cond -Wlogical-op)
+endif()
+
+# stockade_add_warnings(target): opt a target of ours into the warning set.
+function(stockade_add_warnings target)
+  target_link_libraries(${target} PRIVATE stockade_warnings)
+endfunction()

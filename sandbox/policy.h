@@ -1,0 +1,60 @@
+// Policy: plain data describing one sandbox. No JSON here: supervisor/ turns a
+// manifest capped by the operator's ceilings into a Policy.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace stockade::sandbox {
+
+inline constexpr uint64_t kMiB = 1024 * 1024;
+
+struct ResourceLimits {
+  uint64_t memory_bytes = 512 * kMiB;   // RLIMIT_AS (+ cgroup memory limit where usable)
+  double cpu_cores = 1.0;               // CPU affinity (+ cgroup CPU quota where usable)
+  uint64_t cpu_seconds = 60;            // RLIMIT_CPU
+  uint32_t processes = 64;              // cgroup pids limit where usable, else RLIMIT_NPROC
+  uint32_t open_files = 256;            // RLIMIT_NOFILE
+  uint64_t file_size_bytes = 64 * kMiB; // RLIMIT_FSIZE
+};
+
+enum class Network {
+  none,  // a new, empty network namespace (loopback down)
+  host,  // share the host's network namespace (must be granted by the operator)
+};
+
+struct Policy {
+  // argv[0] is what the plugin sees as its name; the binary run is always the
+  // VerifiedBinary's fd, never a path.
+  std::vector<std::string> argv;
+  // The whole environment, "KEY=VALUE". Nothing of the supervisor's is inherited.
+  std::vector<std::string> env;
+
+  ResourceLimits limits;
+
+  // Host paths bound read-only at the same place inside, beside the default
+  // profile (/usr, /lib*, /etc/ld.so.cache, a few /dev nodes, /proc, /tmp).
+  std::vector<std::string> readonly_paths;
+  uint64_t tmp_bytes = 16 * kMiB;  // size of the writable /tmp tmpfs
+  Network network = Network::none;
+  // Syscall names allowed beyond the default profile. spawn() refuses names
+  // that can never be granted (see seccomp_policy.h).
+  std::vector<std::string> extra_syscalls;
+
+  // When the supervisor runs as root, the sandbox's uid/gid map to these
+  // unprivileged host ids; otherwise to the supervisor's own ids.
+  uid_t outer_uid = 65534;
+  gid_t outer_gid = 65534;
+  // The ids the plugin runs as inside its user namespace (non-root).
+  uid_t inner_uid = 1000;
+  gid_t inner_gid = 1000;
+
+  std::string hostname = "stockade";
+  // Working directory inside the sandbox.
+  std::string cwd = "/";
+};
+
+}  // namespace stockade::sandbox

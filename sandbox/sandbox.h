@@ -1,0 +1,96 @@
+// sandbox/: turns a VerifiedBinary and a Policy into a running, contained
+// child. Order of operations (child side): namespaces → tmpfs root with
+// read-only binds → pivot_root → rlimits/cgroup/affinity → close fds →
+// no_new_privs, caps dropped, Landlock → seccomp → execveat(verified fd).
+// A failure at any step reaches the parent as (step, errno); the plugin never
+// runs half-sandboxed.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+#include "sandbox/policy.h"
+
+namespace stockade {
+class VerifiedBinary;
+}
+
+namespace stockade::sandbox {
+
+// A descriptor of the parent's made visible in the child at `child_fd`.
+// stdin/stdout/stderr are 0, 1, 2; the plugin protocol socket is 3.
+struct FdMapping {
+  int parent_fd = -1;
+  int child_fd = -1;
+};
+
+// How a sandboxed process ended, with the reason an operator needs.
+struct ExitStatus {
+  enum class Kind {
+    exited,             // exit(code)
+    signaled,           // killed by `signal`
+    seccomp_violation,  // made a forbidden syscall (`syscall` names it), then killed
+    memory_limit,       // hit the memory limit (cgroup OOM or allocation failure death)
+    cpu_limit,          // RLIMIT_CPU / cgroup CPU exhausted (SIGXCPU / SIGKILL)
+    file_size_limit,    // RLIMIT_FSIZE (SIGXFSZ)
+    killed,             // killed by the supervisor (Child::kill, time limit)
+  };
+  Kind kind = Kind::exited;
+  int code = 0;          // exit code for `exited`
+  int signal = 0;        // the terminating signal, when there was one
+  std::string syscall;   // seccomp_violation: the syscall's name (or "#nr")
+  // The shell-style code: `code` for exited, 128+signal otherwise.
+  int shell_code() const;
+  // One line for an operator: "exited with code 3", "seccomp violation: ptrace", ...
+  std::string describe() const;
+};
+
+// A running sandbox. Owns the pidfd; destroying it kills every process in the
+// sandbox and reaps the child, so nothing outlives the owner.
+class Child {
+ public:
+  Child(Child&&) noexcept;
+  Child& operator=(Child&&) noexcept;
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  ~Child();
+
+  pid_t pid() const;
+  // Readable when the child has exited (for event loops).
+  int pidfd() const;
+  // Readable when a seccomp violation is pending; -1 if none is watched.
+  // Call handle_violation() when it is readable.
+  int violation_fd() const;
+  // Reads a pending seccomp notification, records the syscall, and kills the
+  // sandbox. Returns true if a violation was handled.
+  bool handle_violation();
+
+  // Blocks until the child ends (handling violations meanwhile), reaps it.
+  // With a timeout, kills the sandbox when it passes (Kind::killed).
+  Result<ExitStatus> wait(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  // Non-blocking: the status if the child has ended (reaped), else nullopt.
+  std::optional<ExitStatus> try_wait();
+  // SIGKILL to every process of the sandbox (pid namespace init and cgroup).
+  void kill();
+
+  struct State;  // implementation detail
+  explicit Child(std::unique_ptr<State> state);
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+// Starts `binary` under `policy`. `fds` are dup'ed into the child at their
+// child_fd; every other descriptor is closed before exec. Errors name the
+// setup step and errno ("sandbox step pivot_root: Operation not permitted").
+Result<Child> spawn(const VerifiedBinary& binary, const Policy& policy,
+                    const std::vector<FdMapping>& fds);
+
+}  // namespace stockade::sandbox
