@@ -3,6 +3,7 @@
 // Whitelist file: one entry a line, "<64 lowercase hex>  <name>" (two spaces,
 // as sha256sum prints); '#' starts a comment; blank lines are ignored; a name
 // may have several digests. A malformed line refuses the whole file.
+// The exact grammar and limits are in docs/whitelist.md.
 #pragma once
 
 #include <array>
@@ -13,19 +14,19 @@
 
 #include "base/result.h"
 #include "base/unique_fd.h"
+#include "whitelist/sha256.h"
 
 namespace stockade {
 
-using Sha256Digest = std::array<uint8_t, 32>;
+// Bounds on untrusted whitelist text, checked before anything is stored.
+inline constexpr size_t kMaxWhitelistBytes = 16 * 1024 * 1024;
+inline constexpr size_t kMaxWhitelistLines = 1024 * 1024;
+inline constexpr size_t kMaxWhitelistLineBytes = 1024;
+inline constexpr size_t kMaxPluginNameBytes = 128;
 
-std::string to_hex(const Sha256Digest& digest);
-
-// Streams an open file's content through OpenSSL's SHA-256 (never loading it
-// whole). Reads from offset 0 with pread, so the fd's offset is untouched.
-Result<Sha256Digest> sha256_of_fd(int fd);
-
-// Constant-time comparison (no early exit on the first differing byte).
-bool digests_equal(const Sha256Digest& a, const Sha256Digest& b);
+// A plugin name: 1..128 of [A-Za-z0-9._-], not starting with '.' or '-'
+// (names become log text and path components: no "..", no option look-alikes).
+bool is_valid_plugin_name(std::string_view name);
 
 class Whitelist {
  public:
@@ -37,11 +38,13 @@ class Whitelist {
 
   // Parses whitelist text; `source` names it in errors ("FILE:LINE: ...").
   static Result<Whitelist> parse(std::string_view text, std::string_view source);
-  // Reads and parses a file (bounded size).
+  // Reads and parses a file (at most kMaxWhitelistBytes).
   static Result<Whitelist> load(const std::string& path);
 
   // True if `digest` is pinned under `name` (constant-time per candidate).
   bool allows(std::string_view name, const Sha256Digest& digest) const;
+  // True if `name` has at least one digest pinned.
+  bool has_name(std::string_view name) const;
   const std::vector<Entry>& entries() const { return entries_; }
 
  private:
@@ -56,19 +59,26 @@ struct VerifyOptions {
 // An open, regular, executable file whose content matched the whitelist for
 // its name. Running it means execveat(fd(), "", ..., AT_EMPTY_PATH): the bytes
 // hashed are the bytes executed, whatever happens to the path afterwards.
+// The fd is O_RDONLY|O_CLOEXEC (fine for ELF binaries; a "#!" script run from
+// a close-on-exec fd fails, so whitelist interpreters' targets are not supported).
 class VerifiedBinary {
  public:
-  // Opens `path` once, refuses anything but a regular file, hashes the open
-  // file and checks it against `whitelist` under `name`.
+  // Opens `path` once, refuses anything but a regular, executable file not
+  // writable by everyone and not held open for writing (where the kernel can
+  // tell), hashes the open file and checks it against `whitelist` under
+  // `name`. Errors: not_found (no such file), refused (not a regular file,
+  // not executable, not whitelisted: the message names path, name and digest),
+  // io (read failures).
   static Result<VerifiedBinary> verify(const std::string& path, std::string_view name,
                                        const Whitelist& whitelist,
                                        const VerifyOptions& options = {});
 
-  // Development mode: no whitelist check. Logs a loud warning to stderr.
-  // Still opens once and refuses non-regular files.
+  // Development mode: no whitelist check. Writes a loud warning to stderr.
+  // Still opens once and makes every check but the whitelist.
   struct DangerousDevelopmentMode {};
   static Result<VerifiedBinary> unverified(const std::string& path, std::string_view name,
-                                           DangerousDevelopmentMode);
+                                           DangerousDevelopmentMode,
+                                           const VerifyOptions& options = {});
 
   int fd() const { return fd_.get(); }
   const std::string& path() const { return path_; }
