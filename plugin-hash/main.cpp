@@ -1,0 +1,143 @@
+// plugin-hash: prints whitelist lines for plugin binaries, or checks them
+// against a whitelist. See --help and docs/whitelist.md.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "base/syscall.h"
+#include "plugin-hash/options.h"
+#include "whitelist/whitelist.h"
+
+namespace stockade::plugin_hash {
+namespace {
+
+void print_error(const std::string& text) { std::fprintf(stderr, "plugin-hash: %s\n", text.c_str()); }
+
+std::string base_name(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Hashes a regular file (following symlinks, as sha256sum does).
+// O_NONBLOCK keeps a FIFO given by mistake from blocking the open.
+Result<Sha256Digest> digest_of_file(const std::string& path) {
+  UniqueFd fd(retry_on_eintr(
+      [&] { return open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK); }));
+  if (!fd) return sys_error("cannot open", path);
+  struct stat st {};
+  if (fstat(fd.get(), &st) != 0) return sys_error("cannot stat", path);
+  if (S_ISDIR(st.st_mode)) return Error{Errc::invalid_input, "is a directory", path, 0};
+  if (!S_ISREG(st.st_mode)) return Error{Errc::invalid_input, "is not a regular file", path, 0};
+  auto digest = sha256_of_fd(fd.get());
+  if (!digest) {
+    Error e = std::move(digest).error();
+    e.where = path;
+    return e;
+  }
+  return digest;
+}
+
+// The name a file is pinned or checked under; empty after reporting an error.
+std::string name_for(const Options& opts, const std::string& file) {
+  if (opts.name) return *opts.name;
+  std::string name = base_name(file);
+  if (!is_valid_plugin_name(name)) {
+    print_error(file + ": base name \"" + name +
+                "\" is not a valid plugin name (1-128 of [A-Za-z0-9._-], not starting with "
+                "'.' or '-'); give one with --name");
+    return {};
+  }
+  return name;
+}
+
+int print_lines(const Options& opts) {
+  int code = kExitOk;
+  for (const std::string& file : opts.files) {
+    const std::string name = name_for(opts, file);
+    if (name.empty()) {
+      code = kExitUsage;
+      continue;
+    }
+    auto digest = digest_of_file(file);
+    if (!digest) {
+      print_error(digest.error().message());
+      code = kExitUsage;
+      continue;
+    }
+    std::printf("%s  %s\n", to_hex(*digest).c_str(), name.c_str());
+  }
+  return code;
+}
+
+int check_files(const Options& opts) {
+  auto whitelist = Whitelist::load(*opts.whitelist);
+  if (!whitelist) {
+    print_error("refusing whitelist: " + whitelist.error().message());
+    return kExitUsage;
+  }
+  bool unreadable = false;
+  size_t failed = 0;
+  for (const std::string& file : opts.files) {
+    const std::string name = name_for(opts, file);
+    if (name.empty()) {
+      unreadable = true;
+      continue;
+    }
+    auto digest = digest_of_file(file);
+    if (!digest) {
+      print_error(digest.error().message());
+      unreadable = true;
+      continue;
+    }
+    if (whitelist->allows(name, *digest)) {
+      std::printf("%s: OK (%s)\n", file.c_str(), name.c_str());
+      continue;
+    }
+    ++failed;
+    const std::string hex = to_hex(*digest);
+    if (whitelist->has_name(name)) {
+      std::printf("%s: FAILED: sha256 %s is not pinned for \"%s\" in %s\n", file.c_str(),
+                  hex.c_str(), name.c_str(), opts.whitelist->c_str());
+    } else {
+      std::printf("%s: FAILED: no digest is pinned for \"%s\" in %s (sha256 %s)\n", file.c_str(),
+                  name.c_str(), opts.whitelist->c_str(), hex.c_str());
+    }
+  }
+  if (failed > 0) {
+    print_error(std::to_string(failed) + " of " + std::to_string(opts.files.size()) +
+                " file(s) not pinned in " + *opts.whitelist);
+  }
+  if (unreadable) return kExitUsage;
+  return failed > 0 ? kExitMismatch : kExitOk;
+}
+
+int run(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto opts = parse_options(args);
+  if (!opts) {
+    print_error(opts.error().message());
+    std::fputs("Try 'plugin-hash --help'.\n", stderr);
+    return kExitUsage;
+  }
+  if (opts->help) {
+    std::fputs(kHelpText, stdout);
+    return kExitOk;
+  }
+  const int code = opts->whitelist ? check_files(*opts) : print_lines(*opts);
+  // A failed write to stdout (a full disk, a closed pipe) must not pass as success.
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    print_error("cannot write to standard output");
+    return kExitUsage;
+  }
+  return code;
+}
+
+}  // namespace
+}  // namespace stockade::plugin_hash
+
+int main(int argc, char** argv) { return stockade::plugin_hash::run(argc, argv); }
