@@ -1,0 +1,97 @@
+// Encoding: FrameBuilder turns one message into one whole frame (the 4-byte
+// little-endian length followed by the FlatBuffer body) in a single contiguous
+// buffer that it owns and reuses, so a frame costs no allocation once warm and
+// no copy beyond FlatBuffers' own copy of the payload.
+//
+// Every encode_* returns a span over the frame, valid until the next encode_*
+// call or the builder's destruction. A frame that the peer's decoder would
+// refuse under the builder's DecodeLimits (too big, a string or list over its
+// bound, a missing required field) is refused here with Errc::limit or
+// Errc::invalid_input instead of being sent.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "base/result.h"
+#include "wire/frame_decoder.h"
+#include "wire/messages.h"
+
+namespace stockade::wire {
+
+// A whole frame: prefix + body, ready for write(2).
+using Frame = std::span<const std::uint8_t>;
+
+// The fields of an Error, as a body of its own or inside an ExecuteResponse.
+struct ErrorInfo {
+  fb::ErrorCode code = fb::ErrorCode::UNKNOWN;
+  std::string_view message;
+  bool retryable = false;
+};
+
+struct HelloInfo {
+  std::span<const std::uint32_t> versions;  // protocol versions spoken
+  std::string_view name;
+  std::string_view version;
+  std::string_view cookie;  // the value of STOCKADE_PLUGIN_COOKIE
+};
+
+struct HelloAckInfo {
+  std::uint32_t version = kProtocolVersion;
+  std::uint32_t max_frame = kDefaultMaxFrame;
+  std::uint32_t max_concurrency = 1;
+};
+
+struct InfoResponseInfo {
+  std::string_view name;
+  std::string_view version;
+  std::string_view description;
+  std::span<const std::string> capabilities;
+  std::span<const std::string> methods;
+  std::span<const std::pair<std::string, std::string>> metadata;
+};
+
+class FrameBuilder {
+ public:
+  // `limits` bound what this builder agrees to encode (the peer's decoder uses
+  // the same defaults); `initial_capacity` is the first buffer size in bytes.
+  explicit FrameBuilder(const DecodeLimits& limits = {}, std::size_t initial_capacity = 1024);
+
+  Result<Frame> encode_hello(std::uint64_t id, const HelloInfo& hello);
+  Result<Frame> encode_hello_ack(std::uint64_t id, const HelloAckInfo& ack);
+  Result<Frame> encode_execute_request(std::uint64_t id, std::string_view method,
+                                       std::span<const std::uint8_t> payload,
+                                       std::uint64_t deadline_ms, std::uint32_t attempt);
+  // A successful response (no error field).
+  Result<Frame> encode_execute_response(std::uint64_t id, std::span<const std::uint8_t> payload);
+  // A failed response: ExecuteResponse with `error` set and no payload.
+  Result<Frame> encode_execute_error(std::uint64_t id, const ErrorInfo& error);
+  Result<Frame> encode_cancel(std::uint64_t id, std::uint64_t cancelled_id);
+  Result<Frame> encode_health_request(std::uint64_t id);
+  Result<Frame> encode_health_response(std::uint64_t id, fb::ServingStatus status,
+                                       std::string_view message);
+  Result<Frame> encode_info_request(std::uint64_t id);
+  Result<Frame> encode_info_response(std::uint64_t id, const InfoResponseInfo& info);
+  Result<Frame> encode_close_request(std::uint64_t id, std::uint32_t grace_ms);
+  // An Error as the whole body (e.g. the supervisor refusing a Hello).
+  Result<Frame> encode_error(std::uint64_t id, const ErrorInfo& error);
+
+  const DecodeLimits& limits() const { return limits_; }
+
+ private:
+  // Finishes the envelope, prepends the length and checks the result.
+  Result<Frame> finish(std::uint64_t id, fb::Body type, flatbuffers::Offset<void> body);
+  // Refuses inputs whose sheer size already exceeds max_frame, before the
+  // FlatBufferBuilder allocates for them.
+  Status check_input_size(std::size_t bytes) const;
+  flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>> create_bytes(
+      std::span<const std::uint8_t> bytes);
+
+  DecodeLimits limits_;
+  flatbuffers::FlatBufferBuilder fbb_;
+};
+
+}  // namespace stockade::wire

@@ -1,0 +1,217 @@
+#include "wire/frame_decoder.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "flatbuffers/verifier.h"
+
+namespace stockade::wire {
+namespace {
+
+Error protocol_error(std::string what) {
+  return Error{Errc::protocol, std::move(what), "wire frame"};
+}
+
+std::string count_text(std::size_t n) { return std::to_string(n); }
+
+// Each check_* runs after flatbuffers::Verifier accepted the frame, so every
+// pointer it follows is known to be in bounds.
+
+Status check_string(const flatbuffers::String* s, const char* field, std::uint32_t limit,
+                    bool required) {
+  if (s == nullptr) {
+    if (required) return protocol_error(std::string(field) + " missing");
+    return {};
+  }
+  if (s->size() > limit) {
+    return protocol_error(std::string(field) + " has " + count_text(s->size()) +
+                          " bytes (limit " + count_text(limit) + ")");
+  }
+  return {};
+}
+
+template <typename T>
+Status check_count(const flatbuffers::Vector<T>* v, const char* field, std::uint32_t limit) {
+  if (v != nullptr && v->size() > limit) {
+    return protocol_error(std::string(field) + " has " + count_text(v->size()) +
+                          " items (limit " + count_text(limit) + ")");
+  }
+  return {};
+}
+
+Status check_string_list(const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>* v,
+                         const char* field, std::uint32_t max_items, std::uint32_t max_bytes) {
+  if (auto st = check_count(v, field, max_items); !st) return st;
+  if (v == nullptr) return {};
+  for (const flatbuffers::String* s : *v) {
+    // A null element cannot pass the Verifier, but the bound is cheap to keep.
+    if (auto st = check_string(s, field, max_bytes, true); !st) return st;
+  }
+  return {};
+}
+
+Status check_error(const fb::Error& e, const char* where, const DecodeLimits& limits) {
+  if (e.code() < fb::ErrorCode::MIN || e.code() > fb::ErrorCode::MAX) {
+    return protocol_error(std::string(where) + ".code has unknown value " +
+                          count_text(static_cast<std::uint16_t>(e.code())));
+  }
+  const std::string field = std::string(where) + ".message";
+  return check_string(e.message(), field.c_str(), limits.max_string, false);
+}
+
+Status check_hello(const fb::Hello& m, const DecodeLimits& limits) {
+  const auto* versions = m.versions();
+  if (versions == nullptr) return protocol_error("Hello.versions missing");
+  if (versions->size() == 0) return protocol_error("Hello.versions is empty");
+  if (auto st = check_count(versions, "Hello.versions", limits.max_versions); !st) return st;
+  if (auto st = check_string(m.name(), "Hello.name", limits.max_string, true); !st) return st;
+  if (auto st = check_string(m.version(), "Hello.version", limits.max_string, false); !st) {
+    return st;
+  }
+  return check_string(m.cookie(), "Hello.cookie", limits.max_string, false);
+}
+
+Status check_execute_request(const fb::ExecuteRequest& m, const DecodeLimits& limits) {
+  if (auto st = check_string(m.method(), "ExecuteRequest.method", limits.max_method, true); !st) {
+    return st;
+  }
+  if (m.method()->size() == 0) return protocol_error("ExecuteRequest.method is empty");
+  return check_count(m.payload(), "ExecuteRequest.payload", limits.max_frame);
+}
+
+Status check_execute_response(const fb::ExecuteResponse& m, const DecodeLimits& limits) {
+  if (auto st = check_count(m.payload(), "ExecuteResponse.payload", limits.max_frame); !st) {
+    return st;
+  }
+  if (m.error() == nullptr) return {};
+  return check_error(*m.error(), "ExecuteResponse.error", limits);
+}
+
+Status check_health_response(const fb::HealthResponse& m, const DecodeLimits& limits) {
+  if (m.status() < fb::ServingStatus::MIN || m.status() > fb::ServingStatus::MAX) {
+    return protocol_error("HealthResponse.status has unknown value " +
+                          count_text(static_cast<std::uint8_t>(m.status())));
+  }
+  return check_string(m.message(), "HealthResponse.message", limits.max_string, false);
+}
+
+Status check_info_response(const fb::InfoResponse& m, const DecodeLimits& limits) {
+  if (auto st = check_string(m.name(), "InfoResponse.name", limits.max_string, false); !st) {
+    return st;
+  }
+  if (auto st = check_string(m.version(), "InfoResponse.version", limits.max_string, false); !st) {
+    return st;
+  }
+  if (auto st = check_string(m.description(), "InfoResponse.description", limits.max_string,
+                             false);
+      !st) {
+    return st;
+  }
+  if (auto st = check_string_list(m.capabilities(), "InfoResponse.capabilities",
+                                  limits.max_list_items, limits.max_string);
+      !st) {
+    return st;
+  }
+  if (auto st = check_string_list(m.methods(), "InfoResponse.methods", limits.max_list_items,
+                                  limits.max_method);
+      !st) {
+    return st;
+  }
+  const auto* metadata = m.metadata();
+  if (auto st = check_count(metadata, "InfoResponse.metadata", limits.max_list_items); !st) {
+    return st;
+  }
+  if (metadata == nullptr) return {};
+  for (const fb::KeyValue* kv : *metadata) {
+    if (kv == nullptr) return protocol_error("InfoResponse.metadata has a null entry");
+    if (auto st = check_string(kv->key(), "InfoResponse.metadata.key", limits.max_string, true);
+        !st) {
+      return st;
+    }
+    if (auto st = check_string(kv->value(), "InfoResponse.metadata.value", limits.max_string,
+                               false);
+        !st) {
+      return st;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Status check_envelope(const fb::Envelope& envelope, const DecodeLimits& limits) {
+  const fb::Body type = envelope.body_type();
+  if (type == fb::Body::NONE) return protocol_error("Envelope.body missing");
+  if (type < fb::Body::MIN || type > fb::Body::MAX) {
+    return protocol_error("Envelope.body has unknown type " +
+                          count_text(static_cast<std::uint8_t>(type)));
+  }
+  // The generated verifier accepts a union whose type is set but whose table
+  // is absent; every body kind here is a table, so refuse that.
+  if (envelope.body() == nullptr) {
+    return protocol_error(std::string("Envelope.body of type ") + body_name(type) + " missing");
+  }
+  switch (type) {
+    case fb::Body::Hello: return check_hello(*envelope.body_as_Hello(), limits);
+    case fb::Body::ExecuteRequest:
+      return check_execute_request(*envelope.body_as_ExecuteRequest(), limits);
+    case fb::Body::ExecuteResponse:
+      return check_execute_response(*envelope.body_as_ExecuteResponse(), limits);
+    case fb::Body::HealthResponse:
+      return check_health_response(*envelope.body_as_HealthResponse(), limits);
+    case fb::Body::InfoResponse:
+      return check_info_response(*envelope.body_as_InfoResponse(), limits);
+    case fb::Body::Error: return check_error(*envelope.body_as_Error(), "Error", limits);
+    case fb::Body::HelloAck:
+    case fb::Body::Cancel:
+    case fb::Body::HealthRequest:
+    case fb::Body::InfoRequest:
+    case fb::Body::CloseRequest:
+    case fb::Body::NONE: return {};  // scalars only; NONE was refused above
+  }
+  return protocol_error("Envelope.body has unknown type");
+}
+
+Result<const fb::Envelope*> decode_frame(std::span<const std::uint8_t> body,
+                                         const DecodeLimits& limits) {
+  const std::uint32_t max_frame = std::min(limits.max_frame, kMaxFrameCeiling);
+  if (body.empty()) return protocol_error("frame body is empty");
+  if (body.size() > max_frame) {
+    return protocol_error("frame body has " + count_text(body.size()) + " bytes (limit " +
+                          count_text(max_frame) + ")");
+  }
+  // The Verifier checks alignment relative to the body's first byte; reading
+  // scalars is only aligned in memory if that first byte is aligned too.
+  if (reinterpret_cast<std::uintptr_t>(body.data()) % kBodyAlignment != 0) {
+    return protocol_error("frame body is not " + count_text(kBodyAlignment) +
+                          "-byte aligned in memory (a bug of the caller's buffer)");
+  }
+  // Root offset + identifier: anything shorter cannot be an Envelope.
+  if (body.size() < 2 * sizeof(flatbuffers::uoffset_t)) {
+    return protocol_error("frame body has " + count_text(body.size()) +
+                          " bytes, too short for a FlatBuffer");
+  }
+  if (!flatbuffers::BufferHasIdentifier(body.data(), kFileIdentifier)) {
+    return protocol_error(std::string("frame body lacks the file identifier ") + kFileIdentifier);
+  }
+  flatbuffers::Verifier::Options options;
+  options.max_depth = limits.max_depth;
+  options.max_tables = limits.max_tables;
+  options.check_alignment = true;
+  options.check_nested_flatbuffers = false;  // the schema has none
+  flatbuffers::Verifier verifier(body.data(), body.size(), options);
+  if (!verifier.VerifyBuffer<fb::Envelope>(kFileIdentifier)) {
+    return protocol_error(
+        "frame body failed FlatBuffers verification (an offset or length out of bounds, a "
+        "misaligned field, a string without its terminator, or more than " +
+        count_text(limits.max_depth) + " levels or " + count_text(limits.max_tables) +
+        " tables)");
+  }
+  const fb::Envelope* envelope = fb::GetEnvelope(body.data());
+  if (auto st = check_envelope(*envelope, limits); !st) return std::move(st).error();
+  return envelope;
+}
+
+}  // namespace stockade::wire
