@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Specification of plugin-hash's command line: output format, digests equal to
+# sha256sum's, --check outcomes and messages, exit codes 0/1/2.
+# Usage: plugin_hash_cli_test.sh PATH/TO/plugin-hash
+set -u
+PH=$(realpath "${1:?usage: $0 PATH/TO/plugin-hash}")
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/plugin-hash-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+failures=0
+
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+# expect CODE CMD...: runs CMD, keeps stdout/stderr in $out/$err, checks the exit code.
+expect() {
+  local want=$1; shift
+  "$@" >"$WORK/out" 2>"$WORK/err"
+  local got=$?
+  out=$(cat "$WORK/out"); err=$(cat "$WORK/err")
+  [[ $got == "$want" ]] || fail "$* exited $got, expected $want (stderr: $err)"
+}
+contains() { [[ $1 == *"$2"* ]] || fail "expected \"$2\" in: $1"; }
+
+# Files: empty, small, exactly one read block, more than one block.
+: >"$WORK/empty"
+printf 'hello\n' >"$WORK/small"
+head -c 1048576 /dev/urandom >"$WORK/block"
+head -c 3145745 /dev/urandom >"$WORK/large.bin"
+
+# Printing: same digest as sha256sum, name = base name.
+for f in empty small block large.bin; do
+  expect 0 "$PH" "$WORK/$f"
+  want="$(sha256sum "$WORK/$f" | cut -d' ' -f1)  $f"
+  [[ $out == "$want" ]] || fail "plugin-hash $f printed '$out', expected '$want'"
+done
+expect 0 "$PH" "$WORK/small" "$WORK/empty"
+[[ $(wc -l <<<"$out") == 2 ]] || fail "two files should print two lines: $out"
+
+# --name applies to every file.
+expect 0 "$PH" --name calc "$WORK/small" "$WORK/block"
+[[ $(grep -c '  calc$' <<<"$out") == 2 ]] || fail "--name not applied: $out"
+expect 0 "$PH" --name=calc "$WORK/small"
+contains "$out" "  calc"
+
+# The output is a whitelist that --check accepts.
+"$PH" "$WORK/small" "$WORK/large.bin" >"$WORK/wl"
+"$PH" --name calc "$WORK/block" >>"$WORK/wl"
+expect 0 "$PH" --check "$WORK/wl" "$WORK/small" "$WORK/large.bin"
+contains "$out" "$WORK/small: OK"
+expect 0 "$PH" --check "$WORK/wl" --name calc "$WORK/block"
+
+# Mismatches: exit 1, each failing file named with the reason.
+expect 1 "$PH" --check "$WORK/wl" "$WORK/small" "$WORK/empty"
+contains "$out" "$WORK/small: OK"
+contains "$out" "$WORK/empty: FAILED: no digest is pinned for \"empty\""
+expect 1 "$PH" --check "$WORK/wl" --name calc "$WORK/small"
+contains "$out" "FAILED: sha256 $(sha256sum "$WORK/small" | cut -d' ' -f1) is not pinned for \"calc\""
+
+# A malformed whitelist is refused with its file and line: exit 2.
+printf '# header\n%s calc\n' "$(sha256sum "$WORK/small" | cut -d' ' -f1)" >"$WORK/bad-wl"
+expect 2 "$PH" --check "$WORK/bad-wl" "$WORK/small"
+contains "$err" "$WORK/bad-wl:2:"
+
+# Unreadable input: exit 2, naming the file.
+expect 2 "$PH" "$WORK/missing"
+contains "$err" "$WORK/missing"
+expect 2 "$PH" "$WORK"
+contains "$err" "is a directory"
+expect 2 "$PH" --check "$WORK/no-such-whitelist" "$WORK/small"
+contains "$err" "no-such-whitelist"
+expect 2 "$PH" --check "$WORK/wl" "$WORK/small" "$WORK/missing"
+if [[ $(id -u) != 0 ]]; then
+  printf 'x' >"$WORK/secret"; chmod 000 "$WORK/secret"
+  expect 2 "$PH" "$WORK/secret"
+fi
+
+# A base name that cannot be a plugin name needs --name.
+printf 'x' >"$WORK/has space"
+expect 2 "$PH" "$WORK/has space"
+contains "$err" "--name"
+expect 0 "$PH" --name spaced "$WORK/has space"
+
+# Usage errors: exit 2.
+expect 2 "$PH"
+expect 2 "$PH" --bogus "$WORK/small"
+expect 2 "$PH" --name
+expect 2 "$PH" --name "../x" "$WORK/small"
+expect 2 "$PH" --name a --name b "$WORK/small"
+expect 2 "$PH" --check "$WORK/wl"
+
+# "--" ends options.
+cp "$WORK/small" "$WORK/-dash"
+cd "$WORK" || exit 1
+expect 0 "$PH" --name dash -- -dash
+contains "$out" "  dash"
+cd - >/dev/null || exit 1
+
+# --help explains the format and the exit codes.
+expect 0 "$PH" --help
+contains "$out" "Usage: plugin-hash"
+contains "$out" "--check WHITELIST"
+contains "$out" "Exit codes"
+expect 0 "$PH" -h
+
+if ((failures > 0)); then
+  echo "$failures check(s) failed" >&2
+  exit 1
+fi
+echo "plugin-hash CLI: all checks passed"
