@@ -1,0 +1,123 @@
+#include "tests/hostile/probe_runner.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
+
+#include "base/unique_fd.h"
+#include "tests/support/host_processes.h"
+#include "whitelist/whitelist.h"
+
+namespace stockade::hostile {
+
+namespace {
+
+constexpr size_t kMaxOutput = 64 * 1024;
+
+// Reads what the probe printed. Runs after the sandbox is gone, so the write
+// end is closed everywhere unless a process escaped: hence the deadline.
+std::string drain(int fd) {
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    pollfd pfd{fd, POLLIN, 0};
+    if (poll(&pfd, 1, 2000) <= 0) break;
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > kMaxOutput) break;
+  }
+  return out;
+}
+
+}  // namespace
+
+sandbox::Policy hostile_policy() {
+  sandbox::Policy policy;
+  policy.env = {kProbeEnvironment};
+  policy.limits.memory_bytes = HostileLimits::memory;
+  policy.limits.cpu_seconds = HostileLimits::cpu_seconds;
+  policy.limits.processes = HostileLimits::processes;
+  policy.limits.open_files = HostileLimits::open_files;
+  policy.limits.file_size_bytes = HostileLimits::file_size;
+  policy.tmp_bytes = HostileLimits::tmp;
+  return policy;
+}
+
+std::string probe_path(const std::string& probe) {
+  const char* dir = std::getenv("STOCKADE_HOSTILE_PROBE_DIR");
+  return std::string(dir != nullptr ? dir : STOCKADE_HOSTILE_PROBE_DIR) + "/" + probe;
+}
+
+std::string ProbeRun::summary() const {
+  std::ostringstream out;
+  if (!spawned) {
+    out << "spawn failed: " << spawn_error;
+    return out.str();
+  }
+  out << "status: " << status.describe() << "\noutput: " << output;
+  if (!leftover_processes.empty()) out << "\nleftover processes: " << leftover_processes.size();
+  if (!leaked_host_fds.empty()) out << "\nleaked host fds: " << leaked_host_fds.size();
+  return out.str();
+}
+
+ProbeRun run_probe(const ProbeRequest& request) {
+  ProbeRun run;
+  std::vector<int> fds_before = testing::open_fds();
+  {
+    auto binary = VerifiedBinary::unverified(probe_path(request.probe), request.probe,
+                                             VerifiedBinary::DangerousDevelopmentMode{});
+    if (!binary) {
+      run.spawn_error = binary.error().message();
+      return run;
+    }
+    int pipe_fds[2];
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+      run.spawn_error = "pipe2 failed";
+      return run;
+    }
+    UniqueFd out_read(pipe_fds[0]);
+    UniqueFd out_write(pipe_fds[1]);
+    UniqueFd dev_null(open("/dev/null", O_RDWR | O_CLOEXEC));
+
+    sandbox::Policy policy = request.policy;
+    policy.argv = {request.probe};
+    policy.argv.insert(policy.argv.end(), request.args.begin(), request.args.end());
+    std::vector<sandbox::FdMapping> fds = request.fds;
+    bool stdin_mapped = std::any_of(fds.begin(), fds.end(),
+                                    [](const sandbox::FdMapping& m) { return m.child_fd == 0; });
+    if (!stdin_mapped) fds.push_back({dev_null.get(), 0});
+    fds.push_back({out_write.get(), 1});
+    fds.push_back({out_write.get(), 2});
+
+    {
+      auto child = sandbox::spawn(*binary, policy, fds);
+      out_write.reset();
+      if (!child) {
+        run.spawn_error = child.error().message();
+        return run;
+      }
+      run.spawned = true;
+      run.pid_namespace = testing::pid_namespace_of(child->pid());
+      auto status = child->wait(request.timeout);
+      if (status) {
+        run.status = *status;
+      } else {
+        run.status.kind = sandbox::ExitStatus::Kind::killed;
+        run.spawn_error = "wait failed: " + status.error().message();
+      }
+    }  // ~Child: kills and reaps whatever is left of the sandbox.
+    run.output = drain(out_read.get());
+  }
+  if (run.pid_namespace) run.leftover_processes = testing::processes_in_pid_namespace(*run.pid_namespace);
+  for (int fd : testing::open_fds()) {
+    if (std::find(fds_before.begin(), fds_before.end(), fd) == fds_before.end()) run.leaked_host_fds.push_back(fd);
+  }
+  return run;
+}
+
+}  // namespace stockade::hostile

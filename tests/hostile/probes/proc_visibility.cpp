@@ -1,0 +1,27 @@
+// Host processes visible in /proc leak command lines, environments (of the
+// same uid), open files and namespaces (/proc/<pid>/ns, /proc/<pid>/root: a
+// path into the host's root). argv: host pids that must not be visible.
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "probe.h"
+
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string path = std::string("/proc/") + argv[i];
+    struct stat st{};
+    if (stat(path.c_str(), &st) == 0) probe::finish(probe::kEscaped, "host pid %s is visible", argv[i]);
+  }
+  DIR* dir = opendir("/proc");
+  if (dir == nullptr) probe::finish(probe::kProbeError, "opendir /proc: %s", probe::errno_name(errno));
+  int visible = 0;
+  while (dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] >= '0' && entry->d_name[0] <= '9') ++visible;
+  }
+  // Only this probe: it is pid 1 of the jail's pid namespace.
+  if (visible != 1 || getpid() != 1) probe::finish(probe::kEscaped, "%d processes visible, own pid %d", visible, getpid());
+  probe::finish(probe::kBlocked, "1 process visible, own pid 1");
+}
