@@ -44,6 +44,10 @@ Result<Frame> FrameBuilder::finish(std::uint64_t id, fb::Body type,
   envelope.add_id(id);
   envelope.add_body(body);
   envelope.add_body_type(type);
+  // A message without 8-byte fields (id 0 is left out as a default) would be
+  // only 4-aligned; the receiver keeps bodies at kBodyAlignment, so make the
+  // body's size a multiple of it in every case.
+  fbb_.TrackMinAlign(kBodyAlignment);
   fbb_.Finish(envelope.Finish(), kFileIdentifier);
   // Finish (not FinishSizePrefixed) aligns the body to its own first byte and
   // makes its size a multiple of its alignment, so the receiver can verify the
