@@ -1,0 +1,118 @@
+// `stockade check --config FILE`: everything the daemon would refuse at start,
+// found before it starts. One line per problem on stdout.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <optional>
+
+#include "supervisor/cli_options.h"
+#include "supervisor/commands.h"
+#include "supervisor/config.h"
+#include "supervisor/effective_policy.h"
+#include "supervisor/manifest.h"
+#include "whitelist/whitelist.h"
+
+namespace stockade::supervisor {
+namespace {
+
+constexpr int kExitProblems = 1;
+constexpr int kExitCannotCheck = 2;
+constexpr size_t kMaxPluginFolders = 4096;
+
+// Checks one plugin folder; appends every problem found.
+void check_plugin(const std::filesystem::path& folder, const Config& config,
+                  const std::optional<Whitelist>& whitelist,
+                  std::map<std::string, std::string>& names, Problems& problems) {
+  std::string manifest_path = (folder / "plugin.json").string();
+  if (!std::filesystem::exists(folder / "plugin.json")) {
+    problems.push_back(Error{Errc::not_found, "no plugin.json in this plugin folder", folder.string()});
+    return;
+  }
+  auto manifest = load_manifest(manifest_path, &problems);
+  if (!manifest) return;
+  if (auto [it, fresh] = names.emplace(manifest->name, manifest_path); !fresh) {
+    problems.push_back(Error{Errc::invalid_input,
+                             "plugin name \"" + manifest->name + "\" is also used by " + it->second,
+                             manifest_path + ": name"});
+  }
+  (void)effective_policy(*manifest, config.ceilings, config.sandbox, LaunchRequest{}, &problems);
+  if (whitelist) {
+    auto binary = VerifiedBinary::verify(endpoint_path(*manifest), manifest->name, *whitelist);
+    if (!binary) {
+      Error e = binary.error();
+      e.where = manifest_path + ": endpoint: " + e.where;
+      problems.push_back(std::move(e));
+    }
+  }
+}
+
+}  // namespace
+
+int run_check(std::span<const std::string> args) {
+  bool help = false;
+  std::optional<std::string> config_path;
+  OptionParser parser("stockade check --config FILE",
+                      "Validates an operator config, its whitelist and every plugin folder in its\n"
+                      "plugins_dir (manifest, policy against the ceilings, pinned endpoint).");
+  parser.text("--config", "FILE", "the operator config (JSON)", config_path);
+  parser.flag("--help", "show this help", help);
+  parser.epilog(
+      "Prints one line per problem. exit codes: 0 no problem; 1 problems found;\n"
+      "2 could not check (usage error, config file unreadable).\n");
+  auto operands = parser.parse(args);
+  if (!operands || !operands->empty() || (!help && !config_path)) {
+    std::string why;
+    if (!operands) why = operands.error().message();
+    else if (!operands->empty()) why = "unexpected operand " + operands->front();
+    else why = "missing --config FILE";
+    std::fprintf(stderr, "stockade check: %s (see stockade check --help)\n", why.c_str());
+    return kExitCannotCheck;
+  }
+  if (help) {
+    std::fputs(parser.help().c_str(), stdout);
+    return 0;
+  }
+
+  Problems problems;
+  auto config = load_config(*config_path, &problems);
+  if (!config) {
+    for (const auto& p : problems) std::printf("%s\n", p.message().c_str());
+    bool unreadable = problems.size() == 1 && problems.front().where == *config_path;
+    return unreadable ? kExitCannotCheck : kExitProblems;
+  }
+
+  std::optional<Whitelist> whitelist;
+  if (config->whitelist.empty()) {
+    problems.push_back(Error{Errc::invalid_input, "missing required key", config->source + ": whitelist"});
+  } else if (auto loaded = Whitelist::load(config->whitelist); !loaded) {
+    problems.push_back(loaded.error());
+  } else {
+    whitelist = std::move(*loaded);
+  }
+
+  size_t plugins = 0;
+  if (config->plugins_dir.empty()) {
+    problems.push_back(Error{Errc::invalid_input, "missing required key", config->source + ": plugins_dir"});
+  } else {
+    std::error_code ec;
+    std::vector<std::filesystem::path> folders;
+    for (const auto& entry : std::filesystem::directory_iterator(config->plugins_dir, ec)) {
+      if (entry.is_directory() && folders.size() < kMaxPluginFolders) folders.push_back(entry.path());
+    }
+    if (ec) {
+      problems.push_back(Error{Errc::io, "cannot list plugins_dir", config->plugins_dir, ec.value()});
+    }
+    std::sort(folders.begin(), folders.end());
+    std::map<std::string, std::string> names;
+    for (const auto& folder : folders) check_plugin(folder, *config, whitelist, names, problems);
+    plugins = folders.size();
+  }
+
+  for (const auto& p : problems) std::printf("%s\n", p.message().c_str());
+  if (!problems.empty()) return kExitProblems;
+  std::printf("ok: %zu plugin%s checked\n", plugins, plugins == 1 ? "" : "s");
+  return 0;
+}
+
+}  // namespace stockade::supervisor

@@ -1,0 +1,16 @@
+// Reading a small text file (manifest, config) with its size bounded before
+// anything is allocated: the file may be written by someone we do not trust.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "base/result.h"
+
+namespace stockade::supervisor {
+
+// Opens `path` once, refuses anything but a regular file, and reads at most
+// `max_bytes` (a larger file is an Errc::limit error naming the path).
+Result<std::string> read_text_file(const std::string& path, size_t max_bytes);
+
+}  // namespace stockade::supervisor
