@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,32 @@ struct ExitStatus {
   std::string describe() const;
 };
 
+// What spawn() actually applied, for the supervisor's log (the limits may be
+// weaker than asked where the host lacks a mechanism: an unprivileged
+// supervisor has no cgroup, a hard rlimit of the supervisor caps ours).
+struct AppliedLimits {
+  std::string cgroup;        // "v2", "v1 (memory, pids, cpu) + v2 group", "none (...)"
+  std::string memory;        // e.g. "cgroup v1 memory.limit_in_bytes=536870912; RLIMIT_AS=1073741824"
+  std::string cpu_time;      // "RLIMIT_CPU=60s (SIGXCPU), hard 61s (SIGKILL)"
+  std::string cpu_cores;     // "affinity 1 of 2 CPUs; cgroup v1 cpu.cfs_quota_us=100000/100000"
+  std::string processes;     // "cgroup v1 pids.max=64; RLIMIT_NPROC=64"
+  std::string open_files;    // "RLIMIT_NOFILE=256"
+  std::string file_size;     // "RLIMIT_FSIZE=67108864"
+  std::string landlock;      // "ABI 7" or "unavailable"
+  std::string network;       // "none (empty network namespace, loopback down)" or "host"
+  // All of the above on one line.
+  std::string describe() const;
+};
+
+// Where the launch time went, in microseconds (for benchmarks and logs).
+struct LaunchTimings {
+  int64_t prepare_us = 0;  // policy checks, seccomp compile, mount plan, rlimits
+  int64_t cgroup_us = 0;   // creating the cgroups and writing their limits
+  int64_t clone_us = 0;    // clone3 with the namespaces
+  int64_t maps_us = 0;     // uid/gid maps and cgroup placement by the parent
+  int64_t setup_us = 0;    // child: mounts ... seccomp until exec
+};
+
 // A running sandbox. Owns the pidfd; destroying it kills every process in the
 // sandbox and reaps the child, so nothing outlives the owner.
 class Child {
@@ -63,6 +90,8 @@ class Child {
   ~Child();
 
   pid_t pid() const;
+  const AppliedLimits& applied() const;
+  const LaunchTimings& timings() const;
   // Readable when the child has exited (for event loops).
   int pidfd() const;
   // Readable when a seccomp violation is pending; -1 if none is watched.

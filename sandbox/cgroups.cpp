@@ -1,0 +1,281 @@
+#include "sandbox/cgroups.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+#include <utility>
+
+namespace stockade::sandbox {
+namespace {
+
+constexpr uint64_t kCpuPeriodUs = 100000;
+
+// Where each hierarchy is mounted and where this process sits in it.
+struct CgroupLayout {
+  std::string v2_dir;                            // unified mount + own path, or empty
+  std::map<std::string, std::string> v1_dirs;    // controller -> mount + own path
+  std::string v2_controllers;                    // cgroup.controllers of v2_dir
+};
+
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> out;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, sep)) out.push_back(item);
+  return out;
+}
+
+std::string read_small_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+CgroupLayout detect_layout() {
+  std::map<std::string, std::string> own_paths;  // "" for v2, controller for v1
+  std::ifstream self("/proc/self/cgroup");
+  for (std::string line; std::getline(self, line);) {
+    auto first = line.find(':');
+    auto second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    std::string controllers = line.substr(first + 1, second - first - 1);
+    std::string path = line.substr(second + 1);
+    if (controllers.empty()) {
+      own_paths[""] = path;
+    } else {
+      for (const auto& c : split(controllers, ',')) own_paths[c] = path;
+    }
+  }
+  CgroupLayout layout;
+  std::ifstream mounts("/proc/self/mountinfo");
+  for (std::string line; std::getline(mounts, line);) {
+    // "id parent maj:min root mountpoint options ... - fstype source superoptions"
+    auto dash = line.find(" - ");
+    if (dash == std::string::npos) continue;
+    auto left = split(line.substr(0, dash), ' ');
+    auto right = split(line.substr(dash + 3), ' ');
+    if (left.size() < 5 || right.size() < 3) continue;
+    const std::string& root = left[3];
+    const std::string& mount_point = left[4];
+    if (root != "/") continue;  // a bind of a sub-cgroup: our paths would not resolve
+    if (right[0] == "cgroup2" && own_paths.count("")) {
+      layout.v2_dir = mount_point + own_paths[""];
+    } else if (right[0] == "cgroup") {
+      for (const auto& option : split(right[2], ',')) {
+        if (own_paths.count(option) && !layout.v1_dirs.count(option))
+          layout.v1_dirs[option] = mount_point + own_paths[option];
+      }
+    }
+  }
+  if (!layout.v2_dir.empty()) {
+    std::string controllers = read_small_file(layout.v2_dir + "/cgroup.controllers");
+    if (!controllers.empty() && controllers.back() == '\n') controllers.pop_back();
+    layout.v2_controllers = " " + controllers + " ";
+  }
+  return layout;
+}
+
+const CgroupLayout& layout() {
+  static const CgroupLayout cached = detect_layout();
+  return cached;
+}
+
+Status write_file(const std::string& path, const std::string& content) {
+  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return sys_error("opening cgroup file", path);
+  UniqueFd owner(fd);
+  ssize_t n = write(fd, content.data(), content.size());
+  if (n != static_cast<ssize_t>(content.size())) return sys_error("writing " + content, path);
+  return {};
+}
+
+bool file_exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
+std::string unique_name() {
+  static std::atomic<uint64_t> counter{0};
+  return "sbx-" + std::to_string(getpid()) + "-" + std::to_string(counter.fetch_add(1));
+}
+
+// mkdir <parent>/stockade/<name>; false (and nothing created) when the
+// hierarchy is not writable for us.
+bool make_group_dir(const std::string& parent, const std::string& name, std::string& out) {
+  std::string base = parent + "/stockade";
+  if (mkdir(base.c_str(), 0755) != 0 && errno != EEXIST) return false;
+  std::string dir = base + "/" + name;
+  if (mkdir(dir.c_str(), 0755) != 0) return false;
+  out = dir;
+  return true;
+}
+
+bool has_v2_controller(const std::string& name) {
+  return layout().v2_controllers.find(" " + name + " ") != std::string::npos;
+}
+
+// Controllers must be enabled in the parent's subtree_control to appear in
+// our directory; the kernel refuses that (EBUSY) in a cgroup with processes,
+// so this succeeds only where the supervisor's cgroup was delegated properly.
+void enable_v2_controllers(const std::string& stockade_dir) {
+  for (const char* name : {"memory", "pids", "cpu"}) {
+    if (has_v2_controller(name)) {
+      (void)write_file(layout().v2_dir + "/cgroup.subtree_control", std::string("+") + name);
+      (void)write_file(stockade_dir + "/cgroup.subtree_control", std::string("+") + name);
+    }
+  }
+}
+
+std::string cpu_quota_us(double cores) {
+  return std::to_string(static_cast<uint64_t>(std::ceil(cores * kCpuPeriodUs)));
+}
+
+}  // namespace
+
+SandboxCgroup& SandboxCgroup::operator=(SandboxCgroup&& other) noexcept {
+  if (this != &other) {
+    remove();
+    v2_dir_fd_ = std::move(other.v2_dir_fd_);
+    v2_dir_ = std::exchange(other.v2_dir_, {});
+    v1_dirs_ = std::exchange(other.v1_dirs_, {});
+    place_into_ = std::exchange(other.place_into_, {});
+    oom_file_ = std::exchange(other.oom_file_, {});
+    memory_how_ = std::move(other.memory_how_);
+    pids_how_ = std::move(other.pids_how_);
+    cpu_how_ = std::move(other.cpu_how_);
+    summary_ = std::move(other.summary_);
+  }
+  return *this;
+}
+
+SandboxCgroup::~SandboxCgroup() { remove(); }
+
+Result<SandboxCgroup> SandboxCgroup::create(const ResourceLimits& limits) {
+  SandboxCgroup group;
+  const std::string name = unique_name();
+  const CgroupLayout& where = layout();
+
+  if (!where.v2_dir.empty() && make_group_dir(where.v2_dir, name, group.v2_dir_)) {
+    enable_v2_controllers(where.v2_dir + "/stockade");
+    const std::string& dir = group.v2_dir_;
+    if (file_exists(dir + "/memory.max")) {
+      if (auto s = write_file(dir + "/memory.max", std::to_string(limits.memory_bytes)); !s)
+        return std::move(s).error();
+      if (file_exists(dir + "/memory.swap.max")) {
+        if (auto s = write_file(dir + "/memory.swap.max", "0"); !s) return std::move(s).error();
+      }
+      group.memory_how_ = "cgroup v2 memory.max=" + std::to_string(limits.memory_bytes);
+      group.oom_file_ = dir + "/memory.events";
+    }
+    if (file_exists(dir + "/pids.max")) {
+      if (auto s = write_file(dir + "/pids.max", std::to_string(limits.processes)); !s)
+        return std::move(s).error();
+      group.pids_how_ = "cgroup v2 pids.max=" + std::to_string(limits.processes);
+    }
+    if (file_exists(dir + "/cpu.max")) {
+      std::string value = cpu_quota_us(limits.cpu_cores) + " " + std::to_string(kCpuPeriodUs);
+      if (auto s = write_file(dir + "/cpu.max", value); !s) return std::move(s).error();
+      group.cpu_how_ = "cgroup v2 cpu.max=" + value;
+    }
+    int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return sys_error("opening the sandbox cgroup", dir);
+    group.v2_dir_fd_.reset(fd);
+  }
+
+  std::vector<std::string> v1_used;
+  auto use_v1 = [&](const std::string& controller, std::string& dir) {
+    auto it = where.v1_dirs.find(controller);
+    if (it == where.v1_dirs.end()) return false;
+    if (!make_group_dir(it->second, name, dir)) return false;
+    group.v1_dirs_.push_back(dir);
+    group.place_into_.push_back(dir + "/cgroup.procs");
+    v1_used.push_back(controller);
+    return true;
+  };
+  std::string dir;
+  if (!group.memory_limited() && use_v1("memory", dir)) {
+    const std::string bytes = std::to_string(limits.memory_bytes);
+    if (auto s = write_file(dir + "/memory.limit_in_bytes", bytes); !s) return std::move(s).error();
+    group.memory_how_ = "cgroup v1 memory.limit_in_bytes=" + bytes;
+    // With swap accounting, also cap memory+swap so the limit is not
+    // stretched by swapping out.
+    if (file_exists(dir + "/memory.memsw.limit_in_bytes")) {
+      if (auto s = write_file(dir + "/memory.memsw.limit_in_bytes", bytes); !s)
+        return std::move(s).error();
+      group.memory_how_ += " memory.memsw.limit_in_bytes=" + bytes;
+    }
+    group.oom_file_ = dir + "/memory.oom_control";
+  }
+  if (!group.pids_limited() && use_v1("pids", dir)) {
+    const std::string count = std::to_string(limits.processes);
+    if (auto s = write_file(dir + "/pids.max", count); !s) return std::move(s).error();
+    group.pids_how_ = "cgroup v1 pids.max=" + count;
+  }
+  if (!group.cpu_limited() && use_v1("cpu", dir)) {
+    const std::string quota = cpu_quota_us(limits.cpu_cores);
+    if (auto s = write_file(dir + "/cpu.cfs_period_us", std::to_string(kCpuPeriodUs)); !s)
+      return std::move(s).error();
+    if (auto s = write_file(dir + "/cpu.cfs_quota_us", quota); !s) return std::move(s).error();
+    group.cpu_how_ = "cgroup v1 cpu.cfs_quota_us=" + quota + "/" + std::to_string(kCpuPeriodUs);
+  }
+
+  if (group.v2_dir_.empty() && group.v1_dirs_.empty()) {
+    group.summary_ = "none (no writable cgroup hierarchy; rlimits only)";
+  } else if (group.v1_dirs_.empty()) {
+    group.summary_ = "v2";
+  } else {
+    group.summary_ = "v1 (";
+    for (size_t i = 0; i < v1_used.size(); ++i) group.summary_ += (i ? ", " : "") + v1_used[i];
+    group.summary_ += group.v2_dir_.empty() ? ")" : ") + v2 group";
+  }
+  return group;
+}
+
+Status SandboxCgroup::place(pid_t pid) const {
+  for (const auto& procs : place_into_) {
+    if (auto s = write_file(procs, std::to_string(pid)); !s) return s;
+  }
+  return {};
+}
+
+void SandboxCgroup::kill_all() const {
+  if (v2_dir_.empty()) return;
+  // Best effort: the pid namespace's init dying kills the rest anyway.
+  (void)write_file(v2_dir_ + "/cgroup.kill", "1");
+}
+
+uint64_t SandboxCgroup::oom_kills() const {
+  if (oom_file_.empty()) return 0;
+  std::ifstream in(oom_file_);
+  std::string key;
+  uint64_t value = 0;
+  while (in >> key >> value) {
+    if (key == "oom_kill") return value;
+  }
+  return 0;
+}
+
+void SandboxCgroup::remove() {
+  // The last processes of a killed pid namespace may still be leaving the
+  // cgroup for a moment after the init was reaped: rmdir then says EBUSY.
+  auto remove_dir = [](const std::string& dir) {
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      if (rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
+      if (errno != EBUSY) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  };
+  v2_dir_fd_.reset();
+  if (!v2_dir_.empty()) remove_dir(std::exchange(v2_dir_, {}));
+  for (const auto& dir : v1_dirs_) remove_dir(dir);
+  v1_dirs_.clear();
+  place_into_.clear();
+}
+
+}  // namespace stockade::sandbox

@@ -1,0 +1,181 @@
+#include <poll.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <linux/seccomp.h>
+
+#include "base/syscall.h"
+#include "sandbox/child_state.h"
+
+namespace stockade::sandbox {
+namespace {
+
+#ifndef P_PIDFD
+constexpr idtype_t P_PIDFD = static_cast<idtype_t>(3);
+#endif
+
+int64_t cpu_seconds_of(const rusage& usage) {
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000000;
+}
+
+}  // namespace
+
+Child::State::~State() {
+  if (!status && pidfd) {
+    kill_all();
+    reap(true);
+  }
+  cgroup.remove();
+}
+
+void Child::State::kill_all() {
+  if (status || !pidfd) return;
+  // pidfd, not the pid: the pid cannot have been recycled while we hold it.
+  if (syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0) != 0 && errno != ESRCH) {
+    // The init is gone already or we lack permission; the cgroup kill below
+    // still reaches the rest.
+  }
+  cgroup.kill_all();
+}
+
+std::optional<ExitStatus> Child::State::reap(bool block) {
+  if (status) return status;
+  if (!pidfd) return std::nullopt;
+  siginfo_t info{};
+  rusage usage{};
+  // The raw waitid takes a rusage: the CPU time tells a CPU-limit SIGKILL
+  // from any other.
+  long rc = retry_on_eintr([&] {
+    return syscall(SYS_waitid, P_PIDFD, pidfd.get(), &info, WEXITED | (block ? 0 : WNOHANG),
+                   &usage);
+  });
+  if (rc != 0) {
+    if (!block) return std::nullopt;
+    // ECHILD: somebody else reaped it (a SIGCHLD=SIG_IGN supervisor). The
+    // process is gone; nothing more can be known.
+    ExitStatus lost;
+    lost.kind = ExitStatus::Kind::killed;
+    lost.signal = SIGKILL;
+    status = lost;
+    return status;
+  }
+  if (info.si_pid == 0) return std::nullopt;  // WNOHANG, still running
+
+  ExitStatus result;
+  if (info.si_code == CLD_EXITED) {
+    result.kind = ExitStatus::Kind::exited;
+    result.code = info.si_status;
+  } else {
+    result.kind = ExitStatus::Kind::signaled;
+    result.signal = info.si_status;
+  }
+  const bool by_signal = info.si_code != CLD_EXITED;
+  if (violation) {
+    result.kind = ExitStatus::Kind::seccomp_violation;
+    result.syscall = *violation;
+    result.signal = SIGSYS;
+  } else if (by_signal && result.signal == SIGSYS) {
+    // Killed by the filter itself: a foreign or x32 ABI entry point.
+    result.kind = ExitStatus::Kind::seccomp_violation;
+    result.syscall = "non-native syscall ABI";
+  } else if (killed_by_supervisor) {
+    result.kind = ExitStatus::Kind::killed;
+    result.signal = SIGKILL;
+  } else if (by_signal && result.signal == SIGKILL && cgroup.oom_kills() > 0) {
+    result.kind = ExitStatus::Kind::memory_limit;
+  } else if (by_signal && (result.signal == SIGXCPU ||
+                           (result.signal == SIGKILL && cpu_seconds_limit > 0 &&
+                            cpu_seconds_of(usage) >= static_cast<int64_t>(cpu_seconds_limit)))) {
+    result.kind = ExitStatus::Kind::cpu_limit;
+  } else if (by_signal && result.signal == SIGXFSZ) {
+    result.kind = ExitStatus::Kind::file_size_limit;
+  }
+  status = result;
+  listener.reset();
+  pidfd.reset();
+  // All processes of the namespace are gone once its init is reaped.
+  cgroup.remove();
+  return status;
+}
+
+bool Child::State::handle_violation() {
+  if (!listener || status) return false;
+  pollfd pfd{listener.get(), POLLIN, 0};
+  if (poll(&pfd, 1, 0) <= 0 || !(pfd.revents & POLLIN)) return false;
+  seccomp_notif notification;
+  std::memset(&notification, 0, sizeof(notification));  // the kernel insists on zeroes
+  if (ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_RECV, &notification) != 0) return false;
+  if (!violation) {
+    char* name = seccomp_syscall_resolve_num_arch(notification.data.arch, notification.data.nr);
+    violation = name != nullptr ? std::string(name) : "#" + std::to_string(notification.data.nr);
+    std::free(name);
+  }
+  // The offending syscall stays blocked until the kill: it never runs.
+  kill_all();
+  return true;
+}
+
+Child::Child(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Child::Child(Child&&) noexcept = default;
+Child& Child::operator=(Child&&) noexcept = default;
+Child::~Child() = default;
+
+pid_t Child::pid() const { return state_->pid; }
+int Child::pidfd() const { return state_->pidfd.get(); }
+int Child::violation_fd() const { return state_->listener.get(); }
+const AppliedLimits& Child::applied() const { return state_->applied; }
+const LaunchTimings& Child::timings() const { return state_->timings; }
+bool Child::handle_violation() { return state_->handle_violation(); }
+
+void Child::kill() {
+  if (state_->status) return;
+  state_->killed_by_supervisor = true;
+  state_->kill_all();
+}
+
+std::optional<ExitStatus> Child::try_wait() {
+  state_->handle_violation();
+  return state_->reap(false);
+}
+
+Result<ExitStatus> Child::wait(std::optional<std::chrono::milliseconds> timeout) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = timeout ? Clock::now() + *timeout : Clock::time_point::max();
+  bool watch_listener = state_->listener.valid();
+  while (!state_->status) {
+    pollfd fds[2] = {{state_->pidfd.get(), POLLIN, 0},
+                     {watch_listener ? state_->listener.get() : -1, POLLIN, 0}};
+    int wait_ms = -1;
+    if (timeout && !state_->killed_by_supervisor) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      wait_ms = static_cast<int>(std::max<int64_t>(0, left.count()));
+    }
+    int n = poll(fds, 2, wait_ms);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return sys_error("waiting for the sandbox");
+    }
+    if (n == 0) {
+      kill();  // the time limit passed
+      continue;
+    }
+    if (fds[1].revents & POLLIN) {
+      state_->handle_violation();
+    } else if (fds[1].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+      watch_listener = false;  // no task left under the filter
+    }
+    if (fds[0].revents & POLLIN) state_->reap(true);
+  }
+  return *state_->status;
+}
+
+}  // namespace stockade::sandbox

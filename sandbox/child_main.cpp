@@ -1,0 +1,370 @@
+// The child between clone and exec. It shares the supervisor's memory
+// (clone_vm.h), so it only reads the ChildPlan and makes raw syscalls: no
+// libc, no allocation, no errno, no writes to shared memory. Each step that
+// fails is reported on the channel as (step, errno, detail) and the child
+// exits; the plugin never runs half-sandboxed.
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/landlock.h>
+#include <linux/mount.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+
+#include <cerrno>
+#include <cstdint>
+
+#include "sandbox/child_plan.h"
+#include "sandbox/landlock_abi.h"
+#include "sandbox/raw_syscall.h"
+
+namespace stockade::sandbox {
+namespace {
+
+using raw::call;
+using raw::failed;
+
+struct ChildFds {
+  int channel;
+  int binary;
+};
+
+[[noreturn]] void exit_now(int code) {
+  call(SYS_exit_group, code);
+  __builtin_unreachable();
+}
+
+[[noreturn]] void fail(const ChildFds& fds, Step step, long rc, int detail = -1) {
+  StepFailure failure{step, static_cast<int32_t>(-rc), detail};
+  call(SYS_write, fds.channel, &failure, sizeof(failure));
+  exit_now(125);
+}
+
+// The supervisor's handlers point into its own code; a signal delivered
+// before exec would run them on shared memory. SIG_IGN would also survive
+// exec (a supervisor ignoring SIGPIPE must not pass that on).
+void reset_signal_handlers() {
+  struct {
+    unsigned long handler;
+    unsigned long flags;
+    unsigned long restorer;
+    uint64_t mask;
+  } action{};
+  action.handler = 0;  // SIG_DFL
+  for (int sig = 1; sig <= 64; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    call(SYS_rt_sigaction, sig, &action, nullptr, sizeof(uint64_t));
+  }
+}
+
+uint64_t locked_flags_of(const char* path) {
+  struct statfs info;
+  if (failed(call(SYS_statfs, path, &info))) return 0;
+  uint64_t flags = 0;
+  if (info.f_flags & ST_NOSUID) flags |= MS_NOSUID;
+  if (info.f_flags & ST_NODEV) flags |= MS_NODEV;
+  if (info.f_flags & ST_NOEXEC) flags |= MS_NOEXEC;
+  if (info.f_flags & ST_NOATIME) flags |= MS_NOATIME;
+  if (info.f_flags & ST_NODIRATIME) flags |= MS_NODIRATIME;
+  if (info.f_flags & ST_RELATIME) flags |= MS_RELATIME;
+  return flags;
+}
+
+// Read-only for a bind of a host mount. mount_setattr (5.12) applies the
+// attributes recursively without restating the ones the kernel locked when the
+// mount crossed into our user namespace; the old remount must restate them
+// (nosuid/nodev/noexec/atime flags as the source had) or fail with EPERM.
+long make_bind_read_only(const MountOp& op) {
+  mount_attr attr{};
+  attr.attr_set = op.flags;
+  long rc = call(SYS_mount_setattr, AT_FDCWD, op.target, AT_RECURSIVE, &attr, sizeof(attr));
+  if (rc != -ENOSYS) return rc;
+  uint64_t flags = MS_REMOUNT | MS_BIND | locked_flags_of(op.target);
+  if (op.flags & MOUNT_ATTR_RDONLY) flags |= MS_RDONLY;
+  if (op.flags & MOUNT_ATTR_NOSUID) flags |= MS_NOSUID;
+  if (op.flags & MOUNT_ATTR_NODEV) flags |= MS_NODEV;
+  if (op.flags & MOUNT_ATTR_NOEXEC) flags |= MS_NOEXEC;
+  return call(SYS_mount, nullptr, op.target, nullptr, flags, nullptr);
+}
+
+long run_mount_op(const MountOp& op) {
+  switch (op.kind) {
+    case MountOp::Kind::mkdir: {
+      long rc = call(SYS_mkdirat, AT_FDCWD, op.target, 0755);
+      return rc == -EEXIST ? 0 : rc;
+    }
+    case MountOp::Kind::touch: {
+      long fd = call(SYS_openat, AT_FDCWD, op.target, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
+                     0644);
+      if (failed(fd)) return fd;
+      return call(SYS_close, fd);
+    }
+    case MountOp::Kind::symlink:
+      return call(SYS_symlinkat, op.data, AT_FDCWD, op.target);
+    case MountOp::Kind::bind: {
+      long rc = call(SYS_mount, op.source_path, op.target, nullptr, MS_BIND | MS_REC, nullptr);
+      if (failed(rc)) return rc;
+      return make_bind_read_only(op);
+    }
+    case MountOp::Kind::tmpfs:
+      return call(SYS_mount, "tmpfs", op.target, "tmpfs", op.flags, op.data);
+    case MountOp::Kind::proc: {
+      // subset=pid (5.8) leaves out /proc/sys, /proc/kcore and the other
+      // system-wide files; older kernels get a plain proc.
+      long rc = call(SYS_mount, "proc", op.target, "proc", op.flags, op.data);
+      if (rc == -EINVAL && op.data != nullptr)
+        rc = call(SYS_mount, "proc", op.target, "proc", op.flags, nullptr);
+      return rc;
+    }
+  }
+  return -EINVAL;
+}
+
+void build_root(const ChildPlan& plan, const ChildFds& fds) {
+  // Private first: without it our mounts would propagate into the host's
+  // shared mount tree.
+  long rc = call(SYS_mount, nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
+  if (failed(rc)) fail(fds, Step::mount_private, rc);
+  // Bind sources are opened now, in our mount namespace and before the root's
+  // tmpfs hides anything, and parked at the fd numbers their
+  // /proc/self/fd/N names were prepared for.
+  for (int i = 0; i < plan.mount_count; ++i) {
+    const MountOp& op = plan.mounts[i];
+    if (op.kind != MountOp::Kind::bind) continue;
+    long fd = call(SYS_openat, AT_FDCWD, op.host_path, O_PATH | O_CLOEXEC, 0);
+    if (failed(fd)) fail(fds, Step::mount_op, fd, i);
+    if (fd != op.source_fd) {
+      rc = call(SYS_dup3, fd, op.source_fd, O_CLOEXEC);
+      call(SYS_close, fd);
+      if (failed(rc)) fail(fds, Step::mount_op, rc, i);
+    }
+  }
+  rc = call(SYS_mount, "tmpfs", plan.root_mount_point, "tmpfs",
+            MS_NOSUID | MS_NODEV | MS_NOEXEC, plan.root_tmpfs_options);
+  if (failed(rc)) fail(fds, Step::mount_root, rc);
+  for (int i = 0; i < plan.mount_count; ++i) {
+    rc = run_mount_op(plan.mounts[i]);
+    if (failed(rc)) fail(fds, Step::mount_op, rc, i);
+    if (plan.mounts[i].kind == MountOp::Kind::bind) call(SYS_close, plan.mounts[i].source_fd);
+  }
+  // pivot_root(".", ".") stacks the old root under the new one; detaching it
+  // leaves no path back to the host's tree.
+  rc = call(SYS_chdir, plan.root_mount_point);
+  if (failed(rc)) fail(fds, Step::pivot_root, rc);
+  rc = call(SYS_pivot_root, ".", ".");
+  if (failed(rc)) fail(fds, Step::pivot_root, rc);
+  rc = call(SYS_umount2, ".", MNT_DETACH);
+  if (failed(rc)) fail(fds, Step::detach_old_root, rc);
+  rc = call(SYS_chdir, "/");
+  if (failed(rc)) fail(fds, Step::detach_old_root, rc);
+  rc = call(SYS_mount, nullptr, "/", nullptr,
+            MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
+  if (failed(rc)) fail(fds, Step::remount_root_ro, rc);
+}
+
+void set_credentials(const ChildPlan& plan, const ChildFds& fds) {
+  long rc = 0;
+  // A privileged parent leaves setgroups allowed so the supplementary groups
+  // inherited from it (root's!) can be dropped here; an unprivileged parent
+  // had to deny setgroups before writing gid_map.
+  if (plan.set_groups) {
+    rc = call(SYS_setgroups, 0, nullptr);
+    if (failed(rc)) fail(fds, Step::credentials, rc);
+  }
+  rc = call(SYS_setresgid, plan.inner_gid, plan.inner_gid, plan.inner_gid);
+  if (failed(rc)) fail(fds, Step::credentials, rc);
+  rc = call(SYS_setresuid, plan.inner_uid, plan.inner_uid, plan.inner_uid);
+  if (failed(rc)) fail(fds, Step::credentials, rc);
+}
+
+// After the credential change, which clears the parent-death signal. The
+// parent keeps its end of the channel open until exec: a hang-up now means it
+// died before the signal was armed.
+void arm_parent_death_signal(const ChildFds& fds) {
+  long rc = call(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (failed(rc)) fail(fds, Step::pdeathsig, rc);
+  pollfd pfd{fds.channel, POLLIN, 0};
+  struct timespec zero {};
+  rc = call(SYS_ppoll, &pfd, 1, &zero, nullptr, sizeof(uint64_t));
+  if (failed(rc)) fail(fds, Step::pdeathsig, rc);
+  if (pfd.revents & (POLLHUP | POLLERR)) exit_now(125);
+}
+
+// Passed fds go to scratch slots above every fd in play first, so a target
+// number that is also a source (or our own channel) is never clobbered.
+void arrange_fds(const ChildPlan& plan, ChildFds& fds) {
+  const int base = plan.fd_scratch_base;
+  long rc = call(SYS_dup3, fds.channel, base, O_CLOEXEC);
+  if (failed(rc)) fail(fds, Step::fds, rc);
+  fds.channel = base;
+  rc = call(SYS_dup3, fds.binary, base + 1, O_CLOEXEC);
+  if (failed(rc)) fail(fds, Step::fds, rc);
+  fds.binary = base + 1;
+  for (int i = 0; i < plan.fd_move_count; ++i) {
+    rc = call(SYS_dup3, plan.fd_moves[i].from, base + 2 + i, O_CLOEXEC);
+    if (failed(rc)) fail(fds, Step::fds, rc, plan.fd_moves[i].to);
+  }
+  for (int i = 0; i < plan.fd_move_count; ++i) {
+    rc = call(SYS_dup3, base + 2 + i, plan.fd_moves[i].to, 0);
+    if (failed(rc)) fail(fds, Step::fds, rc, plan.fd_moves[i].to);
+  }
+  // fd_moves are sorted by target: close the gaps between them.
+  unsigned int low = 0;
+  for (int i = 0; i < plan.fd_move_count; ++i) {
+    unsigned int to = static_cast<unsigned int>(plan.fd_moves[i].to);
+    if (to > low) {
+      rc = call(SYS_close_range, low, to - 1, 0);
+      if (failed(rc)) fail(fds, Step::fds, rc);
+    }
+    low = to + 1;
+  }
+  if (static_cast<int>(low) < base) {
+    rc = call(SYS_close_range, low, base - 1, 0);
+    if (failed(rc)) fail(fds, Step::fds, rc);
+  }
+  rc = call(SYS_close_range, base + 2, ~0U, 0);
+  if (failed(rc)) fail(fds, Step::fds, rc);
+  // Unmapped stdio reads EOF and writes nowhere, rather than being a free slot
+  // the plugin's next open() would silently land in.
+  for (int slot = 0; slot < 3; ++slot) {
+    if (!plan.stdio_to_dev_null[slot]) continue;
+    long fd = call(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR, 0);
+    if (failed(fd)) fail(fds, Step::fds, fd, slot);
+    if (fd != slot) {
+      rc = call(SYS_dup3, fd, slot, 0);
+      if (failed(rc)) fail(fds, Step::fds, rc, slot);
+      call(SYS_close, fd);
+    }
+  }
+}
+
+void drop_capabilities(const ChildPlan& plan, const ChildFds& fds) {
+  // Locked securebits: no path (setuid to 0, file caps, ambient raise) can
+  // bring capabilities back.
+  long rc = call(SYS_prctl, PR_SET_SECUREBITS,
+                 (1 << 0) | (1 << 1) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 6) | (1 << 7), 0,
+                 0, 0);
+  if (failed(rc)) fail(fds, Step::capabilities, rc);
+  for (int cap = 0; cap <= plan.last_capability; ++cap) {
+    rc = call(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0);
+    if (failed(rc) && rc != -EINVAL) fail(fds, Step::capabilities, rc, cap);
+  }
+  rc = call(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  if (failed(rc)) fail(fds, Step::capabilities, rc);
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  rc = call(SYS_capset, &header, data);
+  if (failed(rc)) fail(fds, Step::capabilities, rc);
+}
+
+void apply_landlock(const LandlockPlan& plan, const ChildFds& fds) {
+  if (plan.abi <= 0) return;
+  LandlockRulesetAttr attr{};
+  attr.handled_access_fs = plan.handled_fs;
+  attr.scoped = plan.scoped;
+  long ruleset = call(SYS_landlock_create_ruleset, &attr, landlock_attr_size(plan.abi), 0);
+  if (failed(ruleset)) fail(fds, Step::landlock, ruleset);
+  for (int i = 0; plan.writable_paths[i] != nullptr; ++i) {
+    long fd = call(SYS_openat, AT_FDCWD, plan.writable_paths[i], O_PATH | O_CLOEXEC, 0);
+    if (failed(fd)) fail(fds, Step::landlock, fd, i);
+    landlock_path_beneath_attr rule{};
+    rule.allowed_access = plan.writable_access;
+    rule.parent_fd = static_cast<int32_t>(fd);
+    long rc = call(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
+    call(SYS_close, fd);
+    if (failed(rc)) fail(fds, Step::landlock, rc, i);
+  }
+  long rc = call(SYS_landlock_restrict_self, ruleset, 0);
+  call(SYS_close, ruleset);
+  if (failed(rc)) fail(fds, Step::landlock, rc);
+}
+
+// The filter's listener goes to the parent with SCM_RIGHTS; from here on only
+// syscalls of the default allowlist are made (sendmsg, close, rt_sigprocmask,
+// execveat, write, exit_group).
+void install_seccomp(const ChildPlan& plan, const ChildFds& fds) {
+  long listener = call(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                       plan.seccomp_program);
+  if (failed(listener)) fail(fds, Step::seccomp, listener);
+  char tag = 'L';
+  iovec iov{&tag, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr message{};
+  message.msg_iov = &iov;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = sizeof(control);
+  cmsghdr* header = reinterpret_cast<cmsghdr*>(control);
+  header->cmsg_level = SOL_SOCKET;
+  header->cmsg_type = SCM_RIGHTS;
+  header->cmsg_len = CMSG_LEN(sizeof(int));
+  int listener_fd = static_cast<int>(listener);
+  __builtin_memcpy(CMSG_DATA(header), &listener_fd, sizeof(int));
+  long rc = call(SYS_sendmsg, fds.channel, &message, MSG_NOSIGNAL);
+  call(SYS_close, listener);
+  if (failed(rc)) fail(fds, Step::send_listener, rc);
+}
+
+}  // namespace
+
+int run_child(void* arg) {
+  const ChildPlan& plan = *static_cast<const ChildPlan*>(arg);
+  ChildFds fds{plan.channel_fd, plan.binary_fd};
+  reset_signal_handlers();
+
+  // The parent writes uid_map, gid_map and the cgroup placement, then says go.
+  char go = 0;
+  long rc = call(SYS_read, fds.channel, &go, 1);
+  if (rc != 1) exit_now(125);  // the parent gave up on us
+
+  // A new session: no controlling terminal, so TIOCSTI has nothing to push into.
+  rc = call(SYS_setsid);
+  if (failed(rc)) fail(fds, Step::setsid, rc);
+
+  // The inner ids first: files created under the new root need an fsuid
+  // mapped in our user namespace (the supervisor's root is not: EOVERFLOW).
+  // uid 0 is unmapped here, so the change keeps our namespace capabilities
+  // for the mounts; they are dropped explicitly below.
+  set_credentials(plan, fds);
+  arm_parent_death_signal(fds);
+
+  build_root(plan, fds);
+
+  rc = call(SYS_sethostname, plan.hostname, plan.hostname_length);
+  if (failed(rc)) fail(fds, Step::hostname, rc);
+  rc = call(SYS_chdir, plan.cwd);
+  if (failed(rc)) fail(fds, Step::chdir, rc);
+
+  if (plan.affinity != nullptr) {
+    rc = call(SYS_sched_setaffinity, 0, sizeof(cpu_set_t), plan.affinity);
+    if (failed(rc)) fail(fds, Step::affinity, rc);
+  }
+
+  arrange_fds(plan, fds);
+
+  // After the fds are in place: RLIMIT_NOFILE may be lower than the scratch
+  // fd numbers used while arranging them.
+  for (int i = 0; i < plan.rlimit_count; ++i) {
+    rc = call(SYS_prlimit64, 0, plan.rlimits[i].resource, &plan.rlimits[i].value, nullptr);
+    if (failed(rc)) fail(fds, Step::rlimit, rc, plan.rlimits[i].resource);
+  }
+
+  rc = call(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  if (failed(rc)) fail(fds, Step::no_new_privs, rc);
+  drop_capabilities(plan, fds);
+  apply_landlock(plan.landlock, fds);
+  install_seccomp(plan, fds);
+
+  uint64_t empty_mask = 0;
+  call(SYS_rt_sigprocmask, SIG_SETMASK, &empty_mask, nullptr, sizeof(empty_mask));
+  rc = call(SYS_execveat, fds.binary, "", plan.argv, plan.envp, AT_EMPTY_PATH);
+  fail(fds, Step::execveat, rc);
+}
+
+}  // namespace stockade::sandbox

@@ -1,0 +1,124 @@
+// ChildPlan: everything the child does between clone and exec, prepared by the
+// parent as plain arrays and C strings. The child only reads it and makes raw
+// syscalls (raw_syscall.h): no allocation, no libc, no errno.
+#pragma once
+
+#include <linux/filter.h>
+#include <sched.h>
+#include <sys/resource.h>
+
+#include <cstdint>
+
+namespace stockade::sandbox {
+
+// The setup steps, in order; a failure is reported as (step, errno, detail).
+enum class Step : uint32_t {
+  sync,            // waiting for the parent to write the id maps
+  setsid,
+  mount_private,   // making every mount private so nothing propagates to the host
+  mount_root,      // the fresh tmpfs root
+  mount_op,        // one entry of MountOp (detail = index)
+  pivot_root,
+  detach_old_root,
+  remount_root_ro,
+  hostname,
+  chdir,
+  credentials,     // setresgid/setresuid/setgroups to the inner ids
+  pdeathsig,
+  rlimit,          // detail = resource
+  affinity,
+  fds,             // moving the passed fds into place, close_range
+  no_new_privs,
+  capabilities,
+  landlock,
+  seccomp,
+  send_listener,   // passing the seccomp listener to the parent
+  execveat,
+};
+
+const char* step_name(Step step);
+
+// One message from child to parent on the setup channel.
+struct StepFailure {
+  Step step;
+  int32_t error;   // errno
+  int32_t detail;  // MountOp index / rlimit resource / -1
+};
+
+struct MountOp {
+  enum class Kind : uint32_t {
+    mkdir,        // target (parents come first in the list)
+    touch,        // target: an empty file to bind a file onto
+    symlink,      // target -> data
+    bind,         // source_fd (O_PATH) onto target, then read-only
+    tmpfs,        // target, data = mount options
+    proc,         // target
+  };
+  Kind kind;
+  const char* target;       // absolute path under the new root's mount point
+  const char* host_path;    // bind: the host path, opened in the child's mount namespace
+  int source_fd;            // bind: the fd number the opened source is moved to
+  const char* source_path;  // bind: "/proc/self/fd/<source_fd>"
+  const char* data;         // symlink target or mount options
+  unsigned long flags;      // MS_* for tmpfs/proc; MOUNT_ATTR_* wanted for bind
+};
+
+struct ResourceLimit {
+  int resource;
+  rlimit value;
+};
+
+struct FdMove {
+  int from;  // a parent fd, valid in the child's copied table
+  int to;
+};
+
+struct LandlockPlan {
+  int abi = 0;                       // 0: not available
+  uint64_t handled_fs = 0;
+  uint64_t scoped = 0;
+  uint64_t writable_access = 0;      // granted beneath the writable paths
+  const char* const* writable_paths = nullptr;  // null-terminated, inside the new root
+};
+
+struct ChildPlan {
+  int channel_fd = -1;  // SOCK_SEQPACKET to the parent: go byte in, failures/listener out
+  int binary_fd = -1;
+  char* const* argv = nullptr;
+  char* const* envp = nullptr;
+
+  const char* root_mount_point = nullptr;  // where the new root tmpfs is built
+  const char* root_tmpfs_options = nullptr;
+  const MountOp* mounts = nullptr;
+  int mount_count = 0;
+
+  const char* hostname = nullptr;
+  int hostname_length = 0;
+  const char* cwd = nullptr;
+
+  bool set_groups = false;  // true when setgroups is allowed (privileged parent)
+  uint32_t inner_uid = 0;
+  uint32_t inner_gid = 0;
+
+  const ResourceLimit* rlimits = nullptr;
+  int rlimit_count = 0;
+
+  const cpu_set_t* affinity = nullptr;  // null: leave as inherited
+
+  const FdMove* fd_moves = nullptr;
+  int fd_move_count = 0;
+  int fd_scratch_base = 0;         // above every fd number in play
+  bool stdio_to_dev_null[3] = {};  // stdio slots nobody mapped
+
+  int last_capability = 63;
+  LandlockPlan landlock;
+  const sock_fprog* seccomp_program = nullptr;
+
+  // Internal fds the child holds until exec, all moved above the scratch base.
+  int internal_fds[2] = {-1, -1};  // channel_fd, binary_fd before the move
+};
+
+// The child's entry point (clone3_run's ChildFunction); `plan` is a ChildPlan*.
+int run_child(void* plan);
+
+}  // namespace stockade::sandbox

@@ -1,0 +1,278 @@
+#include "sandbox/seccomp_policy.h"
+
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <seccomp.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <memory>
+#include <utility>
+
+#include "base/unique_fd.h"
+
+namespace stockade::sandbox {
+namespace {
+
+struct NeverGrantable {
+  std::string_view name;
+  std::string_view reason;
+};
+
+constexpr std::string_view kReasonNamespaces = "creates or joins namespaces";
+constexpr std::string_view kReasonMounts = "changes the mount tree";
+constexpr std::string_view kReasonOtherProcess = "reads or controls another process";
+constexpr std::string_view kReasonKernel = "exposes a large kernel attack surface";
+constexpr std::string_view kReasonHost = "changes host-wide state";
+constexpr std::string_view kReasonArgChecked =
+    "is allowed only with argument checks that a wholesale grant would remove";
+
+const std::vector<NeverGrantable>& never_grantable_table() {
+  static const std::vector<NeverGrantable> table = {
+      {"unshare", kReasonNamespaces}, {"setns", kReasonNamespaces},
+      {"clone", kReasonArgChecked},   {"clone3", kReasonArgChecked},
+      {"ioctl", kReasonArgChecked},   {"prctl", kReasonArgChecked},
+      {"socket", kReasonArgChecked},  {"personality", kReasonArgChecked},
+      {"mount", kReasonMounts},       {"umount2", kReasonMounts},
+      {"pivot_root", kReasonMounts},  {"chroot", kReasonMounts},
+      {"fsopen", kReasonMounts},      {"fsconfig", kReasonMounts},
+      {"fsmount", kReasonMounts},     {"fspick", kReasonMounts},
+      {"move_mount", kReasonMounts},  {"open_tree", kReasonMounts},
+      {"mount_setattr", kReasonMounts},
+      {"ptrace", kReasonOtherProcess}, {"process_vm_readv", kReasonOtherProcess},
+      {"process_vm_writev", kReasonOtherProcess}, {"kcmp", kReasonOtherProcess},
+      {"pidfd_getfd", kReasonOtherProcess}, {"process_madvise", kReasonOtherProcess},
+      {"move_pages", kReasonOtherProcess}, {"migrate_pages", kReasonOtherProcess},
+      {"bpf", kReasonKernel},         {"io_uring_setup", kReasonKernel},
+      {"io_uring_enter", kReasonKernel}, {"io_uring_register", kReasonKernel},
+      {"userfaultfd", kReasonKernel}, {"perf_event_open", kReasonKernel},
+      {"keyctl", kReasonKernel},      {"add_key", kReasonKernel},
+      {"request_key", kReasonKernel}, {"seccomp", kReasonKernel},
+      {"modify_ldt", kReasonKernel},  {"fanotify_init", kReasonKernel},
+      {"uselib", kReasonKernel},      {"lookup_dcookie", kReasonKernel},
+      {"name_to_handle_at", kReasonHost},  // file handles bypass path checks
+      {"open_by_handle_at", kReasonHost},  // (the "shocker" container escape)
+      {"kexec_load", kReasonHost},    {"kexec_file_load", kReasonHost},
+      {"init_module", kReasonHost},   {"finit_module", kReasonHost},
+      {"delete_module", kReasonHost}, {"reboot", kReasonHost},
+      {"swapon", kReasonHost},        {"swapoff", kReasonHost},
+      {"acct", kReasonHost},          {"quotactl", kReasonHost},
+      {"quotactl_fd", kReasonHost},   {"iopl", kReasonHost},
+      {"ioperm", kReasonHost},        {"vhangup", kReasonHost},
+      {"settimeofday", kReasonHost},  {"clock_settime", kReasonHost},
+      {"clock_adjtime", kReasonHost}, {"adjtimex", kReasonHost},
+      {"syslog", kReasonHost},        {"mknod", kReasonHost},
+      {"mknodat", kReasonHost},
+  };
+  return table;
+}
+
+// Terminal and fd ioctls a well-behaved program makes (isatty, window size,
+// non-blocking, close-on-exec). TIOCSTI and TIOCLINUX (both push input into a
+// terminal) are deliberately absent: they are reported as violations.
+constexpr unsigned long kAllowedIoctls[] = {
+    TCGETS, TIOCGWINSZ, TIOCGPGRP, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX,
+};
+
+// prctl options that neither raise privileges nor reach outside the process.
+constexpr unsigned long kAllowedPrctls[] = {
+    PR_SET_NAME,        PR_GET_NAME,           PR_SET_PDEATHSIG,  PR_GET_PDEATHSIG,
+    PR_GET_DUMPABLE,    PR_SET_NO_NEW_PRIVS,   PR_GET_NO_NEW_PRIVS, PR_CAPBSET_READ,
+    PR_GET_SECUREBITS,  PR_GET_KEEPCAPS,       PR_GET_SECCOMP,    PR_SET_TIMERSLACK,
+    PR_GET_TIMERSLACK,  PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER,
+    PR_GET_THP_DISABLE, 0x53564d41 /* PR_SET_VMA: glibc names its mappings */,
+};
+
+// clone's namespace flags. CLONE_NEWTIME (0x80) is not among them: for clone
+// that bit is part of the exit signal; only clone3 and unshare can ask for it.
+constexpr uint64_t kCloneNamespaceFlags = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS |
+                                          CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
+                                          CLONE_NEWNET;
+
+struct FilterDeleter {
+  void operator()(void* ctx) const { seccomp_release(ctx); }
+};
+using FilterContext = std::unique_ptr<void, FilterDeleter>;
+
+Error libseccomp_error(const std::string& what, int rc) {
+  return Error{Errc::internal, "building the seccomp filter: " + what, "libseccomp", -rc};
+}
+
+}  // namespace
+
+const std::vector<std::string_view>& default_allowed_syscalls() {
+  static const std::vector<std::string_view> names = {
+      // files and descriptors
+      "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev",
+      "preadv2", "pwritev2", "lseek", "close", "close_range", "open", "openat", "openat2",
+      "creat", "stat", "fstat", "lstat", "newfstatat", "statx", "statfs", "fstatfs", "access",
+      "faccessat", "faccessat2", "readlink", "readlinkat", "getdents", "getdents64", "getcwd",
+      "chdir", "fchdir", "rename", "renameat", "renameat2", "mkdir", "mkdirat", "rmdir",
+      "unlink", "unlinkat", "link", "linkat", "symlink", "symlinkat", "chmod", "fchmod",
+      "fchmodat", "fchmodat2", "chown", "fchown", "fchownat", "lchown", "truncate",
+      "ftruncate", "fallocate", "fsync", "fdatasync", "utimensat", "umask", "dup", "dup2",
+      "dup3", "fcntl", "flock", "pipe", "pipe2", "sendfile", "splice", "tee",
+      "copy_file_range", "fadvise64", "readahead", "memfd_create", "getxattr", "lgetxattr",
+      "fgetxattr", "listxattr", "llistxattr", "flistxattr",
+      // waiting and events
+      "poll", "ppoll", "select", "pselect6", "epoll_create", "epoll_create1", "epoll_ctl",
+      "epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd", "eventfd2", "signalfd",
+      "signalfd4", "timerfd_create", "timerfd_settime", "timerfd_gettime",
+      // memory
+      "brk", "mmap", "munmap", "mremap", "mprotect", "madvise", "msync", "mincore",
+      "membarrier",
+      // threads and synchronisation
+      "futex", "futex_waitv", "set_robust_list", "get_robust_list", "set_tid_address", "rseq",
+      "arch_prctl", "sched_yield", "sched_getaffinity", "sched_getparam",
+      "sched_getscheduler", "sched_get_priority_max", "sched_get_priority_min", "getcpu",
+      // time
+      "clock_gettime", "clock_getres", "clock_nanosleep", "nanosleep", "gettimeofday", "time",
+      "getitimer", "setitimer", "alarm", "timer_create", "timer_settime", "timer_gettime",
+      "timer_getoverrun", "timer_delete",
+      // identity and limits (read-only, or within the sandbox)
+      "getpid", "getppid", "gettid", "getuid", "geteuid", "getgid", "getegid", "getgroups",
+      "getresuid", "getresgid", "getpgrp", "getpgid", "getsid", "setpgid", "setsid", "uname",
+      "sysinfo", "getrlimit", "prlimit64", "getrusage", "times", "getpriority", "capget",
+      // signals and processes (the pid namespace keeps them inside)
+      "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigpending", "rt_sigtimedwait",
+      "rt_sigsuspend", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "sigaltstack", "kill", "tgkill",
+      "tkill", "pause", "restart_syscall", "wait4", "waitid", "exit", "exit_group", "execve",
+      "execveat", "fork", "vfork", "pidfd_open", "pidfd_send_signal",
+      // sockets (socket itself is checked by family)
+      "socketpair", "connect", "accept", "accept4", "bind", "listen", "sendto", "recvfrom",
+      "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "shutdown", "getsockname", "getpeername",
+      "setsockopt", "getsockopt",
+      // randomness
+      "getrandom",
+  };
+  return names;
+}
+
+const std::vector<std::string_view>& never_grantable_syscalls() {
+  static const std::vector<std::string_view> names = [] {
+    std::vector<std::string_view> out;
+    for (const auto& entry : never_grantable_table()) out.push_back(entry.name);
+    return out;
+  }();
+  return names;
+}
+
+Status check_grantable(std::string_view name) {
+  const std::string text(name);
+  for (const auto& entry : never_grantable_table()) {
+    if (entry.name == name) {
+      return Error{Errc::refused,
+                   "syscall " + text + " can never be granted: it " + std::string(entry.reason),
+                   "sandbox.extra_syscalls", 0};
+    }
+  }
+  if (seccomp_syscall_resolve_name(text.c_str()) < 0) {
+    return Error{Errc::invalid_input, "unknown syscall " + text + " on this architecture",
+                 "sandbox.extra_syscalls", 0};
+  }
+  return {};
+}
+
+SeccompProgram& SeccompProgram::operator=(SeccompProgram&& other) noexcept {
+  filter_ = std::move(other.filter_);
+  program_.len = static_cast<unsigned short>(filter_.size());
+  program_.filter = filter_.data();
+  other.program_ = {};
+  return *this;
+}
+
+Result<SeccompProgram> build_seccomp_program(const Policy& policy) {
+  for (const auto& name : policy.extra_syscalls) {
+    if (auto status = check_grantable(name); !status) return std::move(status).error();
+  }
+  // Default action: report to the supervisor (user notification), which names
+  // the syscall and kills the sandbox. A foreign or x32 ABI is killed at once.
+  FilterContext ctx(seccomp_init(SCMP_ACT_NOTIFY));
+  if (!ctx) return Error{Errc::internal, "seccomp_init failed", "libseccomp", ENOMEM};
+  int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+  if (rc < 0) return libseccomp_error("bad-arch action", rc);
+
+  auto allow = [&](std::string_view name) -> Status {
+    const std::string text(name);
+    int nr = seccomp_syscall_resolve_name(text.c_str());
+    if (nr < 0) return {};  // not a syscall of this architecture (e.g. open on aarch64)
+    int err = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, nr, 0);
+    if (err < 0) return libseccomp_error("allow " + text, err);
+    return {};
+  };
+  for (auto name : default_allowed_syscalls()) {
+    if (auto status = allow(name); !status) return std::move(status).error();
+  }
+  for (const auto& name : policy.extra_syscalls) {
+    if (auto status = allow(name); !status) return std::move(status).error();
+  }
+
+  // ioctl's request is an unsigned int in the kernel but a 64-bit argument to
+  // seccomp: compare only the low 32 bits (CVE-2019-10063).
+  for (unsigned long request : kAllowedIoctls) {
+    rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+                          SCMP_A1(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, request));
+    if (rc < 0) return libseccomp_error("ioctl rule", rc);
+  }
+  for (unsigned long option : kAllowedPrctls) {
+    rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+                          SCMP_A0(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, option));
+    if (rc < 0) return libseccomp_error("prctl rule", rc);
+  }
+  rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                        SCMP_A0(SCMP_CMP_MASKED_EQ, kCloneNamespaceFlags, 0));
+  if (rc < 0) return libseccomp_error("clone rule", rc);
+  // clone3 passes its flags in memory seccomp cannot read: refuse it with
+  // ENOSYS so glibc and other runtimes fall back to the checked clone.
+  rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+  if (rc < 0) return libseccomp_error("clone3 rule", rc);
+  // Widening the CPU affinity would undo the max_cpu_cores limit.
+  rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(EPERM), SCMP_SYS(sched_setaffinity), 0);
+  if (rc < 0) return libseccomp_error("sched_setaffinity rule", rc);
+  // Only querying the execution domain: a personality change could turn on
+  // READ_IMPLIES_EXEC or ADDR_NO_RANDOMIZE.
+  rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(personality), 1,
+                        SCMP_A0(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, 0xFFFFFFFFu));
+  if (rc < 0) return libseccomp_error("personality rule", rc);
+  // Sockets: local, IP (an empty network namespace under Network::none) and
+  // route netlink (getaddrinfo's AI_ADDRCONFIG asks it). Raw packet, crypto
+  // (AF_ALG), vsock and the rest are violations.
+  for (int family : {AF_UNIX, AF_INET, AF_INET6}) {
+    rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+                          SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family)));
+    if (rc < 0) return libseccomp_error("socket rule", rc);
+  }
+  rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+                        SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(AF_NETLINK)),
+                        SCMP_A2(SCMP_CMP_EQ, static_cast<scmp_datum_t>(NETLINK_ROUTE)));
+  if (rc < 0) return libseccomp_error("socket rule", rc);
+
+  // libseccomp 2.5 exports only to an fd; the child must not call
+  // seccomp_load (it allocates), so the program is read back into memory here.
+  UniqueFd memfd(memfd_create("stockade-seccomp", MFD_CLOEXEC));
+  if (!memfd) return sys_error("memfd_create for the seccomp filter");
+  rc = seccomp_export_bpf(ctx.get(), memfd.get());
+  if (rc < 0) return libseccomp_error("export", rc);
+  off_t size = lseek(memfd.get(), 0, SEEK_END);
+  if (size < 0) return sys_error("lseek on the seccomp filter");
+  if (size == 0 || size % static_cast<off_t>(sizeof(sock_filter)) != 0 ||
+      size / static_cast<off_t>(sizeof(sock_filter)) > BPF_MAXINSNS) {
+    return Error{Errc::internal, "exported seccomp filter has a bad size", "libseccomp", 0};
+  }
+  SeccompProgram program;
+  program.filter_.resize(static_cast<size_t>(size) / sizeof(sock_filter));
+  ssize_t got = pread(memfd.get(), program.filter_.data(), static_cast<size_t>(size), 0);
+  if (got != size) return sys_error("reading the seccomp filter back");
+  program.program_.len = static_cast<unsigned short>(program.filter_.size());
+  program.program_.filter = program.filter_.data();
+  return program;
+}
+
+}  // namespace stockade::sandbox

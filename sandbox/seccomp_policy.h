@@ -1,0 +1,61 @@
+// The seccomp policy: which syscalls a plugin may make.
+//
+// The filter is an allowlist for the native ABI only: the x32 and i386 entry
+// points (and any foreign architecture) kill the process outright; a native
+// syscall outside the list is reported to the supervisor through seccomp user
+// notification (the Child names it) and the sandbox is killed. Some syscalls
+// are allowed only with argument checks (ioctl, clone, socket, prctl,
+// personality); some are answered with an errno so common runtimes fall back
+// (clone3 → ENOSYS, glibc then uses clone; sched_setaffinity → EPERM, so the
+// CPU affinity limit cannot be widened).
+#pragma once
+
+#include <linux/filter.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "sandbox/policy.h"
+
+namespace stockade::sandbox {
+
+// Syscalls allowed without conditions in every sandbox (native names).
+const std::vector<std::string_view>& default_allowed_syscalls();
+
+// Syscalls that no manifest or operator can grant: they break the sandbox
+// (namespaces, mounts, ptrace-likes, kernel attack surface, host state), or
+// are already allowed with argument checks that a wholesale grant would
+// remove (ioctl, clone, clone3, socket, prctl, personality).
+const std::vector<std::string_view>& never_grantable_syscalls();
+
+// Ok when `name` may be granted as an extra syscall; refused (naming the
+// syscall and why) when it is never grantable; invalid_input when this
+// architecture has no syscall of that name.
+Status check_grantable(std::string_view name);
+
+// A compiled filter: the BPF program, ready for seccomp(SECCOMP_SET_MODE_FILTER).
+class SeccompProgram {
+ public:
+  const sock_fprog* program() const { return &program_; }
+  size_t instruction_count() const { return filter_.size(); }
+  const std::vector<sock_filter>& instructions() const { return filter_; }
+
+  SeccompProgram() = default;
+  SeccompProgram(const SeccompProgram&) = delete;
+  SeccompProgram& operator=(const SeccompProgram&) = delete;
+  SeccompProgram(SeccompProgram&& other) noexcept { *this = std::move(other); }
+  SeccompProgram& operator=(SeccompProgram&& other) noexcept;
+
+ private:
+  friend Result<SeccompProgram> build_seccomp_program(const Policy& policy);
+  std::vector<sock_filter> filter_;
+  sock_fprog program_{};
+};
+
+// Compiles the default profile plus `policy.extra_syscalls` (each checked by
+// check_grantable) and the network-dependent socket rules.
+Result<SeccompProgram> build_seccomp_program(const Policy& policy);
+
+}  // namespace stockade::sandbox

@@ -1,0 +1,390 @@
+// spawn(): prepares everything the child needs (as plain arrays: the child
+// shares our memory and may not allocate), clones it into its namespaces,
+// writes its id maps and cgroup placement, lets it go, and waits until it has
+// either exec'd (the close-on-exec channel reaches EOF after the seccomp
+// listener was handed over) or reported the step that failed.
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/syscall.h"
+#include "sandbox/child_plan.h"
+#include "sandbox/child_state.h"
+#include "sandbox/clone_vm.h"
+#include "sandbox/landlock.h"
+#include "sandbox/mount_plan.h"
+#include "sandbox/seccomp_policy.h"
+#include "sandbox/userns.h"
+#include "whitelist/whitelist.h"
+
+namespace stockade::sandbox {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kMaxFdMappings = 64;
+constexpr size_t kChildStackSize = 64 * 1024;
+constexpr int kSetupTimeoutMs = 10000;  // a mount on a hung filesystem, say
+
+#ifndef CLONE_INTO_CGROUP
+constexpr uint64_t CLONE_INTO_CGROUP = 0x200000000ULL;
+#endif
+
+int64_t micros_since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+}
+
+Error invalid(const std::string& what, const char* where) {
+  return Error{Errc::invalid_input, what, where, 0};
+}
+
+// The child's stack, in our address space (CLONE_VM), with a guard page.
+class ChildStack {
+ public:
+  static Result<ChildStack> allocate() {
+    void* base = mmap(nullptr, kChildStackSize, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (base == MAP_FAILED) return sys_error("allocating the child's stack");
+    ChildStack stack;
+    stack.base_ = base;
+    if (mprotect(base, static_cast<size_t>(sysconf(_SC_PAGESIZE)), PROT_NONE) != 0)
+      return sys_error("guard page for the child's stack");
+    return stack;
+  }
+  ChildStack() = default;
+  ChildStack(ChildStack&& other) noexcept : base_(std::exchange(other.base_, nullptr)) {}
+  ChildStack& operator=(ChildStack&&) = delete;
+  ~ChildStack() {
+    if (base_ != nullptr) munmap(base_, kChildStackSize);
+  }
+  void* base() const { return base_; }
+
+ private:
+  void* base_ = nullptr;
+};
+
+bool has_nul(const std::string& text) { return text.find('\0') != std::string::npos; }
+
+Status check_policy(const Policy& policy, const std::vector<FdMapping>& fds) {
+  for (const auto& arg : policy.argv)
+    if (has_nul(arg)) return invalid("an argument contains NUL", "policy.argv");
+  for (const auto& entry : policy.env) {
+    if (has_nul(entry) || entry.find('=') == std::string::npos)
+      return invalid("environment entry \"" + entry + "\" is not KEY=VALUE", "policy.env");
+  }
+  if (policy.hostname.empty() || policy.hostname.size() > 64 || has_nul(policy.hostname))
+    return invalid("hostname must be 1-64 characters", "policy.hostname");
+  if (policy.cwd.empty() || policy.cwd[0] != '/' || has_nul(policy.cwd))
+    return invalid("working directory must be absolute", "policy.cwd");
+  const ResourceLimits& l = policy.limits;
+  if (l.memory_bytes == 0 || l.cpu_seconds == 0 || l.processes == 0 || l.open_files == 0 ||
+      !(l.cpu_cores > 0) || policy.tmp_bytes == 0) {
+    return invalid("every resource limit must be positive", "policy.limits");
+  }
+  if (policy.inner_uid == 0 || policy.inner_gid == 0)
+    return invalid("the plugin must not run as root inside its namespace", "policy.inner_uid");
+  if (fds.size() > kMaxFdMappings) return invalid("too many fds to pass", "fds");
+  std::set<int> targets;
+  for (const auto& m : fds) {
+    if (m.child_fd < 0 || m.child_fd > 65535)
+      return invalid("child fd " + std::to_string(m.child_fd) + " out of range", "fds");
+    if (!targets.insert(m.child_fd).second)
+      return invalid("child fd " + std::to_string(m.child_fd) + " mapped twice", "fds");
+    if (fcntl(m.parent_fd, F_GETFD) < 0)
+      return sys_error("fd " + std::to_string(m.parent_fd) + " to pass is not open", "fds");
+  }
+  return {};
+}
+
+rlim_t capped_by_hard_limit(int resource, rlim_t wanted) {
+  rlimit current{};
+  if (getrlimit(resource, &current) != 0) return wanted;
+  return std::min(wanted, current.rlim_max);
+}
+
+// The rlimits, and the text saying what they are.
+std::vector<ResourceLimit> plan_rlimits(const Policy& policy, const SandboxCgroup& cgroup,
+                                        AppliedLimits& applied) {
+  const ResourceLimits& l = policy.limits;
+  std::vector<ResourceLimit> out;
+  auto add = [&](int resource, rlim_t soft, rlim_t hard) {
+    hard = capped_by_hard_limit(resource, hard);
+    soft = std::min(soft, hard);
+    out.push_back(ResourceLimit{resource, rlimit{soft, hard}});
+    return soft;
+  };
+  // With a cgroup memory limit, the cgroup is the limit (whole sandbox, real
+  // memory, OOM kill we can detect) and RLIMIT_AS only a backstop at twice
+  // that (runtimes reserve address space they never touch). Without one,
+  // RLIMIT_AS per process is all there is.
+  const rlim_t as = cgroup.memory_limited() ? l.memory_bytes * 2 : l.memory_bytes;
+  rlim_t as_applied = add(RLIMIT_AS, as, as);
+  applied.memory = (cgroup.memory_limited() ? cgroup.memory_how() + "; " : std::string()) +
+                   "RLIMIT_AS=" + std::to_string(as_applied);
+  // SIGXCPU at the limit, SIGKILL a second later for a process ignoring it.
+  rlim_t cpu = add(RLIMIT_CPU, l.cpu_seconds, l.cpu_seconds + 1);
+  applied.cpu_time = "RLIMIT_CPU=" + std::to_string(cpu) + "s (SIGXCPU, then SIGKILL 1s later)";
+  // RLIMIT_NPROC counts per (user namespace, uid) since 5.14, so it is a
+  // per-sandbox count here; pids.max also bounds threads and is exact.
+  rlim_t nproc = add(RLIMIT_NPROC, l.processes, l.processes);
+  applied.processes = (cgroup.pids_limited() ? cgroup.pids_how() + "; " : std::string()) +
+                      "RLIMIT_NPROC=" + std::to_string(nproc);
+  applied.open_files = "RLIMIT_NOFILE=" +
+                       std::to_string(add(RLIMIT_NOFILE, l.open_files, l.open_files));
+  applied.file_size = "RLIMIT_FSIZE=" +
+                      std::to_string(add(RLIMIT_FSIZE, l.file_size_bytes, l.file_size_bytes));
+  add(RLIMIT_CORE, 0, 0);
+  return out;
+}
+
+// ceil(cpu_cores) CPUs of those we may use, rotating the starting CPU so
+// concurrent sandboxes spread out. Returns false when all would be used.
+bool plan_affinity(double cores, cpu_set_t& out, std::string& how) {
+  static std::atomic<unsigned> next_start{0};
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) {
+    how = "affinity unchanged (sched_getaffinity failed)";
+    return false;
+  }
+  std::vector<int> cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &allowed)) cpus.push_back(cpu);
+  const size_t need = std::max<size_t>(1, static_cast<size_t>(std::ceil(cores)));
+  if (cpus.empty() || need >= cpus.size()) {
+    how = "affinity: all " + std::to_string(cpus.size()) + " CPUs";
+    return false;
+  }
+  CPU_ZERO(&out);
+  const unsigned start = next_start.fetch_add(static_cast<unsigned>(need));
+  for (size_t i = 0; i < need; ++i) CPU_SET(cpus[(start + i) % cpus.size()], &out);
+  how = "affinity " + std::to_string(need) + " of " + std::to_string(cpus.size()) + " CPUs";
+  return true;
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+int last_capability() {
+  static const int last = [] {
+    int value = 63;
+    if (FILE* f = fopen("/proc/sys/kernel/cap_last_cap", "re")) {
+      if (fscanf(f, "%d", &value) != 1) value = 63;
+      fclose(f);
+    }
+    return value;
+  }();
+  return last;
+}
+
+Error step_error(const StepFailure& failure, const MountPlan& mounts) {
+  std::string what = std::string("sandbox step ") + step_name(failure.step);
+  if (failure.step == Step::mount_op && failure.detail >= 0 && failure.detail < mounts.count()) {
+    what = "sandbox step " + mounts.describe(failure.detail);
+  } else if (failure.step == Step::rlimit || failure.step == Step::fds) {
+    if (failure.detail >= 0) what += " (" + std::to_string(failure.detail) + ")";
+  }
+  return sys_error(what, {}, failure.error);
+}
+
+// Reads the channel until the child has exec'd (EOF after the listener) or
+// failed. Returns the seccomp listener.
+Result<UniqueFd> await_exec(int channel, const MountPlan& mounts) {
+  UniqueFd listener;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(kSetupTimeoutMs);
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    pollfd pfd{channel, POLLIN, 0};
+    int n = retry_on_eintr([&] { return poll(&pfd, 1, static_cast<int>(std::max<int64_t>(0, left.count()))); });
+    if (n < 0) return sys_error("waiting for the sandbox setup");
+    if (n == 0) return Error{Errc::timeout, "sandbox setup did not finish in 10 s", "", 0};
+
+    StepFailure failure{};
+    iovec iov{&failure, sizeof(failure)};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr message{};
+    message.msg_iov = &iov;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof(control);
+    ssize_t got = retry_on_eintr([&] { return recvmsg(channel, &message, MSG_CMSG_CLOEXEC); });
+    if (got < 0) return sys_error("reading the sandbox setup channel");
+    for (cmsghdr* c = CMSG_FIRSTHDR(&message); c != nullptr; c = CMSG_NXTHDR(&message, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+          c->cmsg_len == CMSG_LEN(sizeof(int))) {
+        int fd = -1;
+        std::memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+        listener.reset(fd);
+      }
+    }
+    if (got == 0) break;  // EOF: exec'd (channel is close-on-exec) or died
+    if (got == static_cast<ssize_t>(sizeof(failure))) return step_error(failure, mounts);
+  }
+  if (!listener) {
+    return Error{Errc::internal, "the sandbox's process died during setup, before exec", "", 0};
+  }
+  return listener;
+}
+
+}  // namespace
+
+Result<Child> spawn(const VerifiedBinary& binary, const Policy& policy,
+                    const std::vector<FdMapping>& fds) {
+  const auto start = Clock::now();
+  if (binary.fd() < 0) return invalid("the verified binary has no open fd", "binary");
+  if (auto s = check_policy(policy, fds); !s) return std::move(s).error();
+  auto program = build_seccomp_program(policy);
+  if (!program) return std::move(program).error();
+
+  auto state = std::make_unique<Child::State>();
+  state->cpu_seconds_limit = policy.limits.cpu_seconds;
+  const auto cgroup_start = Clock::now();
+  auto cgroup = SandboxCgroup::create(policy.limits);
+  if (!cgroup) return std::move(cgroup).error();
+  state->cgroup = std::move(*cgroup);
+  state->timings.cgroup_us = micros_since(cgroup_start);
+  AppliedLimits& applied = state->applied;
+  applied.cgroup = state->cgroup.summary();
+
+  const std::vector<ResourceLimit> rlimits = plan_rlimits(policy, state->cgroup, applied);
+  cpu_set_t affinity;
+  const bool set_affinity = plan_affinity(policy.limits.cpu_cores, affinity, applied.cpu_cores);
+  if (state->cgroup.cpu_limited()) applied.cpu_cores += "; " + state->cgroup.cpu_how();
+  applied.network = policy.network == Network::none
+                        ? "none (empty network namespace, loopback down)"
+                        : "host";
+  static const char* const kWritablePaths[] = {"/tmp", "/dev", nullptr};
+  const LandlockPlan landlock = landlock_plan(landlock_abi(), kWritablePaths);
+  applied.landlock = landlock.abi > 0 ? "ABI " + std::to_string(landlock.abi) : "unavailable";
+
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
+    return sys_error("sandbox step channel (socketpair)");
+  UniqueFd channel(pair[0]);
+  UniqueFd child_end(pair[1]);
+
+  std::vector<std::string> argv_strings = policy.argv;
+  if (argv_strings.empty()) argv_strings.push_back(binary.name());
+  std::vector<char*> argv = c_strings(argv_strings);
+  std::vector<char*> envp = c_strings(policy.env);
+
+  std::vector<FdMove> moves;
+  int highest = std::max({channel.get(), child_end.get(), binary.fd(), 2});
+  for (const auto& m : fds) {
+    moves.push_back(FdMove{m.parent_fd, m.child_fd});
+    highest = std::max({highest, m.parent_fd, m.child_fd});
+  }
+  std::sort(moves.begin(), moves.end(), [](const FdMove& a, const FdMove& b) { return a.to < b.to; });
+  // Scratch fds in the child: [base, base+2) channel and binary, then one per
+  // passed fd, then the bind sources.
+  const int scratch_base = highest + 1;
+  auto mounts = MountPlan::build(policy, scratch_base + 2 + static_cast<int>(kMaxFdMappings));
+  if (!mounts) return std::move(mounts).error();
+
+  ChildPlan plan;
+  plan.channel_fd = child_end.get();
+  plan.binary_fd = binary.fd();
+  plan.argv = argv.data();
+  plan.envp = envp.data();
+  plan.root_mount_point = kNewRootMountPoint;
+  plan.root_tmpfs_options = "size=1m,nr_inodes=4096,mode=0755";
+  plan.mounts = mounts->ops();
+  plan.mount_count = mounts->count();
+  plan.hostname = policy.hostname.c_str();
+  plan.hostname_length = static_cast<int>(policy.hostname.size());
+  plan.cwd = policy.cwd.c_str();
+  const IdMapping ids = id_mapping_for(policy);
+  plan.set_groups = !ids.deny_setgroups;
+  plan.inner_uid = ids.inner_uid;
+  plan.inner_gid = ids.inner_gid;
+  plan.rlimits = rlimits.data();
+  plan.rlimit_count = static_cast<int>(rlimits.size());
+  plan.affinity = set_affinity ? &affinity : nullptr;
+  plan.fd_moves = moves.data();
+  plan.fd_move_count = static_cast<int>(moves.size());
+  plan.fd_scratch_base = scratch_base;
+  for (int slot = 0; slot < 3; ++slot) {
+    plan.stdio_to_dev_null[slot] =
+        std::none_of(moves.begin(), moves.end(), [&](const FdMove& m) { return m.to == slot; });
+  }
+  plan.last_capability = last_capability();
+  plan.landlock = landlock;
+  plan.seccomp_program = program->program();
+
+  auto stack = ChildStack::allocate();
+  if (!stack) return std::move(stack).error();
+  state->timings.prepare_us = micros_since(start) - state->timings.cgroup_us;
+
+  int pidfd = -1;
+  clone_args args{};
+  args.flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
+               CLONE_NEWCGROUP | CLONE_PIDFD;
+  if (policy.network == Network::none) args.flags |= CLONE_NEWNET;
+  if (state->cgroup.clone_into_fd() >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<uint64_t>(state->cgroup.clone_into_fd());
+  }
+  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  args.stack = reinterpret_cast<uint64_t>(stack->base());
+  args.stack_size = kChildStackSize;
+
+  // The child starts with every signal blocked (our handlers must never run
+  // in it); it resets the handlers and unblocks just before exec.
+  const auto clone_start = Clock::now();
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  long pid = clone3_run(&args, run_child, &plan, clone3_can_share_memory());
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  if (pid < 0) return sys_error("sandbox step clone3", {}, static_cast<int>(-pid));
+  state->pid = static_cast<pid_t>(pid);
+  state->pidfd.reset(pidfd);
+  child_end.reset();
+  state->timings.clone_us = micros_since(clone_start);
+  // From here on `state` kills and reaps the child on every error path.
+
+  const auto maps_start = Clock::now();
+  if (auto s = write_id_maps(state->pid, ids); !s) return std::move(s).error();
+  if (auto s = state->cgroup.place(state->pid); !s) {
+    Error e = std::move(s).error();
+    e.what = "sandbox step cgroup: " + e.what;
+    return e;
+  }
+  const char go = 'G';
+  if (retry_on_eintr([&] { return write(channel.get(), &go, 1); }) != 1)
+    return sys_error("sandbox step sync (releasing the child)");
+  state->timings.maps_us = micros_since(maps_start);
+
+  const auto setup_start = Clock::now();
+  auto listener = await_exec(channel.get(), *mounts);
+  if (!listener) return std::move(listener).error();
+  state->listener = std::move(*listener);
+  state->timings.setup_us = micros_since(setup_start);
+  return Child(std::move(state));
+}
+
+}  // namespace stockade::sandbox
