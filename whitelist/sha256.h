@@ -25,7 +25,8 @@ Result<Sha256Digest> parse_digest(std::string_view hex);
 bool digests_equal(const Sha256Digest& a, const Sha256Digest& b);
 
 // Incremental SHA-256. The EVP_MD is fetched once per process (fetching is
-// slow); each hasher owns one EVP_MD_CTX. Move-only.
+// slow); each hasher owns one EVP_MD_CTX. Move-only; a moved-from hasher may
+// only be assigned to or destroyed.
 class Sha256Hasher {
  public:
   static Result<Sha256Hasher> create();
