@@ -133,7 +133,10 @@ Result<Whitelist> Whitelist::parse(std::string_view text, std::string_view sourc
 }
 
 Result<Whitelist> Whitelist::load(const std::string& path) {
-  UniqueFd fd(retry_on_eintr([&] { return open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY); }));
+  // O_NONBLOCK: a FIFO put where the whitelist should be must not hang the
+  // open; it is refused just below, and reads of a regular file ignore the flag.
+  UniqueFd fd(retry_on_eintr(
+      [&] { return open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK); }));
   if (!fd) return sys_error("cannot open whitelist", path);
   struct stat st {};
   if (fstat(fd.get(), &st) != 0) return sys_error("cannot stat whitelist", path);

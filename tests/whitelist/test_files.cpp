@@ -84,10 +84,13 @@ std::string run_fd(int fd, bool use_fexecve) {
     } else {
       syscall(SYS_execveat, fd, empty, argv, envp, AT_EMPTY_PATH);
     }
-    const int err = errno;
-    char msg[32];
-    const int len = snprintf(msg, sizeof msg, "exec failed: %d", err);
-    (void)!write(STDOUT_FILENO, msg, static_cast<size_t>(len));
+    // Only async-signal-safe calls after fork: format errno by hand.
+    int err = errno;
+    char msg[] = "exec failed: 000";
+    for (size_t i = sizeof msg - 2; err > 0 && i >= sizeof msg - 4; --i, err /= 10) {
+      msg[i] = static_cast<char>('0' + err % 10);
+    }
+    (void)!write(STDOUT_FILENO, msg, sizeof msg - 1);
     _exit(121);
   }
   write_end.reset();

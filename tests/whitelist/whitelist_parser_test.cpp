@@ -1,5 +1,7 @@
 // The whitelist grammar, line by line: what is accepted, and that every
 // refusal names the source and the line.
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -156,6 +158,10 @@ TEST(WhitelistLoad, RefusesMissingFilesDirectoriesAndOversizedFiles) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().code, Errc::not_found);
   EXPECT_FALSE(Whitelist::load(dir.path()).ok());
+  ASSERT_EQ(mkfifo((dir / "fifo").c_str(), 0644), 0);
+  auto fifo = Whitelist::load(dir / "fifo");  // refused, not blocked on
+  ASSERT_FALSE(fifo.ok());
+  EXPECT_NE(fifo.error().message().find("not a regular file"), std::string::npos);
 
   testing_support::write_file(dir / "huge", std::string(kMaxWhitelistBytes + 1, '\n'));
   auto huge = Whitelist::load(dir / "huge");
