@@ -53,7 +53,9 @@ class Hostile : public ::testing::Test {
     EXPECT_TRUE(result.spawned) << result.summary();
     EXPECT_TRUE(result.leftover_processes.empty()) << result.summary();
     EXPECT_TRUE(result.leaked_host_fds.empty()) << result.summary();
-    if (result.pid_namespace) EXPECT_NE(*result.pid_namespace, own_pid_namespace()) << "no new pid namespace";
+    if (result.pid_namespace) {
+      EXPECT_NE(*result.pid_namespace, own_pid_namespace()) << "no new pid namespace";
+    }
     return result;
   }
   ProbeRun run(const std::string& probe, std::vector<std::string> args = {}) {
@@ -63,18 +65,23 @@ class Hostile : public ::testing::Test {
     return run(std::move(request));
   }
 
+  // When the sandbox could not even start, run() has said so once: the
+  // outcome checks below would only repeat it.
   static void expect_exit(const ProbeRun& result, int code) {
+    if (!result.spawned) return;
     EXPECT_EQ(result.status.kind, Kind::exited) << result.summary();
     EXPECT_EQ(result.status.code, code) << result.summary();
   }
   static void expect_blocked(const ProbeRun& result, const std::string& line) {
+    if (!result.spawned) return;
     expect_exit(result, kBlocked);
     EXPECT_EQ(result.output, line + "\n") << result.summary();
   }
   static void expect_violation(const ProbeRun& result, const std::string& syscall) {
+    if (!result.spawned) return;
     EXPECT_EQ(result.status.kind, Kind::seccomp_violation) << result.summary();
     EXPECT_EQ(result.status.syscall, syscall) << result.summary();
-    EXPECT_EQ(result.status.signal, SIGKILL) << result.summary();
+    EXPECT_EQ(result.status.signal, SIGSYS) << result.summary();
   }
 
   std::string victim() const { return std::to_string(canaries_.victim_pid()); }

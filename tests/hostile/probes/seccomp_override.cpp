@@ -13,6 +13,7 @@
 int main() {
   if (prctl(PR_SET_NO_NEW_PRIVS, 0, 0, 0, 0) == 0) probe::finish(probe::kEscaped, "cleared no_new_privs");
   std::printf("clear no_new_privs: %s\n", probe::errno_name(errno));
+  std::fflush(stdout);
   sock_filter allow_all[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
   sock_fprog program{1, allow_all};
   long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program);
