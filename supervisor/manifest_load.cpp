@@ -15,15 +15,17 @@ Result<Manifest> load_manifest(const std::string& path, Problems* problems) {
   }
   auto manifest = parse_manifest(*text, path, &found);
   if (!manifest) return manifest;
-  manifest->folder = std::filesystem::path(path).parent_path().string();
-  if (manifest->folder.empty()) manifest->folder = ".";
+  std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  if (folder.empty()) folder = std::filesystem::path(".");
+  manifest->folder = folder.string();
   if (auto valid = validate_manifest(*manifest, &found); !valid) return valid.error();
   return manifest;
 }
 
 std::string endpoint_path(const Manifest& manifest) {
   std::filesystem::path folder = manifest.folder.empty() ? "." : manifest.folder;
-  std::string relative = manifest.endpoint.empty() ? "./" + manifest.name : manifest.endpoint;
+  // The name cannot start with "/" or "." (validate_manifest), so it stays in the folder.
+  const std::string& relative = manifest.endpoint.empty() ? manifest.name : manifest.endpoint;
   return (folder / relative).lexically_normal().string();
 }
 

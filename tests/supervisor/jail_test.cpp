@@ -1,0 +1,226 @@
+// `stockade jail` end to end, run as a user runs it: real sandboxes, a real
+// whitelist, exit codes and the one stderr line. Every test runs as root and
+// as uid 65534 (through setpriv), with the binaries copied where that uid can
+// reach them.
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <string>
+#include <vector>
+
+#include "tests/support/temp_dir.h"
+#include "whitelist/whitelist.h"
+
+namespace stockade {
+namespace {
+
+struct Outcome {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs argv with `input` on stdin; collects stdout and stderr.
+Outcome run_command(const std::vector<std::string>& argv, const std::string& input = {}) {
+  int in[2], out[2], err[2];
+  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
+    ADD_FAILURE() << "pipe2 failed";
+    return {};
+  }
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(in[0], 0);
+    ::dup2(out[1], 1);
+    ::dup2(err[1], 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    char* envp[] = {const_cast<char*>("PATH=/usr/bin:/bin"), nullptr};
+    ::execve(args[0], args.data(), envp);
+    ::_exit(99);
+  }
+  ::close(in[0]);
+  ::close(out[1]);
+  ::close(err[1]);
+  if (!input.empty()) {
+    EXPECT_EQ(::write(in[1], input.data(), input.size()), static_cast<ssize_t>(input.size()));
+  }
+  ::close(in[1]);
+  Outcome result;
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  std::string* sinks[2] = {&result.out, &result.err};
+  int open = 2;
+  while (open > 0) {
+    if (::poll(fds, 2, -1) < 0) break;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      char buf[4096];
+      ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+      if (n <= 0) {
+        ::close(fds[i].fd);
+        fds[i].fd = -1;
+        --open;
+      } else {
+        sinks[i]->append(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  result.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+void copy_executable(const std::string& from, const std::string& to) {
+  testing::write_file(to, testing::read_file(from), 0755);
+}
+
+std::string digest_line(const std::string& path, const std::string& name) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  auto digest = sha256_of_fd(fd);
+  ::close(fd);
+  EXPECT_TRUE(digest);
+  return to_hex(*digest) + "  " + name + "\n";
+}
+
+enum class As { root, nobody };
+
+class Jail : public ::testing::TestWithParam<As> {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP_("the uid switch needs root");
+    copy_executable(STOCKADE_BIN, dir_.file("stockade"));
+    copy_executable(JAIL_PROBE, dir_.file("jail_probe"));
+    copy_executable(JAIL_PROBE, dir_.file("unpinned_probe"));
+    testing::write_file(dir_.file("whitelist"), digest_line(dir_.file("jail_probe"), "jail_probe") +
+                                                    digest_line(dir_.file("jail_probe"), "calc"));
+  }
+
+  // stockade jail --whitelist WL <options...> -- <command...>
+  Outcome jail(const std::vector<std::string>& options, const std::vector<std::string>& command,
+           const std::string& input = {}) {
+    std::vector<std::string> argv;
+    if (GetParam() == As::nobody) {
+      argv = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
+    }
+    argv.push_back(dir_.file("stockade"));
+    argv.push_back("jail");
+    argv.push_back("--whitelist");
+    argv.push_back(dir_.file("whitelist"));
+    argv.insert(argv.end(), options.begin(), options.end());
+    argv.push_back("--");
+    argv.insert(argv.end(), command.begin(), command.end());
+    return run_command(argv, input);
+  }
+
+  std::string probe() const { return dir_.file("jail_probe"); }
+
+  testing::TempDir dir_{"stockade-jail-", 0755};
+};
+
+TEST_P(Jail, ExitCodeOfTheProgramPassesThrough) {
+  auto ok = jail({}, {probe(), "exit", "0"});
+  EXPECT_EQ(ok.code, 0) << ok.err;
+  EXPECT_EQ(ok.err, "");
+  auto three = jail({}, {probe(), "exit", "3"});
+  EXPECT_EQ(three.code, 3) << three.err;
+  EXPECT_EQ(three.err, "");
+}
+
+TEST_P(Jail, StdioIsAttachedAndNothingIsInherited) {
+  auto cat = jail({}, {probe(), "cat"}, "hello through the sandbox\n");
+  EXPECT_EQ(cat.code, 0) << cat.err;
+  EXPECT_EQ(cat.out, "hello through the sandbox\n");
+  // run_command() gives stockade PATH=...; the program sees only what --env sets.
+  auto env = jail({"--env", "GREETING=hi"}, {probe(), "env"});
+  EXPECT_EQ(env.code, 0) << env.err;
+  EXPECT_EQ(env.out, "GREETING=hi\n");
+}
+
+TEST_P(Jail, MissingBinaryExits127) {
+  auto r = jail({}, {dir_.file("no_such_binary")});
+  EXPECT_EQ(r.code, 127) << r.err;
+  EXPECT_NE(r.err.find("no_such_binary"), std::string::npos) << r.err;
+}
+
+TEST_P(Jail, BinaryNotPinnedExits126) {
+  auto r = jail({}, {dir_.file("unpinned_probe"), "exit", "0"});
+  EXPECT_EQ(r.code, 126) << r.err;
+  EXPECT_NE(r.err.find("unpinned_probe"), std::string::npos) << r.err;
+}
+
+TEST_P(Jail, ManifestNameIsTheWhitelistName) {
+  testing::write_file(dir_.file("calc.json"), R"({"name": "calc"})");
+  auto pinned = jail({"--manifest", dir_.file("calc.json")}, {probe(), "exit", "4"});
+  EXPECT_EQ(pinned.code, 4) << pinned.err;
+  testing::write_file(dir_.file("other.json"), R"({"name": "other"})");
+  auto other = jail({"--manifest", dir_.file("other.json")}, {probe(), "exit", "4"});
+  EXPECT_EQ(other.code, 126) << other.err;
+}
+
+TEST_P(Jail, BadManifestExits125NamingFileAndKey) {
+  testing::write_file(dir_.file("bad.json"),
+                      R"({"name": "calc", "resources": {"max_memory_mb": "lots"}})");
+  auto r = jail({"--manifest", dir_.file("bad.json")}, {probe(), "exit", "0"});
+  EXPECT_EQ(r.code, 125);
+  EXPECT_EQ(r.err, "stockade: " + dir_.file("bad.json") +
+                       ": resources.max_memory_mb: must be an integer from 1 to 65536 (got "
+                       "\"lots\")\n");
+}
+
+TEST_P(Jail, RequestBeyondACeilingExits126NamingTheOption) {
+  auto r = jail({"--memory-mb", "4096"}, {probe(), "exit", "0"});
+  EXPECT_EQ(r.code, 126);
+  EXPECT_EQ(r.err, "stockade: resources.max_memory_mb: requests 4096 MiB, above the operator's "
+                   "ceiling of 1024 MiB (ceilings.max_memory_mb) (set by --memory-mb)\n");
+  auto net = jail({"--network", "host"}, {probe(), "exit", "0"});
+  EXPECT_EQ(net.code, 126);
+  EXPECT_NE(net.err.find("ceilings.allow_network"), std::string::npos) << net.err;
+}
+
+TEST_P(Jail, SignalEndsWith128PlusNAndSaysSo) {
+  auto r = jail({}, {probe(), "fault", "0"});
+  EXPECT_EQ(r.code, 128 + SIGSEGV) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_EQ(r.err, "stockade: killed by SIGSEGV\n");
+}
+
+TEST_P(Jail, SeccompViolationPrintsOneLineNamingTheSyscall) {
+  auto r = jail({}, {probe(), "ptrace"});
+  EXPECT_GE(r.code, 128) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("seccomp"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("ptrace"), std::string::npos) << r.err;
+}
+
+TEST_P(Jail, TimeLimitKillsTheSandboxAndSaysSo) {
+  auto r = jail({"--time-limit", "1"}, {probe(), "sleep"});
+  EXPECT_EQ(r.code, 128 + SIGKILL) << r.err;
+  EXPECT_EQ(r.err, "stockade: time limit of 1 s exceeded; the sandbox was killed\n");
+}
+
+TEST_P(Jail, UsageErrorsExit125) {
+  auto both = run_command({dir_.file("stockade"), "jail", "--dev", "--whitelist", dir_.file("whitelist"),
+                   "--", probe()});
+  EXPECT_EQ(both.code, 125);
+  EXPECT_EQ(both.err, "stockade: give exactly one of --whitelist FILE and --dev (see stockade "
+                      "jail --help)\n");
+  auto bad_option = jail({"--memory-mb", "lots"}, {probe()});
+  EXPECT_EQ(bad_option.code, 125);
+  auto help = run_command({dir_.file("stockade"), "jail", "--help"});
+  EXPECT_EQ(help.code, 0);
+  EXPECT_NE(help.out.find("exit codes"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(AsRootAndNobody, Jail, ::testing::Values(As::root, As::nobody),
+                         [](const auto& param_info) {
+                           return std::string(param_info.param == As::root ? "root" : "uid65534");
+                         });
+
+}  // namespace
+}  // namespace stockade
