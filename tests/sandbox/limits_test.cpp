@@ -1,0 +1,130 @@
+// Resource limits, checked by their effect on a real process. Where the host
+// has a usable cgroup (root here) the cgroup limits are exercised; without one
+// (the unprivileged run) the rlimits alone, and applied() says which.
+#include <csignal>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "tests/sandbox/sandbox_fixture.h"
+
+namespace stockade::sandbox::test {
+namespace {
+
+using Kind = ExitStatus::Kind;
+
+std::string limit_line(const std::string& limits, const std::string& name) {
+  std::istringstream in(limits);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(name, 0) == 0) {
+      std::istringstream fields(line.substr(name.size()));
+      std::string soft, hard;
+      fields >> soft >> hard;
+      return soft + " " + hard;
+    }
+  }
+  return "(missing)";
+}
+
+TEST(SandboxLimits, RlimitsAreApplied) {
+  Policy policy = policy_for({"probe", "cat", "/proc/self/limits"});
+  policy.limits.open_files = 100;
+  policy.limits.file_size_bytes = 3 * kMiB;
+  policy.limits.cpu_seconds = 9;
+  policy.limits.processes = 12;
+  SandboxRun run = run_sandboxed(policy);
+  ASSERT_TRUE(run.status.ok()) << run.status.error().message();
+  EXPECT_EQ(limit_line(run.output, "Max open files"), "100 100");
+  EXPECT_EQ(limit_line(run.output, "Max file size"), "3145728 3145728");
+  EXPECT_EQ(limit_line(run.output, "Max cpu time"), "9 10");
+  EXPECT_EQ(limit_line(run.output, "Max processes"), "12 12");
+  EXPECT_EQ(limit_line(run.output, "Max core file size"), "0 0");
+  const bool cgroup_memory = run.applied.memory.find("cgroup") != std::string::npos;
+  EXPECT_EQ(limit_line(run.output, "Max address space"),
+            cgroup_memory ? "1073741824 1073741824" : "536870912 536870912");
+}
+
+TEST(SandboxLimits, AppliedLimitsSayHowEachLimitIsEnforced) {
+  SandboxRun run = run_sandboxed(policy_for({"probe", "exit", "0"}));
+  ASSERT_TRUE(run.status.ok()) << run.status.error().message();
+  if (running_as_root()) {
+    // The CI machines: v1 controllers (or v2 ones on a pure v2 host).
+    EXPECT_EQ(run.applied.cgroup.find("none"), std::string::npos) << run.applied.describe();
+    EXPECT_NE(run.applied.processes.find("pids.max=64"), std::string::npos);
+    EXPECT_NE(run.applied.memory.find("536870912"), std::string::npos);
+  } else {
+    EXPECT_EQ(run.applied.cgroup, "none (no writable cgroup hierarchy; rlimits only)");
+    EXPECT_EQ(run.applied.memory, "RLIMIT_AS=536870912");
+  }
+  EXPECT_NE(run.applied.processes.find("RLIMIT_NPROC=64"), std::string::npos);
+  EXPECT_EQ(run.applied.open_files, "RLIMIT_NOFILE=256");
+}
+
+TEST(SandboxLimits, ProcessLimitIsEnforced) {
+  Policy policy = policy_for({"probe", "forks"});
+  policy.limits.processes = 10;
+  SandboxRun run = run_sandboxed(policy);
+  ASSERT_TRUE(run.status.ok()) << run.status.error().message();
+  // The probe itself counts: at most 9 more (pids.max and RLIMIT_NPROC agree).
+  EXPECT_EQ(run.output, "forked 9\n") << run.applied.describe();
+}
+
+TEST(SandboxLimits, MemoryLimitIsEnforced) {
+  Policy policy = policy_for({"probe", "touch-memory", "400"});
+  policy.limits.memory_bytes = 64 * kMiB;
+  SandboxRun run = run_sandboxed(policy);
+  ASSERT_TRUE(run.status.ok()) << run.status.error().message();
+  if (run.applied.memory.find("cgroup") != std::string::npos) {
+    // Touched pages reach the cgroup limit before twice that of address space.
+    EXPECT_EQ(run.status->kind, Kind::memory_limit) << run.status->describe() << run.output;
+    EXPECT_EQ(run.status->describe(), "killed by the memory limit (cgroup OOM)");
+  } else {
+    // RLIMIT_AS alone: allocation fails; the process decides what to do.
+    EXPECT_EQ(run.status->kind, Kind::exited) << run.status->describe();
+    EXPECT_EQ(run.status->code, 3);
+    EXPECT_EQ(run.output.rfind("malloc failed after ", 0), 0u) << run.output;
+  }
+}
+
+TEST(SandboxLimits, CpuTimeLimitIsReported) {
+  Policy policy = policy_for({"probe", "spin"});
+  policy.limits.cpu_seconds = 1;
+  SandboxRun run = run_sandboxed(policy);
+  ASSERT_TRUE(run.status.ok()) << run.status.error().message();
+  EXPECT_EQ(run.status->kind, Kind::cpu_limit) << run.status->describe();
+  // The plugin is its pid namespace's init, which ignores SIGXCPU (no
+  // handler): the hard limit's SIGKILL a second later ends it.
+  EXPECT_TRUE(run.status->signal == SIGXCPU || run.status->signal == SIGKILL)
+      << run.status->signal;
+}
+
+TEST(SandboxLimits, FileSizeLimitFailsTheWrite) {
+  Policy policy = policy_for({"probe", "write", "/tmp/big", std::to_string(2 * kMiB)});
+  policy.limits.file_size_bytes = 1 * kMiB;
+  SandboxRun run = run_sandboxed(policy);
+  ASSERT_TRUE(run.status.ok()) << run.status.error().message();
+  // As init of its pid namespace the plugin does not get the default-action
+  // SIGXFSZ; the write fails with EFBIG at the limit.
+  EXPECT_EQ(run.output, "write /tmp/big: File too large after 1048576\n");
+  EXPECT_EQ(run.status->kind, Kind::exited) << run.status->describe();
+}
+
+TEST(SandboxLimits, CpuCoresBecomeAffinity) {
+  Policy policy = policy_for({"probe", "cat", "/proc/self/status"});
+  policy.limits.cpu_cores = 1;
+  SandboxRun run = run_sandboxed(policy);
+  ASSERT_TRUE(run.status.ok()) << run.status.error().message();
+  if (run.applied.cpu_cores.rfind("affinity 1 of", 0) == 0) {
+    std::istringstream in(run.output);
+    std::string line, list;
+    while (std::getline(in, line))
+      if (line.rfind("Cpus_allowed_list:", 0) == 0) list = line.substr(line.find_last_of("\t ") + 1);
+    EXPECT_EQ(list.find_first_of(",-"), std::string::npos) << list;
+  } else {
+    EXPECT_EQ(run.applied.cpu_cores.rfind("affinity: all 1 CPUs", 0), 0u) << run.applied.cpu_cores;
+  }
+}
+
+}  // namespace
+}  // namespace stockade::sandbox::test

@@ -1,0 +1,142 @@
+// The seccomp policy: the never-grantable set, and the compiled filter
+// evaluated in-process on (arch, nr, args); then a real violation.
+#include <errno.h>
+#include <linux/audit.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <termios.h>
+
+#include <algorithm>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "sandbox/seccomp_policy.h"
+#include "tests/sandbox/bpf_eval.h"
+#include "tests/sandbox/sandbox_fixture.h"
+
+namespace stockade::sandbox::test {
+namespace {
+
+uint32_t verdict(const SeccompProgram& program, int nr, std::initializer_list<uint64_t> args = {},
+                 uint32_t arch = AUDIT_ARCH_X86_64) {
+  seccomp_data data{};
+  data.nr = nr;
+  data.arch = arch;
+  size_t i = 0;
+  for (uint64_t arg : args) data.args[i++] = arg;
+  return evaluate_seccomp(program.instructions(), data);
+}
+
+constexpr uint32_t kAllow = SECCOMP_RET_ALLOW;
+constexpr uint32_t kNotify = SECCOMP_RET_USER_NOTIF;
+constexpr uint32_t kKillProcess = SECCOMP_RET_KILL_PROCESS;
+
+SeccompProgram default_program(Policy policy = {}) {
+  auto program = build_seccomp_program(policy);
+  EXPECT_TRUE(program.ok()) << program.error().message();
+  return std::move(*program);
+}
+
+TEST(SeccompPolicy, NeverGrantableSyscallsAreRefused) {
+  for (const char* name :
+       {"ptrace", "mount", "umount2", "pivot_root", "fsopen", "fsmount", "move_mount", "open_tree",
+        "bpf", "io_uring_setup", "io_uring_enter", "io_uring_register", "userfaultfd",
+        "perf_event_open", "kexec_load", "kexec_file_load", "init_module", "finit_module",
+        "delete_module", "keyctl", "add_key", "request_key", "unshare", "setns", "clone",
+        "clone3", "process_vm_readv", "process_vm_writev", "personality", "swapon", "reboot",
+        "acct", "quotactl", "name_to_handle_at", "open_by_handle_at", "iopl", "ioperm",
+        "vhangup", "kcmp", "pidfd_getfd", "ioctl", "prctl", "seccomp"}) {
+    Status status = check_grantable(name);
+    ASSERT_FALSE(status.ok()) << name;
+    EXPECT_EQ(status.error().code, Errc::refused) << name;
+    EXPECT_NE(status.error().what.find(name), std::string::npos) << status.error().message();
+  }
+}
+
+TEST(SeccompPolicy, OrdinarySyscallIsGrantableAndUnknownIsInvalid) {
+  EXPECT_TRUE(check_grantable("mlock").ok());
+  EXPECT_TRUE(check_grantable("read").ok());
+  Status unknown = check_grantable("no_such_syscall");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, Errc::invalid_input);
+  EXPECT_EQ(unknown.error().where, "sandbox.extra_syscalls");
+}
+
+TEST(SeccompPolicy, DefaultAllowlistNeverContainsANeverGrantableSyscall) {
+  for (auto name : default_allowed_syscalls()) {
+    const auto& never = never_grantable_syscalls();
+    EXPECT_EQ(std::find(never.begin(), never.end(), name), never.end()) << name;
+  }
+}
+
+TEST(SeccompPolicy, ForbiddenSyscallsAreReportedAndCommonOnesAllowed) {
+  SeccompProgram program = default_program();
+  EXPECT_EQ(verdict(program, SYS_read), kAllow);
+  EXPECT_EQ(verdict(program, SYS_futex), kAllow);
+  EXPECT_EQ(verdict(program, SYS_execveat), kAllow);
+  EXPECT_EQ(verdict(program, SYS_ptrace), kNotify);
+  EXPECT_EQ(verdict(program, SYS_mount), kNotify);
+  EXPECT_EQ(verdict(program, SYS_bpf), kNotify);
+  EXPECT_EQ(verdict(program, SYS_io_uring_setup), kNotify);
+  EXPECT_EQ(verdict(program, SYS_unshare), kNotify);
+  EXPECT_EQ(verdict(program, SYS_mlock), kNotify);
+}
+
+TEST(SeccompPolicy, IoctlIsCheckedOnTheLow32BitsOfTheRequest) {
+  SeccompProgram program = default_program();
+  EXPECT_EQ(verdict(program, SYS_ioctl, {1, TCGETS}), kAllow);
+  EXPECT_EQ(verdict(program, SYS_ioctl, {1, 0xFFFFFFFF00000000ULL | TCGETS}), kAllow);
+  EXPECT_EQ(verdict(program, SYS_ioctl, {0, TIOCSTI}), kNotify);
+  // CVE-2019-10063: high bits must not turn TIOCSTI into something allowed.
+  EXPECT_EQ(verdict(program, SYS_ioctl, {0, 0x100000000ULL | TIOCSTI}), kNotify);
+  EXPECT_EQ(verdict(program, SYS_ioctl, {0, TIOCLINUX}), kNotify);
+}
+
+TEST(SeccompPolicy, CloneWithNamespaceFlagsIsReportedAndClone3FallsBack) {
+  SeccompProgram program = default_program();
+  const uint64_t thread_flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+                                CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
+                                CLONE_CHILD_CLEARTID;
+  EXPECT_EQ(verdict(program, SYS_clone, {thread_flags}), kAllow);
+  EXPECT_EQ(verdict(program, SYS_clone, {SIGCHLD}), kAllow);
+  for (uint64_t ns : {CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWIPC,
+                      CLONE_NEWUTS, CLONE_NEWCGROUP})
+    EXPECT_EQ(verdict(program, SYS_clone, {SIGCHLD | ns}), kNotify) << std::hex << ns;
+  EXPECT_EQ(verdict(program, SYS_clone3), SECCOMP_RET_ERRNO | ENOSYS);
+  EXPECT_EQ(verdict(program, SYS_sched_setaffinity), SECCOMP_RET_ERRNO | EPERM);
+  EXPECT_EQ(verdict(program, SYS_personality, {0xFFFFFFFF}), kAllow);
+  EXPECT_EQ(verdict(program, SYS_personality, {0x0040000 /* ADDR_NO_RANDOMIZE */}), kNotify);
+}
+
+TEST(SeccompPolicy, ForeignAndX32AbisAreKilled) {
+  SeccompProgram program = default_program();
+  EXPECT_EQ(verdict(program, SYS_read | 0x40000000), kKillProcess);  // x32
+  EXPECT_EQ(verdict(program, 3 /* i386 read */, {}, AUDIT_ARCH_I386), kKillProcess);
+  EXPECT_EQ(verdict(program, SYS_read, {}, AUDIT_ARCH_AARCH64), kKillProcess);
+}
+
+TEST(SeccompPolicy, ExtraSyscallsAreAllowedOnlyWhenGrantable) {
+  Policy policy;
+  policy.extra_syscalls = {"mlock", "munlock"};
+  SeccompProgram program = default_program(policy);
+  EXPECT_EQ(verdict(program, SYS_mlock), kAllow);
+  policy.extra_syscalls = {"bpf"};
+  auto refused = build_seccomp_program(policy);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Errc::refused);
+}
+
+TEST(SeccompViolation, ForbiddenSyscallIsReportedByName) {
+  SandboxRun run = run_sandboxed(policy_for({"probe", "ptrace"}));
+  ASSERT_TRUE(run.status.ok()) << run.status.error().message();
+  EXPECT_EQ(run.status->kind, ExitStatus::Kind::seccomp_violation);
+  EXPECT_EQ(run.status->syscall, "ptrace");
+  EXPECT_EQ(run.status->describe(), "seccomp violation: ptrace is not allowed; the sandbox was killed");
+  EXPECT_EQ(run.output, "") << "the forbidden call must never return";
+}
+
+}  // namespace
+}  // namespace stockade::sandbox::test
