@@ -1,6 +1,8 @@
 #include "sandbox/cgroups.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,7 +10,10 @@
 #include <cerrno>
 #include <cmath>
 #include <fstream>
+#include <cstdio>
 #include <map>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -105,11 +110,30 @@ std::string unique_name() {
   return "sbx-" + std::to_string(getpid()) + "-" + std::to_string(counter.fetch_add(1));
 }
 
+// A supervisor killed outright leaves its sandboxes' (empty) cgroups behind:
+// remove those of dead supervisors, once per hierarchy and process.
+void prune_stale_groups(const std::string& base) {
+  static std::mutex mutex;
+  static std::set<std::string> pruned;
+  std::lock_guard lock(mutex);
+  if (!pruned.insert(base).second) return;
+  DIR* dir = opendir(base.c_str());
+  if (dir == nullptr) return;
+  while (dirent* entry = readdir(dir)) {
+    int owner = 0;
+    if (std::sscanf(entry->d_name, "sbx-%d-", &owner) != 1 || owner == getpid()) continue;
+    if (kill(owner, 0) == 0 || errno != ESRCH) continue;
+    (void)rmdir((base + "/" + entry->d_name).c_str());  // EBUSY: still in use, keep
+  }
+  closedir(dir);
+}
+
 // mkdir <parent>/stockade/<name>; false (and nothing created) when the
 // hierarchy is not writable for us.
 bool make_group_dir(const std::string& parent, const std::string& name, std::string& out) {
   std::string base = parent + "/stockade";
   if (mkdir(base.c_str(), 0755) != 0 && errno != EEXIST) return false;
+  prune_stale_groups(base);
   std::string dir = base + "/" + name;
   if (mkdir(dir.c_str(), 0755) != 0) return false;
   out = dir;

@@ -119,7 +119,7 @@ const std::vector<std::string_view>& default_allowed_syscalls() {
       "fchmodat", "fchmodat2", "chown", "fchown", "fchownat", "lchown", "truncate",
       "ftruncate", "fallocate", "fsync", "fdatasync", "utimensat", "umask", "dup", "dup2",
       "dup3", "fcntl", "flock", "pipe", "pipe2", "sendfile", "splice", "tee",
-      "copy_file_range", "fadvise64", "readahead", "memfd_create", "getxattr", "lgetxattr",
+      "copy_file_range", "fadvise64", "readahead", "getxattr", "lgetxattr",
       "fgetxattr", "listxattr", "llistxattr", "flistxattr",
       // waiting and events
       "poll", "ppoll", "select", "pselect6", "epoll_create", "epoll_create1", "epoll_ctl",

@@ -22,6 +22,9 @@
 namespace stockade::sandbox {
 
 // Syscalls allowed without conditions in every sandbox (native names).
+// memfd_create is not among them: a memfd has no mount flags and Landlock
+// does not cover it, so it would let the plugin execveat a payload that never
+// passed verification. It is grantable for runtimes that need it.
 const std::vector<std::string_view>& default_allowed_syscalls();
 
 // Syscalls that no manifest or operator can grant: they break the sandbox
