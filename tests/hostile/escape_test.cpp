@@ -18,8 +18,18 @@ namespace {
 
 // --- Files and devices outside the jail -----------------------------------
 
-TEST_F(Hostile, HostFileIsNotReadable) {
-  expect_blocked(run("read_host_file", {canaries_.canary_path()}), "open: ENOENT");
+TEST_F(Hostile, HostFilesAreNotReadable) {
+  expect_blocked(run("read_host_file", {canaries_.canary_path(), "/etc/shadow", "/etc/passwd", "/root/.ssh",
+                                        "/home", "/run/systemd", "/var/run/docker.sock", "/work"}),
+                 "open: ENOENT");
+}
+
+TEST_F(Hostile, ReadOnlyProfileCannotBeWritten) {
+  // ld.so.cache is a file owned by the host's root: the permission check
+  // (EACCES) comes before the mount's read-only flag there.
+  expect_blocked(run("readonly_binds"),
+                 "create /usr/bin/planted: EROFS, write /etc/ld.so.cache: EACCES, create /planted: EROFS, "
+                 "mkdir /usr/lib/planted: EROFS, chmod /usr/bin/mount: EROFS, unlink /usr/bin/mount: EROFS");
 }
 
 TEST_F(Hostile, HostFileCanBeNeitherOverwrittenNorCreated) {
@@ -56,6 +66,13 @@ TEST_F(Hostile, PayloadDroppedInTmpCannotBeExecuted) {
   expect_blocked(run("tmp_exec"), "execve /tmp/payload: EACCES");
 }
 
+TEST_F(Hostile, TmpInodesAreBounded) {
+  // The sandbox mounts /tmp with nr_inodes=16384 (the root directory takes one).
+  constexpr long kInodes = 16384;
+  ProbeRun result = run("tmp_inode_fill", {std::to_string(kInodes)});
+  expect_blocked(result, "create failed after " + std::to_string(kInodes - 1) + " files: ENOSPC");
+}
+
 // --- Network ----------------------------------------------------------------
 
 TEST_F(Hostile, HostLoopbackListenerIsUnreachable) {
@@ -82,6 +99,17 @@ TEST_F(Hostile, HostProcessesCannotBeSignalled) {
 
 TEST_F(Hostile, HostProcessesAreInvisibleInProc) {
   expect_blocked(run("proc_visibility", {victim(), self()}), "1 process visible, own pid 1");
+}
+
+TEST_F(Hostile, DaemonDoesNotOutliveThePlugin) {
+  // The fixture's leftover check is the assertion: nothing may remain in the
+  // sandbox's pid namespace once the Child is gone.
+  expect_blocked(run("daemonize"), "daemon started, plugin exiting");
+}
+
+TEST_F(Hostile, CpuAffinityCannotBeWidened) {
+  // cpu_cores 1.0 is one CPU of affinity; sched_setaffinity answers EPERM.
+  expect_blocked(run("cpu_affinity_widen"), "1 CPU allowed, sched_setaffinity: EPERM");
 }
 
 TEST_F(Hostile, HostEnvironmentDoesNotReachThePlugin) {

@@ -4,6 +4,7 @@
 #include <linux/reboot.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "probe.h"
@@ -24,13 +25,17 @@ int main(int argc, char** argv) {
     timeval now{};
     gettimeofday(&now, nullptr);
     rc = syscall(SYS_settimeofday, &now, nullptr);
+  } else if (std::strcmp(mode, "clock_settime") == 0) {
+    timespec now{};
+    clock_gettime(CLOCK_REALTIME, &now);
+    rc = syscall(SYS_clock_settime, CLOCK_REALTIME, &now);
   } else if (std::strcmp(mode, "syslog") == 0) {
     char buf[128];
     rc = syscall(SYS_syslog, 3, buf, static_cast<int>(sizeof buf));  // SYSLOG_ACTION_READ_ALL
   } else if (std::strcmp(mode, "sethostname") == 0) {
     rc = syscall(SYS_sethostname, "pwned", 5);
   } else {
-    probe::finish(probe::kProbeError, "usage: kernel_admin reboot|kexec_load|swapon|acct|settimeofday|syslog|sethostname");
+    probe::finish(probe::kProbeError, "usage: kernel_admin reboot|kexec_load|swapon|acct|settimeofday|clock_settime|syslog|sethostname");
   }
   if (rc >= 0) probe::finish(probe::kEscaped, "%s succeeded", mode);
   probe::finish(probe::kBlocked, "%s: %s", mode, probe::errno_name(errno));
