@@ -13,7 +13,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <utility>
 
 #include "base/unique_fd.h"
@@ -273,6 +275,25 @@ Result<SeccompProgram> build_seccomp_program(const Policy& policy) {
   program.program_.len = static_cast<unsigned short>(program.filter_.size());
   program.program_.filter = program.filter_.data();
   return program;
+}
+
+Result<std::shared_ptr<const SeccompProgram>> cached_seccomp_program(const Policy& policy) {
+  constexpr size_t kMaxEntries = 32;
+  static std::mutex mutex;
+  static std::map<std::vector<std::string>, std::shared_ptr<const SeccompProgram>> cache;
+  std::vector<std::string> key = policy.extra_syscalls;
+  std::sort(key.begin(), key.end());
+  {
+    std::lock_guard lock(mutex);
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+  }
+  auto built = build_seccomp_program(policy);
+  if (!built) return std::move(built).error();
+  auto shared = std::make_shared<const SeccompProgram>(std::move(*built));
+  std::lock_guard lock(mutex);
+  if (cache.size() >= kMaxEntries) cache.clear();
+  cache.emplace(std::move(key), shared);
+  return shared;
 }
 
 }  // namespace stockade::sandbox

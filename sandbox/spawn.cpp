@@ -256,7 +256,7 @@ Result<Child> spawn(const VerifiedBinary& binary, const Policy& policy,
   const auto start = Clock::now();
   if (binary.fd() < 0) return invalid("the verified binary has no open fd", "binary");
   if (auto s = check_policy(policy, fds); !s) return std::move(s).error();
-  auto program = build_seccomp_program(policy);
+  auto program = cached_seccomp_program(policy);
   if (!program) return std::move(program).error();
 
   auto state = std::make_unique<Child::State>();
@@ -332,7 +332,7 @@ Result<Child> spawn(const VerifiedBinary& binary, const Policy& policy,
   }
   plan.last_capability = last_capability();
   plan.landlock = landlock;
-  plan.seccomp_program = program->program();
+  plan.seccomp_program = (*program)->program();
 
   auto stack = ChildStack::allocate();
   if (!stack) return std::move(stack).error();

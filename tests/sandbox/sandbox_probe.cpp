@@ -138,11 +138,17 @@ int main(int argc, char** argv) {
   }
   if (cmd == "tree") {
     // N children (each with a grandchild) that sleep, then report ready.
+    // "ready" only once every grandchild exists: each child reports on a
+    // pipe after its own fork returned.
     int n = std::atoi(arg);
+    int ready[2];
+    if (pipe(ready) != 0) return 1;
     for (int i = 0; i < n; ++i) {
       pid_t pid = fork();
       if (pid == 0) {
         if (fork() < 0) _exit(1);
+        char byte = 'r';
+        if (write(ready[1], &byte, 1) != 1) _exit(1);
         pause();
         _exit(0);
       }
@@ -150,6 +156,10 @@ int main(int argc, char** argv) {
         std::cout << "fork failed: " << std::strerror(errno) << "\n";
         return 1;
       }
+    }
+    for (int i = 0; i < n; ++i) {
+      char byte = 0;
+      if (read(ready[0], &byte, 1) != 1) return 1;
     }
     std::cout << "ready" << std::endl;
     pause();
