@@ -24,6 +24,15 @@ TEST_F(Hostile, HostFilesAreNotReadable) {
                  "open: ENOENT");
 }
 
+TEST_F(Hostile, ProcfsBeyondThePidDirectoriesIsHidden) {
+  // Kernel memory and symbols, the key list (keys are not namespaced), the
+  // scheduler's view of every host task, the host's mounts, the kernel knobs.
+  expect_blocked(run("read_host_file", {"/proc/kcore", "/proc/kallsyms", "/proc/keys", "/proc/sched_debug",
+                                        "/proc/timer_list", "/proc/mounts", "/proc/sys/kernel/core_pattern",
+                                        "/proc/sysrq-trigger", "/proc/config.gz"}),
+                 "open: ENOENT");
+}
+
 TEST_F(Hostile, ReadOnlyProfileCannotBeWritten) {
   // ld.so.cache is a file owned by the host's root: the permission check
   // (EACCES) comes before the mount's read-only flag there.
@@ -105,6 +114,30 @@ TEST_F(Hostile, DaemonDoesNotOutliveThePlugin) {
   // The fixture's leftover check is the assertion: nothing may remain in the
   // sandbox's pid namespace once the Child is gone.
   expect_blocked(run("daemonize"), "daemon started, plugin exiting");
+}
+
+TEST_F(Hostile, HangIsKilledAtTheOwnersDeadline) {
+  ProbeRequest request;
+  request.probe = "hang";
+  request.timeout = std::chrono::milliseconds(300);
+  ProbeRun result = run(request);
+  EXPECT_EQ(result.status.kind, Kind::killed) << result.summary();
+  EXPECT_EQ(result.status.signal, SIGKILL) << result.summary();
+}
+
+TEST_F(Hostile, PluginDiesWithItsSupervisor) {
+  SupervisorDeath death = run_and_kill_supervisor("pdeathsig_clear", {"keep"}, "pdeathsig now");
+  ASSERT_EQ(death.error, "");
+  EXPECT_EQ(death.line, "pdeathsig now 9");
+  EXPECT_TRUE(death.plugin_died) << "the plugin outlived its supervisor";
+  EXPECT_TRUE(death.leftovers.empty()) << death.leftovers.size() << " processes left in its pid namespace";
+}
+
+TEST_F(Hostile, PluginDiesWithItsSupervisorEvenAfterClearingPdeathsig) {
+  SupervisorDeath death = run_and_kill_supervisor("pdeathsig_clear", {}, "pdeathsig now");
+  ASSERT_EQ(death.error, "");
+  EXPECT_TRUE(death.plugin_died) << "the plugin outlived its supervisor after printing: " << death.line;
+  EXPECT_TRUE(death.leftovers.empty()) << death.leftovers.size() << " processes left in its pid namespace";
 }
 
 TEST_F(Hostile, CpuAffinityCannotBeWidened) {

@@ -2,6 +2,9 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -118,6 +121,85 @@ ProbeRun run_probe(const ProbeRequest& request) {
     if (std::find(fds_before.begin(), fds_before.end(), fd) == fds_before.end()) run.leaked_host_fds.push_back(fd);
   }
   return run;
+}
+
+}  // namespace stockade::hostile
+
+namespace stockade::hostile {
+
+namespace {
+
+// The helper's side: spawn, wait for the ready line, report "pid ns line".
+[[noreturn]] void supervise_and_die(const std::string& probe, const std::vector<std::string>& args,
+                                   const std::string& ready_prefix, int report) {
+  auto binary = VerifiedBinary::unverified(probe_path(probe), probe, VerifiedBinary::DangerousDevelopmentMode{});
+  int out[2];
+  if (!binary || pipe2(out, O_CLOEXEC) != 0) _exit(3);
+  int dev_null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  sandbox::Policy policy = hostile_policy();
+  policy.argv = {probe};
+  policy.argv.insert(policy.argv.end(), args.begin(), args.end());
+  auto child = sandbox::spawn(*binary, policy, {{dev_null, 0}, {out[1], 1}, {out[1], 2}});
+  if (!child) _exit(4);
+  close(out[1]);
+  std::string ns = testing::pid_namespace_of(child->pid()).value_or("-");
+  std::string line;
+  char c;
+  pollfd pfd{out[0], POLLIN, 0};
+  while (line.size() < 256 && poll(&pfd, 1, 5000) > 0 && read(out[0], &c, 1) == 1 && c != '\n') line += c;
+  std::string message = std::to_string(child->pid()) + " " + ns + " " + line;
+  ssize_t ignored = write(report, message.data(), message.size());
+  (void)ignored;
+  // Die like a crashed supervisor: the Child's destructor never runs.
+  _exit(line.rfind(ready_prefix, 0) == 0 ? 0 : 5);
+}
+
+}  // namespace
+
+SupervisorDeath run_and_kill_supervisor(const std::string& probe, const std::vector<std::string>& args,
+                                        const std::string& ready_prefix) {
+  SupervisorDeath death;
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) {
+    death.error = "pipe2 failed";
+    return death;
+  }
+  pid_t helper = fork();
+  if (helper == 0) {
+    close(report[0]);
+    supervise_and_die(probe, args, ready_prefix, report[1]);
+  }
+  close(report[1]);
+  std::string message;
+  char buf[512];
+  for (ssize_t n; (n = read(report[0], buf, sizeof buf)) > 0;) message.append(buf, static_cast<size_t>(n));
+  close(report[0]);
+  int status = 0;
+  waitpid(helper, &status, 0);
+  size_t first = message.find(' ');
+  size_t second = message.find(' ', first + 1);
+  if (helper < 0 || first == std::string::npos || second == std::string::npos) {
+    death.error = "helper failed (status " + std::to_string(status) + "): " + message;
+    return death;
+  }
+  pid_t plugin = std::atoi(message.substr(0, first).c_str());
+  std::string ns = message.substr(first + 1, second - first - 1);
+  death.line = message.substr(second + 1);
+
+  UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, plugin, 0)));
+  if (!pidfd) {
+    death.plugin_died = errno == ESRCH;
+  } else {
+    pollfd pfd{pidfd.get(), POLLIN, 0};
+    death.plugin_died = poll(&pfd, 1, 2000) > 0;
+    if (ns != "-") death.leftovers = testing::processes_in_pid_namespace(ns);
+    if (!death.plugin_died) {
+      // The test cleans up what the sandbox left behind.
+      syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+      poll(&pfd, 1, 2000);
+    }
+  }
+  return death;
 }
 
 }  // namespace stockade::hostile

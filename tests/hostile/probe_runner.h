@@ -64,3 +64,19 @@ struct ProbeRun {
 ProbeRun run_probe(const ProbeRequest& request);
 
 }  // namespace stockade::hostile
+
+namespace stockade::hostile {
+
+// The supervisor crashing: a forked helper spawns `probe`, waits for a line
+// of its output starting with `ready_prefix`, and dies without destroying
+// the Child (no kill, no reap). Then the plugin gets two seconds to die.
+struct SupervisorDeath {
+  std::string error;       // setup failure, empty when the scenario ran
+  std::string line;        // the probe's line, empty if it was killed before
+  bool plugin_died = false;
+  std::vector<pid_t> leftovers;  // processes left in the plugin's pid namespace
+};
+SupervisorDeath run_and_kill_supervisor(const std::string& probe, const std::vector<std::string>& args,
+                                        const std::string& ready_prefix);
+
+}  // namespace stockade::hostile

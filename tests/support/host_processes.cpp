@@ -38,7 +38,8 @@ std::optional<std::string> pid_namespace_of(pid_t pid) {
 std::vector<pid_t> processes_in_pid_namespace(const std::string& ns) {
   std::vector<pid_t> found;
   for (const std::string& name : numeric_entries("/proc")) {
-    if (read_link("/proc/" + name + "/ns/pid") == ns) found.push_back(std::atoi(name.c_str()));
+    pid_t pid = std::atoi(name.c_str());
+    if (read_link("/proc/" + name + "/ns/pid") == ns && process_alive(pid)) found.push_back(pid);
   }
   return found;
 }

@@ -14,7 +14,7 @@ namespace stockade::testing {
 // The pid namespace of `pid` as the kernel names it ("pid:[4026532...]"), or
 // nullopt if the process is gone or not inspectable.
 std::optional<std::string> pid_namespace_of(pid_t pid);
-// Every process (scanning /proc) whose pid namespace is `ns`.
+// Every live (not zombie) process, scanning /proc, whose pid namespace is `ns`.
 std::vector<pid_t> processes_in_pid_namespace(const std::string& ns);
 // The descriptors open in this process, from /proc/self/fd.
 std::vector<int> open_fds();
