@@ -40,10 +40,9 @@ Child::State::~State() {
 void Child::State::kill_all() {
   if (status || !pidfd) return;
   // pidfd, not the pid: the pid cannot have been recycled while we hold it.
-  if (syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0) != 0 && errno != ESRCH) {
-    // The init is gone already or we lack permission; the cgroup kill below
-    // still reaches the rest.
-  }
+  // Failure means the init has already exited (ESRCH); its namespace is then
+  // being torn down by the kernel, and the cgroup kill reaches any straggler.
+  (void)syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
   cgroup.kill_all();
 }
 

@@ -13,7 +13,6 @@ namespace stockade::sandbox {
 
 // The setup steps, in order; a failure is reported as (step, errno, detail).
 enum class Step : uint32_t {
-  sync,            // waiting for the parent to write the id maps
   setsid,
   mount_private,   // making every mount private so nothing propagates to the host
   mount_root,      // the fresh tmpfs root

@@ -51,7 +51,6 @@ std::string AppliedLimits::describe() const {
 
 const char* step_name(Step step) {
   switch (step) {
-    case Step::sync: return "sync";
     case Step::setsid: return "setsid";
     case Step::mount_private: return "mount private";
     case Step::mount_root: return "mount tmpfs root";
