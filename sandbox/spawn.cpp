@@ -365,23 +365,29 @@ Result<Child> spawn(const VerifiedBinary& binary, const Policy& policy,
   state->pidfd.reset(pidfd);
   child_end.reset();
   state->timings.clone_us = micros_since(clone_start);
-  // From here on `state` kills and reaps the child on every error path.
+  // Until exec the child runs on `stack` and reads `plan`, `argv`, `mounts`:
+  // every error path from here kills and reaps it before they go away.
+  auto abandon = [&](Error error) {
+    state->kill_all();
+    state->reap(true);
+    return error;
+  };
 
   const auto maps_start = Clock::now();
-  if (auto s = write_id_maps(state->pid, ids); !s) return std::move(s).error();
+  if (auto s = write_id_maps(state->pid, ids); !s) return abandon(std::move(s).error());
   if (auto s = state->cgroup.place(state->pid); !s) {
     Error e = std::move(s).error();
     e.what = "sandbox step cgroup: " + e.what;
-    return e;
+    return abandon(std::move(e));
   }
   const char go = 'G';
   if (retry_on_eintr([&] { return write(channel.get(), &go, 1); }) != 1)
-    return sys_error("sandbox step sync (releasing the child)");
+    return abandon(sys_error("sandbox step sync (releasing the child)"));
   state->timings.maps_us = micros_since(maps_start);
 
   const auto setup_start = Clock::now();
   auto listener = await_exec(channel.get(), *mounts);
-  if (!listener) return std::move(listener).error();
+  if (!listener) return abandon(std::move(listener).error());
   state->listener = std::move(*listener);
   state->timings.setup_us = micros_since(setup_start);
   return Child(std::move(state));
