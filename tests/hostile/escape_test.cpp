@@ -165,6 +165,23 @@ TEST_F(Hostile, HostDescriptorsDoNotLeakIn) {
   expect_blocked(result, "only the mapped descriptors are open");
 }
 
+TEST_F(Hostile, FlagsOfAPassedDescriptorStayTheHosts) {
+  // The plugin may change its own view of stdin, never the host's: the host
+  // end keeps its flags (and a terminal its blocking reads).
+  int pipe_fds[2];
+  ASSERT_EQ(pipe2(pipe_fds, O_CLOEXEC), 0);
+  int host_flags = fcntl(pipe_fds[0], F_GETFL);
+  ProbeRequest request;
+  request.probe = "shared_stdin_flags";
+  request.fds = {{pipe_fds[0], 0}};
+  ProbeRun result = run(request);
+  int after = fcntl(pipe_fds[0], F_GETFL);
+  close(pipe_fds[0]);
+  close(pipe_fds[1]);
+  expect_blocked(result, "stdin set to O_NONBLOCK");
+  EXPECT_EQ(after, host_flags) << "the plugin changed the host's open file description";
+}
+
 TEST_F(Hostile, NoCapabilitiesNoNewPrivsAndSeccompOnAndSetuidIsKilled) {
   ProbeRun result = run("capabilities");
   expect_violation(result, "setuid");
