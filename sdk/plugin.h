@@ -175,6 +175,9 @@ struct ServeOptions {
   // is answered NOT_SERVING "health backlog" and Info is answered with an
   // UNAVAILABLE Error.
   std::size_t max_control_queued = 16;
+  // Stack of each SDK thread. Small on purpose: the sandbox caps the address
+  // space, and 8 MiB default stacks for 64 workers would not fit.
+  std::size_t thread_stack_bytes = 1024 * 1024;
   // How long to wait for HelloAck before giving up (exit 1).
   std::chrono::milliseconds handshake_timeout{10000};
   // The protocol socket; tests may pass another fd.

@@ -1,0 +1,138 @@
+#include "sdk/response_writer.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sdk/socket_io.h"
+
+namespace stockade::sdk::detail {
+
+namespace {
+
+wire::fb::ErrorCode to_wire(Code code) { return static_cast<wire::fb::ErrorCode>(code); }
+
+static_assert(static_cast<int>(Code::cancelled) == static_cast<int>(wire::fb::ErrorCode::CANCELLED));
+static_assert(static_cast<int>(Code::unimplemented) ==
+              static_cast<int>(wire::fb::ErrorCode::UNIMPLEMENTED));
+
+// Room for two of the largest frames, so one frame always fits beside a
+// batch that is being refilled.
+std::size_t batch_bound(const wire::DecodeLimits& limits) {
+  return 2 * (std::size_t{limits.max_frame} + wire::kLengthPrefixSize);
+}
+
+}  // namespace
+
+ResponseWriter::ResponseWriter(int fd, const wire::DecodeLimits& limits)
+    : fd_(fd), builder_(limits), queued_(batch_bound(limits)), writing_(batch_bound(limits)) {}
+
+std::string_view ResponseWriter::bounded(std::string_view text) const {
+  return text.substr(0, builder_.limits().max_string);
+}
+
+template <typename Encode, typename Fallback>
+void ResponseWriter::send(Encode&& encode, Fallback&& fallback) {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    if (broken_) return;
+    auto frame = encode(builder_);
+    if (!frame) frame = fallback(builder_, frame.error());
+    if (!frame) {
+      std::fprintf(stderr, "stockade sdk: cannot encode a response: %s\n",
+                   frame.error().message().c_str());
+      return;
+    }
+    if (queued_.add(*frame)) break;
+    // The batch is full of frames another thread is about to write; the
+    // builder's frame is re-encoded after waiting, since the wait releases
+    // the lock and another thread may reuse the builder.
+    drained_.wait(lock);
+  }
+  if (flushing_) return;
+  flushing_ = true;
+  while (!queued_.empty() && !broken_) {
+    std::swap(queued_, writing_);
+    lock.unlock();
+    const auto written = send_all(fd_, writing_.pending());
+    writing_.consume(writing_.pending().size());
+    lock.lock();
+    if (!written) broken_ = true;
+    drained_.notify_all();
+  }
+  flushing_ = false;
+  drained_.notify_all();
+}
+
+void ResponseWriter::execute_reply(std::uint64_t id, const Reply& reply) {
+  if (!reply.is_ok()) {
+    const auto& e = reply.failure();
+    execute_error(id, e.code, e.message, e.retryable);
+    return;
+  }
+  send([&](wire::FrameBuilder& b) { return b.encode_execute_response(id, reply.payload()); },
+       [&](wire::FrameBuilder& b, const Error& why) {
+         return b.encode_execute_error(
+             id, {to_wire(Code::resource_exhausted),
+                  bounded("the plugin's response cannot be sent: " + why.message()), false});
+       });
+}
+
+void ResponseWriter::execute_error(std::uint64_t id, Code code, std::string_view message,
+                                   bool retryable) {
+  send([&](wire::FrameBuilder& b) {
+         return b.encode_execute_error(id, {to_wire(code), bounded(message), retryable});
+       },
+       [&](wire::FrameBuilder& b, const Error& why) {
+         return b.encode_execute_error(
+             id, {to_wire(Code::internal), bounded("cannot encode the error: " + why.message()),
+                  false});
+       });
+}
+
+void ResponseWriter::health(std::uint64_t id, const Health& health) {
+  const auto status =
+      health.serving ? wire::fb::ServingStatus::SERVING : wire::fb::ServingStatus::NOT_SERVING;
+  send([&](wire::FrameBuilder& b) {
+         return b.encode_health_response(id, status, bounded(health.message));
+       },
+       [&](wire::FrameBuilder& b, const Error&) {
+         return b.encode_health_response(id, status, {});
+       });
+}
+
+void ResponseWriter::info(std::uint64_t id, const Info& info) {
+  send([&](wire::FrameBuilder& b) {
+         return b.encode_info_response(
+             id, {info.name, info.version, info.description, info.capabilities, info.methods,
+                  info.metadata});
+       },
+       [&](wire::FrameBuilder& b, const Error& why) {
+         return b.encode_error(id, {to_wire(Code::internal),
+                                    bounded("the plugin's Info cannot be sent: " + why.message()),
+                                    false});
+       });
+}
+
+void ResponseWriter::error(std::uint64_t id, Code code, std::string_view message) {
+  send([&](wire::FrameBuilder& b) {
+         return b.encode_error(id, {to_wire(code), bounded(message), false});
+       },
+       [&](wire::FrameBuilder& b, const Error& why) {
+         return b.encode_error(id, {to_wire(Code::internal), bounded(why.message()), false});
+       });
+}
+
+void ResponseWriter::wait_flushed() {
+  std::unique_lock lock(mu_);
+  drained_.wait(lock, [this] { return broken_ || (!flushing_ && queued_.empty()); });
+}
+
+bool ResponseWriter::broken() const {
+  std::lock_guard lock(mu_);
+  return broken_;
+}
+
+}  // namespace stockade::sdk::detail

@@ -1,0 +1,56 @@
+// ResponseWriter: encodes answers to the host and writes them, from any
+// thread. Frames that pile up while one thread is in send() go out together
+// in that thread's next send() (group commit): one syscall per response when
+// calls are sparse, fewer than one each under load.
+//
+// A response that cannot be encoded (a payload over max_frame, say) becomes
+// an Error response for the same id, so the caller never waits for an answer
+// that will not come. Once a write fails (the host is gone) the writer drops
+// everything; the reader sees end of stream and ends the session.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "sdk/plugin.h"
+#include "wire/frame_batch.h"
+#include "wire/frame_builder.h"
+
+namespace stockade::sdk::detail {
+
+class ResponseWriter {
+ public:
+  ResponseWriter(int fd, const wire::DecodeLimits& limits);
+
+  void execute_reply(std::uint64_t id, const Reply& reply);
+  void execute_error(std::uint64_t id, Code code, std::string_view message, bool retryable);
+  void health(std::uint64_t id, const Health& health);
+  void info(std::uint64_t id, const Info& info);
+  // An Error body (the answer to an Info the plugin could not give).
+  void error(std::uint64_t id, Code code, std::string_view message);
+
+  // Waits until everything queued so far has been written (or dropped).
+  void wait_flushed();
+  bool broken() const;
+
+ private:
+  // Encodes with `encode` under the lock, queues, and writes if no other
+  // thread is writing. `fallback` encodes a replacement when `encode` fails.
+  template <typename Encode, typename Fallback>
+  void send(Encode&& encode, Fallback&& fallback);
+  std::string_view bounded(std::string_view text) const;
+
+  const int fd_;
+  mutable std::mutex mu_;
+  std::condition_variable drained_;  // a flush round finished
+  wire::FrameBuilder builder_;
+  wire::FrameBatch queued_;
+  wire::FrameBatch writing_;
+  bool flushing_ = false;
+  bool broken_ = false;
+};
+
+}  // namespace stockade::sdk::detail

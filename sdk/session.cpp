@@ -1,0 +1,291 @@
+#include "sdk/session.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <utility>
+
+#include "sdk/socket_io.h"
+#include "wire/frame_reader.h"
+
+namespace stockade::sdk::detail {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// How long calls get to return once cancelled (after the Close grace, or when
+// the host is gone or broke the protocol) before the process ends regardless.
+constexpr milliseconds kCancelledCallsWait{1000};
+constexpr milliseconds kHostGoneWait{2000};
+// Bytes asked of one read(2); a 16-byte call is one read, a burst many frames.
+constexpr std::size_t kReadChunk = 64 * 1024;
+// A relative deadline beyond ten years means "none" and cannot overflow.
+constexpr std::uint64_t kMaxDeadlineMs = 10ull * 365 * 24 * 3600 * 1000;
+
+}  // namespace
+
+Session::Session(Plugin& plugin, std::string name, const ServeOptions& options, int fd,
+                 const Negotiated& negotiated)
+    : plugin_(plugin),
+      name_(std::move(name)),
+      options_(options),
+      fd_(fd),
+      limits_{.max_frame = negotiated.max_frame},
+      workers_(std::clamp<std::uint32_t>(negotiated.max_concurrency, 1,
+                                         std::max<std::uint32_t>(options.max_workers, 1))),
+      writer_(fd, limits_),
+      calls_(workers_ + options.max_queued) {}
+
+Session::~Session() = default;
+
+void Session::report(const std::string& message) const {
+  std::fprintf(stderr, "%s: %s\n", name_.c_str(), message.c_str());
+}
+
+int Session::run() {
+  auto execute_pool = WorkerPool::start(workers_, options_.max_queued, options_.thread_stack_bytes);
+  if (!execute_pool) {
+    report(execute_pool.error().message());
+    return 1;
+  }
+  execute_pool_ = std::move(*execute_pool);
+  auto control_pool = WorkerPool::start(1, options_.max_control_queued, options_.thread_stack_bytes);
+  if (!control_pool) {
+    report(control_pool.error().message());
+    return abandon(1, kCancelledCallsWait);
+  }
+  control_pool_ = std::move(*control_pool);
+
+  wire::FrameReader reader(limits_.max_frame, kReadChunk);
+  for (;;) {
+    auto n = read_some(fd_, reader.prepare(kReadChunk));
+    if (!n) {
+      if (closed_) return 0;
+      report(n.error().message());
+      return abandon(1, kCancelledCallsWait);
+    }
+    if (*n == 0) {
+      // Either the closer shut the socket down to wake us, or the host went
+      // away (during a Close, the closer still finishes its drain).
+      if (closer_.joinable()) {
+        closer_.join();
+        return 0;
+      }
+      if (!reader.at_frame_boundary()) {
+        report("the host closed the socket in the middle of a frame");
+        return abandon(1, kHostGoneWait);
+      }
+      return abandon(0, kHostGoneWait);
+    }
+    reader.commit(*n);
+    for (;;) {
+      auto body = reader.next();
+      if (!body) {
+        report("protocol error from the host: " + body.error().message());
+        return abandon(1, kCancelledCallsWait);
+      }
+      if (!*body) break;
+      auto envelope = wire::decode_frame(**body, limits_);
+      if (!envelope) {
+        report("protocol error from the host: " + envelope.error().message());
+        return abandon(1, kCancelledCallsWait);
+      }
+      if (auto handled = dispatch(**envelope); !handled) {
+        report("protocol error from the host: " + handled.error().message());
+        return abandon(1, kCancelledCallsWait);
+      }
+    }
+  }
+}
+
+Status Session::dispatch(const wire::fb::Envelope& envelope) {
+  using wire::fb::Body;
+  const std::uint64_t id = envelope.id();
+  switch (envelope.body_type()) {
+    case Body::ExecuteRequest: {
+      const auto& request = *envelope.body_as_ExecuteRequest();
+      if (!closing_) {
+        // A second call under a live id would make both answers ambiguous.
+        auto call = std::make_shared<CallContext>(
+            id, std::string(wire::view(request.method())), request.attempt(),
+            request.deadline_ms() == 0
+                ? CallContext::Clock::time_point::max()
+                : Clock::now() + milliseconds(std::min(request.deadline_ms(), kMaxDeadlineMs)));
+        switch (calls_.add(call)) {
+          case CallTable::AddResult::duplicate_id:
+            return Error{Errc::protocol,
+                         "ExecuteRequest with id " + std::to_string(id) + " already in flight",
+                         "ExecuteRequest.id"};
+          case CallTable::AddResult::full:
+            writer_.execute_error(id, Code::resource_exhausted, "too many calls in flight", true);
+            return {};
+          case CallTable::AddResult::added:
+            break;
+        }
+        // The payload is copied: the reader's buffer is reused by the next read.
+        const auto payload = wire::bytes(request.payload());
+        const bool queued = execute_pool_->try_submit(
+            [this, call, bytes = std::vector<std::uint8_t>(payload.begin(), payload.end())] {
+              run_call(call, bytes);
+            });
+        if (!queued) {
+          calls_.remove(id);
+          writer_.execute_error(id, Code::resource_exhausted,
+                                "too many calls queued (" + std::to_string(options_.max_queued) +
+                                    " waiting for " + std::to_string(workers_) + " workers)",
+                                true);
+        }
+      } else {
+        writer_.execute_error(id, Code::unavailable, "closing: the plugin is shutting down", true);
+      }
+      return {};
+    }
+    case Body::Cancel:
+      // An unknown id is a call that already finished: nothing to do.
+      calls_.cancel(envelope.body_as_Cancel()->id());
+      return {};
+    case Body::HealthRequest:
+      on_health(id);
+      return {};
+    case Body::InfoRequest:
+      on_info(id);
+      return {};
+    case Body::CloseRequest:
+      on_close(envelope.body_as_CloseRequest()->grace_ms());
+      return {};
+    case Body::Error: {
+      const auto* error = envelope.body_as_Error();
+      return Error{Errc::protocol,
+                   std::string("the host sent an Error: ") +
+                       wire::fb::EnumNameErrorCode(error->code()) + ": " +
+                       std::string(wire::view(error->message())),
+                   "Error"};
+    }
+    default:
+      return Error{Errc::protocol,
+                   std::string("unexpected ") + wire::body_name(envelope.body_type()) +
+                       " from the host",
+                   "Envelope.body"};
+  }
+}
+
+void Session::run_call(const std::shared_ptr<CallContext>& call,
+                       std::span<const std::uint8_t> payload) {
+  // A response to a call the host cancelled is still sent: the host drops
+  // answers to ids it no longer waits for, and sending keeps one rule.
+  const Reply reply = [&] {
+    if (call->cancel_requested()) return Reply::error(Code::cancelled, "cancelled before it started");
+    if (call->has_deadline() && Clock::now() >= call->deadline()) {
+      return Reply::error(Code::deadline_exceeded, "the deadline passed before the call started");
+    }
+    try {
+      return plugin_.execute(*call, payload);
+    } catch (const std::exception& e) {
+      return Reply::error(Code::internal, std::string("execute() threw: ") + e.what());
+    } catch (...) {
+      return Reply::error(Code::internal, "execute() threw a non-standard exception");
+    }
+  }();
+  writer_.execute_reply(call->id(), reply);
+  // Removed only after the response is queued, so a drain that sees the
+  // table empty also sees every response in the writer.
+  calls_.remove(call->id());
+}
+
+void Session::on_health(std::uint64_t id) {
+  const bool queued = control_pool_->try_submit([this, id] {
+    Health health;
+    try {
+      health = plugin_.health();
+    } catch (const std::exception& e) {
+      health = {false, std::string("health() threw: ") + e.what()};
+    } catch (...) {
+      health = {false, "health() threw a non-standard exception"};
+    }
+    writer_.health(id, health);
+  });
+  if (!queued) writer_.health(id, {false, "health backlog: earlier checks have not returned"});
+}
+
+void Session::on_info(std::uint64_t id) {
+  const bool queued = control_pool_->try_submit([this, id] {
+    try {
+      writer_.info(id, plugin_.info());
+    } catch (const std::exception& e) {
+      writer_.error(id, Code::internal, std::string("info() threw: ") + e.what());
+    } catch (...) {
+      writer_.error(id, Code::internal, "info() threw a non-standard exception");
+    }
+  });
+  if (!queued) writer_.error(id, Code::unavailable, "info backlog: earlier requests have not returned");
+}
+
+void Session::on_close(std::uint32_t grace_ms) {
+  if (closing_.exchange(true)) return;  // a second Close changes nothing
+  auto thread = Thread::start([this, grace_ms] { close_sequence(grace_ms); },
+                              options_.thread_stack_bytes);
+  if (!thread) {
+    report("cannot start the closer thread (" + thread.error().message() +
+           "); closing on the reader thread");
+    close_sequence(grace_ms);
+    return;
+  }
+  closer_ = std::move(*thread);
+}
+
+void Session::close_sequence(std::uint32_t grace_ms) {
+  if (!calls_.wait_empty_until(Clock::now() + milliseconds(grace_ms))) {
+    calls_.cancel_all();
+    if (!calls_.wait_empty_until(Clock::now() + kCancelledCallsWait)) {
+      report(std::to_string(calls_.size()) + " call(s) still running " +
+             std::to_string(grace_ms) + " ms after Close and cancelled; exiting without close()");
+      writer_.wait_flushed();
+      _exit(0);
+    }
+  }
+  stop_pools_or_exit(0, Clock::now() + kCancelledCallsWait);
+  try {
+    plugin_.close();
+  } catch (const std::exception& e) {
+    report(std::string("close() threw: ") + e.what());
+  } catch (...) {
+    report("close() threw a non-standard exception");
+  }
+  writer_.wait_flushed();
+  closed_ = true;
+  // Wakes the reader blocked in read(2): it returns 0 once the queued bytes
+  // are consumed, and run() returns 0.
+  ::shutdown(fd_, SHUT_RDWR);
+}
+
+void Session::stop_pools_or_exit(int code, Clock::time_point until) {
+  const bool idle = (!execute_pool_ || execute_pool_->wait_idle_until(until)) &&
+                    (!control_pool_ || control_pool_->wait_idle_until(until));
+  if (!idle) {
+    report("a call to the plugin (execute, health or info) did not return; exiting");
+    writer_.wait_flushed();
+    _exit(code);
+  }
+  if (execute_pool_) execute_pool_->stop_and_join();
+  if (control_pool_) control_pool_->stop_and_join();
+}
+
+int Session::abandon(int code, milliseconds wait) {
+  closing_ = true;
+  calls_.cancel_all();
+  if (!calls_.wait_empty_until(Clock::now() + wait)) {
+    report(std::to_string(calls_.size()) + " call(s) still running after cancellation; exiting");
+    _exit(code);
+  }
+  closer_.join();
+  stop_pools_or_exit(code, Clock::now() + wait);
+  return code;
+}
+
+}  // namespace stockade::sdk::detail

@@ -1,0 +1,73 @@
+// Session: one connection to the host after a successful handshake. The
+// calling thread reads and dispatches frames; Execute calls go to the worker
+// pool, Health and Info to the control thread, Close to a closer thread that
+// drains and then wakes the reader by shutting the socket down.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "sdk/call_table.h"
+#include "sdk/handshake.h"
+#include "sdk/plugin.h"
+#include "sdk/response_writer.h"
+#include "sdk/thread.h"
+#include "sdk/worker_pool.h"
+#include "wire/frame_decoder.h"
+#include "wire/messages.h"
+
+namespace stockade::sdk::detail {
+
+class Session {
+ public:
+  Session(Plugin& plugin, std::string name, const ServeOptions& options, int fd,
+          const Negotiated& negotiated);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Starts the pools and serves until Close or end of stream; the exit code.
+  int run();
+
+ private:
+  // Handles one frame; an Error is a protocol violation by the host.
+  Status dispatch(const wire::fb::Envelope& envelope);
+  void on_execute(std::uint64_t id, const wire::fb::ExecuteRequest& request);
+  void run_call(const std::shared_ptr<CallContext>& call, std::span<const std::uint8_t> payload);
+  void on_health(std::uint64_t id);
+  void on_info(std::uint64_t id);
+  void on_close(std::uint32_t grace_ms);
+  // The closer thread: drain, close(), flush, wake the reader.
+  void close_sequence(std::uint32_t grace_ms);
+  // Ends the session without Close: cancel every call, give them `wait` to
+  // return, and _exit(code) if one does not.
+  int abandon(int code, std::chrono::milliseconds wait);
+  // Stops both pools once idle; _exit(code) if they stay busy past `until`.
+  void stop_pools_or_exit(int code, std::chrono::steady_clock::time_point until);
+
+  // One line on stderr, prefixed with the plugin's name.
+  void report(const std::string& message) const;
+
+  Plugin& plugin_;
+  const std::string name_;
+  const ServeOptions options_;
+  const int fd_;
+  wire::DecodeLimits limits_;
+  std::uint32_t workers_;
+  ResponseWriter writer_;
+  CallTable calls_;
+  std::unique_ptr<WorkerPool> execute_pool_;
+  std::unique_ptr<WorkerPool> control_pool_;
+  std::atomic<bool> closing_{false};  // Close received: refuse new calls
+  std::atomic<bool> closed_{false};   // close sequence done: EOF expected
+  Thread closer_;
+};
+
+}  // namespace stockade::sdk::detail

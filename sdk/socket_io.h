@@ -1,0 +1,26 @@
+// Blocking I/O on the protocol socket, with the two properties the SDK needs:
+// writes never raise SIGPIPE (a vanished host is an error value, not a
+// signal that kills the plugin), and EINTR is retried.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "base/result.h"
+
+namespace stockade::sdk::detail {
+
+// Writes all of `bytes` (send with MSG_NOSIGNAL, as many calls as needed).
+Status send_all(int fd, std::span<const std::uint8_t> bytes);
+
+// One read(2) into `into`: the byte count, 0 at end of stream.
+Result<std::size_t> read_some(int fd, std::span<std::uint8_t> into);
+
+// Fills `into` exactly, waiting at most until `until` (poll between reads).
+// Errc::timeout when the time runs out; Errc::protocol on end of stream.
+Status read_exact_until(int fd, std::span<std::uint8_t> into,
+                        std::chrono::steady_clock::time_point until);
+
+}  // namespace stockade::sdk::detail
