@@ -57,7 +57,7 @@ const char* code_name(Code code);
 // retryable). The message is truncated to the wire's string bound (4096 bytes).
 struct PluginError {
   Code code = Code::internal;
-  std::string message;
+  std::string message{};
   bool retryable = false;  // the plugin says the same call may succeed later
 };
 
@@ -84,18 +84,20 @@ class Reply {
 };
 
 // Describes the plugin. name and version also go into Hello.
+// (Every member has an initializer so that designated initializers may leave
+// any of them out without -Wmissing-field-initializers.)
 struct Info {
-  std::string name;
-  std::string version;
-  std::string description;
-  std::vector<std::string> capabilities;
-  std::vector<std::string> methods;
-  std::vector<std::pair<std::string, std::string>> metadata;
+  std::string name{};
+  std::string version{};
+  std::string description{};
+  std::vector<std::string> capabilities{};
+  std::vector<std::string> methods{};
+  std::vector<std::pair<std::string, std::string>> metadata{};
 };
 
 struct Health {
   bool serving = true;
-  std::string message;
+  std::string message{};
 };
 
 // One Execute call as the plugin sees it. Owned by serve(); valid for the
