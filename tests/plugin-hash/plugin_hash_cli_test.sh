@@ -68,10 +68,16 @@ contains "$err" "is a directory"
 expect 2 "$PH" --check "$WORK/no-such-whitelist" "$WORK/small"
 contains "$err" "no-such-whitelist"
 expect 2 "$PH" --check "$WORK/wl" "$WORK/small" "$WORK/missing"
+# Root reads any file, so as root the unreadable case runs as uid 65534 with a
+# copy of plugin-hash that uid can reach.
+printf 'x' >"$WORK/secret"; chmod 000 "$WORK/secret"
 if [[ $(id -u) != 0 ]]; then
-  printf 'x' >"$WORK/secret"; chmod 000 "$WORK/secret"
   expect 2 "$PH" "$WORK/secret"
+else
+  chmod 755 "$WORK"; cp "$PH" "$WORK/plugin-hash-copy"; chmod 755 "$WORK/plugin-hash-copy"
+  expect 2 setpriv --reuid=65534 --regid=65534 --clear-groups "$WORK/plugin-hash-copy" "$WORK/secret"
 fi
+contains "$err" "$WORK/secret"
 
 # A base name that cannot be a plugin name needs --name.
 printf 'x' >"$WORK/has space"
