@@ -15,5 +15,6 @@ inline constexpr int kExitNotFound = 127;    // the binary does not exist
 
 int run_jail(std::span<const std::string> args);
 int run_check(std::span<const std::string> args);
+int run_call(std::span<const std::string> args);
 
 }  // namespace stockade::supervisor

@@ -19,6 +19,8 @@ constexpr const char* kHelp =
     "commands:\n"
     "  jail   run one binary in the sandbox a manifest describes, stdio attached:\n"
     "         stockade jail [--manifest FILE] (--whitelist FILE | --dev) [limits] -- BINARY [ARGS...]\n"
+    "  call   start one plugin, make one Execute (or --info, --health) and print the answer:\n"
+    "         stockade call --plugins DIR (--whitelist FILE | --dev) PLUGIN [--method M] [--data S]\n"
     "  check  validate an operator config, its whitelist and every plugin manifest:\n"
     "         stockade check --config FILE\n"
     "\n"
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
   }
   if (command == "jail") return stockade::supervisor::run_jail(rest);
   if (command == "check") return stockade::supervisor::run_check(rest);
+  if (command == "call") return stockade::supervisor::run_call(rest);
   std::fprintf(stderr, "stockade: unknown command \"%s\" (see stockade --help)\n", command.c_str());
   return stockade::supervisor::kExitOwnFailure;
 }

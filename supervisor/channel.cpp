@@ -1,0 +1,136 @@
+#include "supervisor/channel.h"
+
+#include <sys/socket.h>
+
+#include <boost/asio/post.hpp>
+
+namespace stockade::supervisor {
+
+namespace asio = boost::asio;
+
+// One read takes what the kernel has, up to this: a socket buffer's worth
+// of small responses costs one recv.
+constexpr size_t kReadChunk = 64 * 1024;
+
+Channel::Channel(asio::io_context& io, UniqueFd socket, const wire::DecodeLimits& limits,
+                 size_t max_queued_bytes, FrameHandler on_frame, ErrorHandler on_error)
+    : socket_(io, socket.release()),
+      limits_(limits),
+      reader_(limits.max_frame, kReadChunk),
+      batch_(max_queued_bytes),
+      builder_(limits),
+      on_frame_(std::move(on_frame)),
+      on_error_(std::move(on_error)) {
+  socket_.non_blocking(true);
+}
+
+Channel::~Channel() { close(); }
+
+void Channel::start() { read_some(); }
+
+void Channel::close() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  on_frame_ = nullptr;
+  on_error_ = nullptr;
+}
+
+void Channel::fail(const Error& error) {
+  if (closed_) return;
+  auto handler = std::move(on_error_);
+  close();
+  if (handler) handler(error);
+}
+
+void Channel::read_some() {
+  if (closed_) return;
+  auto space = reader_.prepare(kReadChunk);
+  // Asio reads speculatively first and marks the descriptor exhausted after a
+  // short read, so a quiet socket costs one epoll wait, not a failed recv.
+  socket_.async_read_some(asio::buffer(space.data(), space.size()),
+                          [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+                            if (self->closed_) return;
+                            if (ec) {
+                              if (ec == asio::error::eof) {
+                                self->fail(Error{Errc::unavailable, "the plugin closed its socket", {}});
+                              } else {
+                                self->fail(Error{Errc::io, "cannot read the plugin socket: " + ec.message(), {}});
+                              }
+                              return;
+                            }
+                            self->on_read(n);
+                          });
+}
+
+void Channel::on_read(size_t n) {
+  reader_.commit(n);
+  for (;;) {
+    auto next = reader_.next();
+    if (!next) {
+      fail(next.error());
+      return;
+    }
+    if (!*next) break;
+    auto envelope = wire::decode_frame(**next, limits_);
+    if (!envelope) {
+      fail(envelope.error());
+      return;
+    }
+    ++frames_received_;
+    on_frame_(**envelope);
+    if (closed_) return;
+  }
+  read_some();
+}
+
+Status Channel::send(wire::Frame frame) {
+  if (closed_) return Error{Errc::unavailable, "the plugin's channel is closed", {}};
+  if (auto added = batch_.add(frame); !added) return added;
+  schedule_flush();
+  return {};
+}
+
+void Channel::schedule_flush() {
+  if (flush_posted_ || waiting_writable_) return;
+  flush_posted_ = true;
+  // Posted, not immediate: every frame queued by the handlers of this loop
+  // iteration joins the same send(2).
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->flush_posted_ = false;
+    self->flush();
+  });
+}
+
+void Channel::flush() {
+  while (!closed_ && !batch_.empty()) {
+    auto pending = batch_.pending();
+    // MSG_NOSIGNAL: a plugin that died must cost an EPIPE, not our SIGPIPE.
+    ssize_t n = ::send(socket_.native_handle(), pending.data(), pending.size(), MSG_NOSIGNAL);
+    ++sends_;
+    if (n > 0) {
+      batch_.consume(static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      waiting_writable_ = true;
+      socket_.async_wait(asio::posix::stream_descriptor::wait_write,
+                         [self = shared_from_this()](const boost::system::error_code& ec) {
+                           self->waiting_writable_ = false;
+                           if (self->closed_) return;
+                           if (ec) {
+                             self->fail(Error{Errc::io, "cannot wait for the plugin socket: " + ec.message(), {}});
+                             return;
+                           }
+                           self->flush();
+                         });
+      return;
+    }
+    fail(sys_error("cannot write to the plugin socket", "send"));
+    return;
+  }
+}
+
+}  // namespace stockade::supervisor

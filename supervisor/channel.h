@@ -1,0 +1,74 @@
+// Channel: framed, non-blocking I/O on the plugin's socket, on the runtime's
+// event loop. Reads go through FrameReader (bounded by max_frame) and
+// decode_frame (verified before use); writes are queued in a FrameBatch and
+// flushed once per loop iteration, so all frames queued in one iteration leave
+// in one send(2): syscalls, not bytes, are the cost of small calls.
+// Internal to the runtime (includes Asio); owned through shared_ptr so that
+// completions arriving after close() find it alive and do nothing.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+#include "wire/frame_batch.h"
+#include "wire/frame_builder.h"
+#include "wire/frame_decoder.h"
+#include "wire/frame_reader.h"
+
+namespace stockade::supervisor {
+
+class Channel : public std::enable_shared_from_this<Channel> {
+ public:
+  // `on_frame` gets each verified envelope (valid only during the call);
+  // `on_error` gets the first failure (protocol error, EOF, I/O error), once.
+  // Neither is called after close().
+  using FrameHandler = std::function<void(const wire::fb::Envelope&)>;
+  using ErrorHandler = std::function<void(const Error&)>;
+
+  Channel(boost::asio::io_context& io, UniqueFd socket, const wire::DecodeLimits& limits,
+          size_t max_queued_bytes, FrameHandler on_frame, ErrorHandler on_error);
+  ~Channel();
+  Channel(const Channel&) = delete;
+  Channel& operator=(const Channel&) = delete;
+
+  void start();
+  // Queues a whole frame; it leaves at the end of this loop iteration.
+  // Errc::limit when the output queue is full (the plugin stopped reading).
+  Status send(wire::Frame frame);
+  // Encoder sharing the channel's limits, reused for every frame.
+  wire::FrameBuilder& builder() { return builder_; }
+  // Flushes nothing more, reads nothing more, closes the socket.
+  void close();
+  bool closed() const { return closed_; }
+
+  uint64_t frames_received() const { return frames_received_; }
+  uint64_t sends() const { return sends_; }
+
+ private:
+  void read_some();
+  void on_read(size_t n);
+  void schedule_flush();
+  void flush();
+  void fail(const Error& error);
+
+  boost::asio::posix::stream_descriptor socket_;
+  wire::DecodeLimits limits_;
+  wire::FrameReader reader_;
+  wire::FrameBatch batch_;
+  wire::FrameBuilder builder_;
+  FrameHandler on_frame_;
+  ErrorHandler on_error_;
+  bool closed_ = false;
+  bool flush_posted_ = false;    // a flush is queued on the loop
+  bool waiting_writable_ = false;  // the socket buffer was full
+  uint64_t frames_received_ = 0;
+  uint64_t sends_ = 0;           // send(2) calls made
+};
+
+}  // namespace stockade::supervisor

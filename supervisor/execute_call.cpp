@@ -1,0 +1,123 @@
+#include "supervisor/execute_call.h"
+
+#include <optional>
+
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include "supervisor/plugin_process.h"
+#include "wire/messages.h"
+
+namespace stockade::supervisor {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+CallPolicy::CallPolicy(const Manifest& m)
+    : breaker(CircuitBreaker::Settings{m.circuit_breaker.failure_threshold,
+                                       milliseconds(m.circuit_breaker.open_ms),
+                                       m.circuit_breaker.half_open_probes}),
+      budget(m.retry.budget_percent),
+      backoff{milliseconds(m.retry.initial_backoff_ms), milliseconds(m.retry.max_backoff_ms),
+              m.retry.multiplier},
+      max_attempts(m.retry.max_attempts),
+      idempotent(m.execute.idempotent),
+      random(std::random_device{}()) {}
+
+namespace {
+
+class ExecuteCall : public std::enable_shared_from_this<ExecuteCall> {
+ public:
+  ExecuteCall(asio::io_context& io, std::shared_ptr<PluginProcess> plugin,
+              std::shared_ptr<CallPolicy> policy, std::string method, Bytes payload,
+              Clock::time_point deadline, bool idempotent, ExecuteDone done)
+      : io_(io), plugin_(std::move(plugin)), policy_(std::move(policy)), method_(std::move(method)),
+        payload_(std::move(payload)), deadline_(deadline), idempotent_(idempotent), done_(std::move(done)) {}
+
+  void attempt() {
+    ++attempt_;
+    auto now = Clock::now();
+    if (now >= deadline_) {
+      return finish(CallError{StatusCode::deadline_exceeded, "deadline passed", Delivery::not_sent});
+    }
+    auto admission = policy_->breaker.admit(now);
+    if (!admission.admitted) {
+      CallError open{StatusCode::unavailable, "circuit open", Delivery::not_sent};
+      open.hopeless = true;
+      return finish(std::move(open));
+    }
+    probe_ = admission.probe;
+    if (attempt_ == 1) policy_->budget.on_call();
+    Request request{RequestKind::execute, method_, payload_, attempt_};
+    // The completion keeps this object (and so method_ and payload_, which
+    // the request views) alive until the plugin's answer is in.
+    plugin_->call(request, deadline_,
+                  [self = shared_from_this()](const wire::fb::Envelope* answer, const CallError* error) {
+                    self->on_result(answer, error);
+                  });
+  }
+
+ private:
+  void on_result(const wire::fb::Envelope* answer, const CallError* error) {
+    auto& breaker = policy_->breaker;
+    if (answer != nullptr) {
+      breaker.on_success(probe_);
+      auto bytes = wire::bytes(answer->body_as_ExecuteResponse()->payload());
+      return finish(Bytes(bytes.begin(), bytes.end()));
+    }
+    switch (fault_of(*error)) {
+      case Fault::plugin: breaker.on_failure(probe_, Clock::now()); break;
+      case Fault::caller: breaker.on_success(probe_); break;
+      case Fault::none: breaker.on_neutral(probe_); break;
+    }
+    if (attempt_ < policy_->max_attempts && may_retry(*error, idempotent_)) {
+      auto left = std::chrono::duration_cast<milliseconds>(deadline_ - Clock::now());
+      auto delay = retry_delay(policy_->backoff, attempt_, left, policy_->random);
+      if (delay && policy_->budget.try_spend()) {
+        ++policy_->retries;
+        spdlog::debug("[{}] retrying {} in {} ms after {}", plugin_->manifest().name, method_,
+                      delay->count(), error->describe());
+        timer_.emplace(io_, *delay);
+        timer_->async_wait([self = shared_from_this()](const boost::system::error_code&) {
+          self->attempt();
+        });
+        return;
+      }
+    }
+    finish(*error);
+  }
+
+  void finish(CallResult<Bytes> result) {
+    if (!result.ok()) {
+      CallError e = result.error();
+      e.attempts = attempt_;
+      result = CallResult<Bytes>(std::move(e));
+    }
+    auto done = std::move(done_);
+    done(std::move(result));
+  }
+
+  asio::io_context& io_;
+  std::shared_ptr<PluginProcess> plugin_;
+  std::shared_ptr<CallPolicy> policy_;
+  std::string method_;
+  Bytes payload_;
+  Clock::time_point deadline_;
+  bool idempotent_;
+  ExecuteDone done_;
+  uint32_t attempt_ = 0;
+  bool probe_ = false;
+  std::optional<asio::steady_timer> timer_;
+};
+
+}  // namespace
+
+void execute_call(asio::io_context& io, const std::shared_ptr<PluginProcess>& plugin,
+                  const std::shared_ptr<CallPolicy>& policy, std::string method, Bytes payload,
+                  Clock::time_point deadline, bool idempotent, ExecuteDone done) {
+  std::make_shared<ExecuteCall>(io, plugin, policy, std::move(method), std::move(payload), deadline,
+                                idempotent, std::move(done))
+      ->attempt();
+}
+
+}  // namespace stockade::supervisor

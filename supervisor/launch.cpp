@@ -1,0 +1,91 @@
+#include "supervisor/launch.h"
+
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+
+#include <spdlog/spdlog.h>
+
+#include "supervisor/effective_policy.h"
+#include "whitelist/whitelist.h"
+#include "wire/protocol.h"
+
+namespace stockade::supervisor {
+namespace {
+
+Result<FdPair> make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return sys_error("cannot create the output pipe", "pipe2");
+  return FdPair{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+}  // namespace
+
+Result<std::string> make_cookie() {
+  std::array<uint8_t, 16> bytes{};
+  size_t got = 0;
+  while (got < bytes.size()) {
+    ssize_t n = ::getrandom(bytes.data() + got, bytes.size() - got, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return sys_error("cannot draw the plugin cookie", "getrandom");
+    }
+    got += static_cast<size_t>(n);
+  }
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  for (uint8_t b : bytes) {
+    hex += kDigits[b >> 4];
+    hex += kDigits[b & 0xf];
+  }
+  return hex;
+}
+
+Result<LaunchedPlugin> launch_plugin(const Manifest& manifest, const LaunchSettings& settings) {
+  const std::string path = endpoint_path(manifest);
+  Result<VerifiedBinary> binary = Error{};
+  if (settings.whitelist == nullptr) {
+    binary = VerifiedBinary::unverified(path, manifest.name, VerifiedBinary::DangerousDevelopmentMode{});
+  } else {
+    binary = VerifiedBinary::verify(path, manifest.name, *settings.whitelist);
+  }
+  if (!binary) return binary.error();
+
+  auto cookie = make_cookie();
+  if (!cookie) return cookie.error();
+  LaunchRequest request;
+  request.argv0 = manifest.name;
+  request.runtime_env[wire::kCookieEnvVar] = *cookie;
+  auto policy = effective_policy(manifest, settings.ceilings, settings.identity, request);
+  if (!policy) return policy.error();
+
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+    return sys_error("cannot create the plugin socket", "socketpair");
+  }
+  UniqueFd ours(pair[0]);
+  UniqueFd theirs(pair[1]);
+  auto out = make_pipe();
+  if (!out) return out.error();
+  auto err = make_pipe();
+  if (!err) return err.error();
+  UniqueFd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!null) return sys_error("cannot open", "/dev/null");
+
+  std::vector<sandbox::FdMapping> fds = {{null.get(), 0},
+                                         {out->second.get(), 1},
+                                         {err->second.get(), 2},
+                                         {theirs.get(), wire::kPluginSocketFd}};
+  auto child = sandbox::spawn(*binary, *policy, fds);
+  if (!child) return child.error();
+  // Our copies of the child's ends close here (scope end), so the plugin's
+  // exit shows up as EOF on the socket and the pipes.
+  LaunchedPlugin launched{std::move(*child), std::move(ours), std::move(out->first),
+                          std::move(err->first), std::move(*cookie)};
+  return launched;
+}
+
+}  // namespace stockade::supervisor

@@ -1,0 +1,37 @@
+// Reads one of a plugin's output pipes (stdout or stderr) on the event loop
+// and logs it line by line through spdlog as "[plugin:stream] line", bounded
+// and escaped by PluginOutput. Plugin text is always a log argument, never a
+// format string. Internal to the runtime (includes Asio).
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include "base/unique_fd.h"
+#include "supervisor/plugin_output.h"
+
+namespace stockade::supervisor {
+
+class OutputLogger : public std::enable_shared_from_this<OutputLogger> {
+ public:
+  OutputLogger(boost::asio::io_context& io, UniqueFd pipe, std::string label,
+               const OutputLimits& limits);
+  // Reads until EOF (the sandbox is gone) or close().
+  void start();
+  void close();
+
+ private:
+  void read_some();
+
+  boost::asio::posix::stream_descriptor pipe_;
+  std::string label_;  // "echo:stderr"
+  PluginOutput output_;
+  std::array<uint8_t, 16 * 1024> buffer_{};
+  bool closed_ = false;
+};
+
+}  // namespace stockade::supervisor

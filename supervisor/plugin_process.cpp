@@ -1,0 +1,312 @@
+#include "supervisor/plugin_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "supervisor/channel.h"
+#include "supervisor/output_logger.h"
+#include "wire/protocol.h"
+
+namespace stockade::supervisor {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+// After SIGTERM, how long before SIGKILL. The plugin is pid 1 of its pid
+// namespace, so SIGTERM only works if it installed a handler; SIGKILL (from
+// the host side) is the backstop that always works.
+constexpr milliseconds kTermToKill{200};
+// Calls beyond the queue: info/health requests from the runtime itself.
+constexpr size_t kControlSlots = 64;
+
+const char* plugin_state_name(PluginState state) {
+  switch (state) {
+    case PluginState::stopped: return "stopped";
+    case PluginState::spawning: return "spawning";
+    case PluginState::handshaking: return "handshaking";
+    case PluginState::ready: return "ready";
+    case PluginState::draining: return "draining";
+    case PluginState::backoff: return "backoff";
+    case PluginState::failed: return "failed";
+  }
+  return "?";
+}
+
+PluginProcess::PluginProcess(asio::io_context& io, Manifest manifest, const RuntimeSettings& settings)
+    : io_(io),
+      manifest_(std::move(manifest)),
+      settings_(settings),
+      table_(manifest_.execute.max_concurrency + settings.max_queued_calls + kControlSlots),
+      restarts_(manifest_.restart.max_restarts, milliseconds(manifest_.restart.window_ms),
+                milliseconds(manifest_.restart.backoff_ms)),
+      handshake_timer_(io),
+      restart_timer_(io),
+      stop_timer_(io),
+      deadline_timer_(io) {}
+
+PluginProcess::~PluginProcess() {
+  if (channel_) channel_->close();
+  if (stdout_log_) stdout_log_->close();
+  if (stderr_log_) stderr_log_->close();
+  // child_'s destructor kills and reaps whatever is left.
+}
+
+PluginCounters PluginProcess::counters() const {
+  PluginCounters c = counters_;
+  c.pid = child_ ? child_->pid() : 0;
+  return c;
+}
+
+void PluginProcess::start() {
+  if (state_ == PluginState::stopped && !stopping_) launch();
+}
+
+void PluginProcess::when_started(std::function<void(const Status&)> done) {
+  if (state_ == PluginState::ready) return done({});
+  if (state_ == PluginState::failed) return done(Error{Errc::unavailable, reason_, manifest_.name});
+  start_waiters_.push_back(std::move(done));
+  start();
+}
+
+void PluginProcess::notify_started(const Status& status) {
+  auto waiters = std::move(start_waiters_);
+  start_waiters_.clear();
+  for (auto& w : waiters) w(status);
+}
+
+void PluginProcess::launch() {
+  state_ = PluginState::spawning;
+  ++generation_;
+  ++counters_.launches;
+  kill_reason_.clear();
+  auto launched = launch_plugin(manifest_, settings_.launch);
+  if (!launched) return on_launch_failure(launched.error());
+
+  child_.emplace(std::move(launched->child));
+  cookie_ = std::move(launched->cookie);
+  auto weak = weak_from_this();
+  const uint64_t gen = generation_;
+  wire::DecodeLimits limits;
+  limits.max_frame = std::min<uint32_t>(manifest_.execute.max_frame_kb * 1024u, wire::kMaxFrameCeiling);
+  size_t queue_bytes = std::max<size_t>(4u << 20, 2u * limits.max_frame);
+  channel_ = std::make_shared<Channel>(
+      io_, std::move(launched->socket), limits, queue_bytes,
+      [this](const wire::fb::Envelope& envelope) { on_frame(envelope); },
+      [weak, gen](const Error& error) {
+        if (auto self = weak.lock(); self && self->generation_ == gen) self->on_channel_error(error);
+      });
+  stdout_log_ = std::make_shared<OutputLogger>(io_, std::move(launched->stdout_pipe),
+                                               manifest_.name + ":stdout", settings_.output);
+  stderr_log_ = std::make_shared<OutputLogger>(io_, std::move(launched->stderr_pipe),
+                                               manifest_.name + ":stderr", settings_.output);
+  stdout_log_->start();
+  stderr_log_->start();
+  watch_exit();
+  watch_violations();
+
+  state_ = PluginState::handshaking;
+  handshake_timer_.expires_after(settings_.handshake_timeout);
+  handshake_timer_.async_wait([weak, gen](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->generation_ != gen || self->state_ != PluginState::handshaking) return;
+    self->kill("handshake timed out after " + std::to_string(self->settings_.handshake_timeout.count()) +
+               " ms (no Hello)");
+  });
+  channel_->start();
+  spdlog::info("[{}] started, pid {}", manifest_.name, child_->pid());
+}
+
+void PluginProcess::on_launch_failure(const Error& error) {
+  spdlog::error("[{}] cannot start: {}", manifest_.name, error.message());
+  // Refusals and missing binaries will not fix themselves by retrying.
+  if (error.code == Errc::not_found || error.code == Errc::refused || error.code == Errc::invalid_input) {
+    notify_started(error);
+    park(error.message());
+    return;
+  }
+  notify_started(error);
+  schedule_restart("cannot start: " + error.message());
+}
+
+// A dup of the pidfd: asio's descriptor closes what it owns, and the Child
+// keeps its own.
+static std::optional<asio::posix::stream_descriptor> watch_fd(asio::io_context& io, int fd) {
+  if (fd < 0) return std::nullopt;
+  int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  if (copy < 0) return std::nullopt;
+  return asio::posix::stream_descriptor(io, copy);
+}
+
+void PluginProcess::watch_exit() {
+  exit_watch_ = watch_fd(io_, child_->pidfd());
+  if (!exit_watch_) {
+    // Without a pidfd watch an exit would go unnoticed: refuse to run blind.
+    kill("cannot watch the plugin's pidfd");
+    return;
+  }
+  auto weak = weak_from_this();
+  const uint64_t gen = generation_;
+  exit_watch_->async_wait(asio::posix::stream_descriptor::wait_read,
+                          [weak, gen](const boost::system::error_code& ec) {
+                            auto self = weak.lock();
+                            if (ec || !self || self->generation_ != gen) return;
+                            self->on_exit();
+                          });
+}
+
+void PluginProcess::watch_violations() {
+  violation_watch_ = watch_fd(io_, child_->violation_fd());
+  if (!violation_watch_) return;
+  auto weak = weak_from_this();
+  const uint64_t gen = generation_;
+  violation_watch_->async_wait(asio::posix::stream_descriptor::wait_read,
+                               [weak, gen](const boost::system::error_code& ec) {
+                                 auto self = weak.lock();
+                                 if (ec || !self || self->generation_ != gen || !self->child_) return;
+                                 // Records the syscall and kills the sandbox; the
+                                 // pidfd then reports the exit with its name.
+                                 self->child_->handle_violation();
+                               });
+}
+
+void PluginProcess::on_exit() {
+  auto status = child_->try_wait();
+  if (!status) {
+    // The pidfd said so; reap without waiting long (never block the loop forever).
+    auto waited = child_->wait(milliseconds(100));
+    if (!waited) return after_exit("plugin vanished: " + waited.error().message(), std::nullopt);
+    status = std::move(*waited);
+  }
+  std::string message = !kill_reason_.empty() ? kill_reason_ + " (" + status->describe() + ")"
+                        : stopping_         ? status->describe()
+                                            : "plugin crashed: " + status->describe();
+  after_exit(message, status->shell_code());
+}
+
+void PluginProcess::after_exit(const std::string& message, std::optional<int> exit_code) {
+  const PluginState was = state_;
+  handshake_timer_.cancel();
+  stop_timer_.cancel();
+  if (channel_) channel_->close();
+  channel_.reset();
+  // The loggers read on until EOF: the plugin's last words still reach the log.
+  stdout_log_.reset();
+  stderr_log_.reset();
+  exit_watch_.reset();
+  violation_watch_.reset();
+  child_.reset();
+  ++generation_;  // late events of this run are stale from here on
+
+  CallError error{StatusCode::unavailable, message, Delivery::unknown};
+  error.plugin_exit = exit_code;
+  fail_calls(true, error);
+
+  if (stopping_) {
+    spdlog::info("[{}] stopped: {}", manifest_.name, message);
+    finish_stop();
+    return;
+  }
+  ++counters_.crashes;
+  if (was == PluginState::handshaking) {
+    notify_started(Error{Errc::unavailable, "during the handshake: " + message, manifest_.name});
+  }
+  if (!park_reason_.empty()) return park(park_reason_);
+  spdlog::warn("[{}] {}", manifest_.name, message);
+  schedule_restart(message);
+}
+
+void PluginProcess::schedule_restart(const std::string& why) {
+  reason_ = why;
+  auto now = Clock::now();
+  if (!restarts_.allows(now)) {
+    park("crash loop: " + std::to_string(restarts_.max_restarts()) + " restarts within " +
+         std::to_string(restarts_.window().count()) + " ms; last: " + why);
+    return;
+  }
+  auto delay = restarts_.record(now);
+  state_ = PluginState::backoff;
+  spdlog::info("[{}] restarting in {} ms", manifest_.name, delay.count());
+  restart_timer_.expires_after(delay);
+  restart_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->state_ != PluginState::backoff || self->stopping_) return;
+    ++self->counters_.restarts;
+    self->launch();
+  });
+}
+
+void PluginProcess::park(const std::string& why) {
+  state_ = PluginState::failed;
+  reason_ = why;
+  spdlog::error("[{}] failed: {}", manifest_.name, why);
+  CallError error{StatusCode::unavailable, "plugin failed: " + why, Delivery::not_sent};
+  error.hopeless = true;
+  fail_calls(false, error);
+  notify_started(Error{Errc::unavailable, why, manifest_.name});
+}
+
+void PluginProcess::kill(const std::string& reason) {
+  if (kill_reason_.empty()) kill_reason_ = reason;
+  if (channel_) channel_->close();
+  if (child_) child_->kill();
+}
+
+void PluginProcess::restart(const std::string& reason) {
+  if (state_ == PluginState::ready) kill(reason);
+}
+
+void PluginProcess::fail_calls(bool sent_only, const CallError& error) {
+  auto failed = table_.take_if([sent_only](const PendingCall& c) { return c.sent || !sent_only; });
+  for (auto& [id, call] : failed) {
+    CallError e = error;
+    if (!call.sent && e.delivery == Delivery::unknown) e.delivery = Delivery::not_sent;
+    call.done(nullptr, &e);
+  }
+}
+
+void PluginProcess::stop(milliseconds grace, std::function<void()> done) {
+  stop_waiters_.push_back(std::move(done));
+  if (stopping_) return;
+  stopping_ = true;
+  CallError refused{StatusCode::unavailable, "plugin is stopping", Delivery::not_sent};
+  refused.hopeless = true;
+  fail_calls(false, refused);  // queued ones only: sent ones may still be answered
+  if (!child_) return finish_stop();
+  if (state_ != PluginState::ready) return kill("stopped before it was ready");
+  state_ = PluginState::draining;
+  if (auto frame = channel_->builder().encode_close_request(0, static_cast<uint32_t>(grace.count()))) {
+    (void)channel_->send(*frame);
+  }
+  auto weak = weak_from_this();
+  const uint64_t gen = generation_;
+  stop_timer_.expires_after(grace);
+  stop_timer_.async_wait([weak, gen](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->generation_ != gen || !self->child_) return;
+    ::syscall(SYS_pidfd_send_signal, self->child_->pidfd(), SIGTERM, nullptr, 0);
+    self->stop_timer_.expires_after(kTermToKill);
+    self->stop_timer_.async_wait([weak, gen](const boost::system::error_code& ec2) {
+      auto again = weak.lock();
+      if (ec2 || !again || again->generation_ != gen) return;
+      again->kill("did not exit within the grace period after CloseRequest; killed");
+    });
+  });
+}
+
+void PluginProcess::finish_stop() {
+  state_ = PluginState::stopped;
+  restart_timer_.cancel();
+  CallError gone{StatusCode::unavailable, "plugin stopped", Delivery::not_sent};
+  gone.hopeless = true;
+  fail_calls(false, gone);
+  notify_started(Error{Errc::unavailable, "stopped", manifest_.name});
+  auto waiters = std::move(stop_waiters_);
+  stop_waiters_.clear();
+  for (auto& w : waiters) w();
+}
+
+}  // namespace stockade::supervisor

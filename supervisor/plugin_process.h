@@ -1,0 +1,131 @@
+// PluginProcess: one plugin's process and its calls, on the runtime's event
+// loop (internal; includes Asio). Explicit states:
+//
+//   stopped -> spawning -> handshaking -> ready -> draining -> stopped
+//                 |             |           |
+//                 +-------------+-----------+-> (exit) -> backoff -> spawning
+//                                                  \-> failed (crash loop, refusal)
+//
+// Exits are noticed at once through the pidfd (no polling). A crash fails the
+// calls that were sent (UNAVAILABLE, "plugin crashed: ..."); calls still
+// queued wait for the restart within their deadline. A restart budget
+// (RestartSettings) parks a crash-looping plugin as failed with the reason.
+// Health policy (health_checker.cpp) and call policy (execute_call.cpp) live
+// apart and only use call() and restart().
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "sandbox/sandbox.h"
+#include "supervisor/call_table.h"
+#include "supervisor/launch.h"
+#include "supervisor/manifest.h"
+#include "supervisor/plugin_output.h"
+#include "supervisor/restart_budget.h"
+#include "supervisor/runtime_types.h"
+
+namespace stockade::supervisor {
+
+class Channel;
+class OutputLogger;
+
+// Supervisor-wide knobs (not per plugin: those are in the manifest).
+struct RuntimeSettings {
+  LaunchSettings launch;
+  std::chrono::milliseconds handshake_timeout{5000};
+  size_t max_queued_calls = 4096;  // per plugin, waiting beyond max_concurrency
+  OutputLimits output;
+};
+
+class PluginProcess : public std::enable_shared_from_this<PluginProcess> {
+ public:
+  PluginProcess(boost::asio::io_context& io, Manifest manifest, const RuntimeSettings& settings);
+  ~PluginProcess();
+  PluginProcess(const PluginProcess&) = delete;
+  PluginProcess& operator=(const PluginProcess&) = delete;
+
+  // Launches it unless it runs, is starting or is parked as failed.
+  void start();
+  // Runs `done` once: at the next ready (ok) or the next failure before it.
+  void when_started(std::function<void(const Status&)> done);
+  // Sends `request` when the plugin is ready (starting it if needed),
+  // waiting at most until `deadline`. `done` runs exactly once, on the loop.
+  void call(const Request& request, Clock::time_point deadline, Completion done);
+  // Kills it for `reason`; the usual restart policy follows.
+  void restart(const std::string& reason);
+  // CloseRequest{grace}, then SIGTERM, then SIGKILL; `done` runs once it is gone.
+  void stop(std::chrono::milliseconds grace, std::function<void()> done);
+
+  PluginState state() const { return state_; }
+  const std::string& reason() const { return reason_; }
+  const Manifest& manifest() const { return manifest_; }
+  PluginCounters counters() const;
+
+ private:
+  // Lifecycle (plugin_process.cpp).
+  void launch();
+  void on_launch_failure(const Error& error);
+  void watch_exit();
+  void watch_violations();
+  void on_exit();
+  void after_exit(const std::string& message, std::optional<int> exit_code);
+  void schedule_restart(const std::string& why);
+  void park(const std::string& why);
+  void kill(const std::string& reason);
+  void finish_stop();
+  void notify_started(const Status& status);
+  void fail_calls(bool sent_only, const CallError& error);
+
+  // Frames and calls (plugin_process_calls.cpp).
+  void on_frame(const wire::fb::Envelope& envelope);
+  void on_hello(const wire::fb::Envelope& envelope);
+  void on_answer(const wire::fb::Envelope& envelope);
+  void on_channel_error(const Error& error);
+  void violation(const std::string& what);
+  void pump();
+  void send_request(uint64_t id);
+  void arm_deadline(Clock::time_point when);
+  void on_deadline();
+
+  boost::asio::io_context& io_;
+  Manifest manifest_;
+  RuntimeSettings settings_;
+  PluginState state_ = PluginState::stopped;
+  std::string reason_;  // why it is failed, or the last crash
+  CallTable table_;
+  RestartBudget restarts_;
+
+  std::optional<sandbox::Child> child_;
+  std::shared_ptr<Channel> channel_;
+  std::shared_ptr<OutputLogger> stdout_log_;
+  std::shared_ptr<OutputLogger> stderr_log_;
+  std::optional<boost::asio::posix::stream_descriptor> exit_watch_;
+  std::optional<boost::asio::posix::stream_descriptor> violation_watch_;
+  std::string cookie_;
+  uint64_t generation_ = 0;  // launches so far; stale events carry an older one
+
+  boost::asio::steady_timer handshake_timer_;
+  boost::asio::steady_timer restart_timer_;
+  boost::asio::steady_timer stop_timer_;
+  boost::asio::steady_timer deadline_timer_;
+  std::optional<Clock::time_point> deadline_armed_;
+  uint64_t deadline_generation_ = 0;
+
+  std::string kill_reason_;  // set when we kill it: the message its calls get
+  std::string park_reason_;  // set when its exit must park it (handshake refused)
+  bool stopping_ = false;
+  std::vector<std::function<void(const Status&)>> start_waiters_;
+  std::vector<std::function<void()>> stop_waiters_;
+  PluginCounters counters_;
+};
+
+}  // namespace stockade::supervisor

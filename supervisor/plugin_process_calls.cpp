@@ -1,0 +1,268 @@
+// PluginProcess, the call side: the handshake, answers matched to pending
+// calls by id, the per-plugin deadline timer (one timer, armed at the earliest
+// deadline, so a call costs no timer syscall) and protocol violations.
+#include <spdlog/spdlog.h>
+
+#include "supervisor/channel.h"
+#include "supervisor/plugin_process.h"
+#include "wire/describe.h"
+#include "wire/protocol.h"
+
+namespace stockade::supervisor {
+
+namespace asio = boost::asio;
+namespace fb = wire::fb;
+using std::chrono::milliseconds;
+
+// A plugin that closed its socket gets this long to exit on its own (so its
+// own exit status is what gets reported) before it is killed.
+constexpr milliseconds kExitAfterEof{500};
+
+namespace {
+
+StatusCode from_wire(fb::ErrorCode code) {
+  switch (code) {
+    case fb::ErrorCode::CANCELLED: return StatusCode::cancelled;
+    case fb::ErrorCode::INVALID_ARGUMENT: return StatusCode::invalid_argument;
+    case fb::ErrorCode::DEADLINE_EXCEEDED: return StatusCode::deadline_exceeded;
+    case fb::ErrorCode::NOT_FOUND: return StatusCode::not_found;
+    case fb::ErrorCode::RESOURCE_EXHAUSTED: return StatusCode::resource_exhausted;
+    case fb::ErrorCode::UNAVAILABLE: return StatusCode::unavailable;
+    case fb::ErrorCode::INTERNAL: return StatusCode::internal;
+    case fb::ErrorCode::UNIMPLEMENTED: return StatusCode::unimplemented;
+    default: return StatusCode::unknown;
+  }
+}
+
+CallError answered_error(const fb::Error& e) {
+  CallError error{from_wire(e.code()), std::string(wire::view(e.message())), Delivery::answered};
+  error.plugin_says_retryable = e.retryable();
+  return error;
+}
+
+bool answer_fits(RequestKind kind, fb::Body body) {
+  if (body == fb::Body::Error) return true;
+  switch (kind) {
+    case RequestKind::execute: return body == fb::Body::ExecuteResponse;
+    case RequestKind::info: return body == fb::Body::InfoResponse;
+    case RequestKind::health: return body == fb::Body::HealthResponse;
+  }
+  return false;
+}
+
+// Constant time: the cookie is a secret of this launch.
+bool same_cookie(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+void PluginProcess::call(const Request& request, Clock::time_point deadline, Completion done) {
+  auto refuse = [&](std::string message) {
+    CallError error{StatusCode::unavailable, std::move(message), Delivery::not_sent};
+    error.hopeless = true;
+    done(nullptr, &error);
+  };
+  if (state_ == PluginState::failed) return refuse("plugin failed: " + reason_);
+  if (stopping_) return refuse("plugin is stopping");
+  if (table_.size() >= table_.capacity()) {
+    CallError error{StatusCode::resource_exhausted,
+                    "too many calls waiting for the plugin (" + std::to_string(table_.capacity()) + ")",
+                    Delivery::not_sent};
+    error.hopeless = true;
+    return done(nullptr, &error);
+  }
+  (void)table_.add(request, deadline, std::move(done));
+  arm_deadline(deadline);
+  if (state_ == PluginState::stopped) start();
+  pump();
+}
+
+void PluginProcess::pump() {
+  if (state_ != PluginState::ready || !channel_) return;
+  while (auto id = table_.next_queued(true)) send_request(*id);
+  while (table_.executes_in_flight() < manifest_.execute.max_concurrency) {
+    auto id = table_.next_queued(false);
+    if (!id) break;
+    send_request(*id);
+  }
+}
+
+void PluginProcess::send_request(uint64_t id) {
+  PendingCall* call = table_.find(id);
+  const Request& r = call->request;
+  Result<wire::Frame> frame = Error{};
+  auto& builder = channel_->builder();
+  switch (r.kind) {
+    case RequestKind::execute: {
+      auto left = std::chrono::ceil<milliseconds>(call->deadline - Clock::now());
+      frame = builder.encode_execute_request(id, r.method, r.payload,
+                                             static_cast<uint64_t>(std::max<int64_t>(1, left.count())),
+                                             r.attempt);
+      break;
+    }
+    case RequestKind::info: frame = builder.encode_info_request(id); break;
+    case RequestKind::health: frame = builder.encode_health_request(id); break;
+  }
+  Status sent = frame ? channel_->send(*frame) : Status(frame.error());
+  if (!sent) {
+    auto taken = table_.take(id);
+    // Too big for the frame limit is the caller's doing; a full output queue
+    // means the plugin stopped reading.
+    bool too_big = !frame;
+    CallError error{too_big ? StatusCode::invalid_argument : StatusCode::unavailable,
+                    sent.error().message(), Delivery::not_sent};
+    error.hopeless = too_big;
+    taken->done(nullptr, &error);
+    return;
+  }
+  table_.mark_sent(id);
+  ++counters_.calls_sent;
+}
+
+void PluginProcess::on_frame(const fb::Envelope& envelope) {
+  if (state_ == PluginState::handshaking) return on_hello(envelope);
+  switch (envelope.body_type()) {
+    case fb::Body::ExecuteResponse:
+    case fb::Body::HealthResponse:
+    case fb::Body::InfoResponse:
+    case fb::Body::Error:
+      return on_answer(envelope);
+    default:
+      return violation(std::string("unexpected ") + wire::body_name(envelope.body_type()) + " frame");
+  }
+}
+
+void PluginProcess::on_hello(const fb::Envelope& envelope) {
+  const auto* hello = envelope.body_as_Hello();
+  if (hello == nullptr) {
+    return violation(std::string("expected Hello, got ") + wire::body_name(envelope.body_type()));
+  }
+  auto refuse = [&](const std::string& why, fb::ErrorCode code) {
+    if (auto frame = channel_->builder().encode_error(envelope.id(), {code, why, false})) {
+      (void)channel_->send(*frame);
+    }
+    // Deterministic: restarting would only be refused again.
+    park_reason_ = "handshake refused: " + why;
+    kill(park_reason_);
+  };
+  if (!same_cookie(wire::view(hello->cookie()), cookie_)) {
+    return refuse("wrong cookie (not the process stockade started)", fb::ErrorCode::INVALID_ARGUMENT);
+  }
+  bool speaks_v1 = false;
+  std::string spoken;
+  if (hello->versions() != nullptr) {
+    for (auto v : *hello->versions()) {
+      speaks_v1 = speaks_v1 || v == wire::kProtocolVersion;
+      spoken += (spoken.empty() ? "" : ", ") + std::to_string(v);
+    }
+  }
+  if (!speaks_v1) {
+    return refuse("plugin speaks protocol versions [" + spoken + "], stockade speaks " +
+                      std::to_string(wire::kProtocolVersion),
+                  fb::ErrorCode::UNIMPLEMENTED);
+  }
+  if (wire::view(hello->name()) != manifest_.name) {
+    spdlog::warn("[{}] introduces itself as \"{}\"", manifest_.name, wire::view(hello->name()));
+  }
+  wire::HelloAckInfo ack;
+  ack.version = wire::kProtocolVersion;
+  ack.max_frame = std::min<uint32_t>(manifest_.execute.max_frame_kb * 1024u, wire::kMaxFrameCeiling);
+  ack.max_concurrency = manifest_.execute.max_concurrency;
+  auto frame = channel_->builder().encode_hello_ack(envelope.id(), ack);
+  if (!frame || !channel_->send(*frame)) return kill("cannot send HelloAck");
+  handshake_timer_.cancel();
+  state_ = PluginState::ready;
+  reason_.clear();
+  notify_started({});
+  pump();
+}
+
+void PluginProcess::on_answer(const fb::Envelope& envelope) {
+  const uint64_t id = envelope.id();
+  if (!table_.issued(id)) return violation("answer to call id " + std::to_string(id) + ", never sent");
+  PendingCall* call = table_.find(id);
+  if (call == nullptr) {
+    // Expired (Cancel sent) or failed already: the plugin answered too late.
+    ++counters_.late_answers;
+    return;
+  }
+  if (!call->sent) return violation("answer to call id " + std::to_string(id) + ", never sent");
+  if (!answer_fits(call->request.kind, envelope.body_type())) {
+    return violation(std::string("answered call ") + std::to_string(id) + " with " +
+                     wire::body_name(envelope.body_type()));
+  }
+  auto taken = table_.take(id);
+  const fb::Error* wire_error = envelope.body_as_Error();
+  if (const auto* response = envelope.body_as_ExecuteResponse(); response != nullptr) {
+    wire_error = response->error();
+  }
+  if (wire_error != nullptr) {
+    CallError error = answered_error(*wire_error);
+    taken->done(nullptr, &error);
+  } else {
+    taken->done(&envelope, nullptr);
+  }
+  pump();
+}
+
+void PluginProcess::violation(const std::string& what) {
+  ++counters_.protocol_violations;
+  spdlog::error("[{}] protocol violation: {}; killing it", manifest_.name, what);
+  kill("protocol violation: " + what);
+}
+
+void PluginProcess::on_channel_error(const Error& error) {
+  if (error.code == Errc::protocol) return violation(error.message());
+  if (!child_) return;
+  // EOF: usually the plugin is exiting and the pidfd fires next. One that
+  // closed its socket and lingers is useless: kill it after a short while.
+  auto weak = weak_from_this();
+  const uint64_t gen = generation_;
+  handshake_timer_.expires_after(kExitAfterEof);
+  handshake_timer_.async_wait([weak, gen, what = error.message()](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->generation_ != gen) return;
+    self->kill("plugin closed its socket (" + what + ") but did not exit");
+  });
+}
+
+void PluginProcess::arm_deadline(Clock::time_point when) {
+  if (deadline_armed_ && *deadline_armed_ <= when) return;
+  deadline_armed_ = when;
+  const uint64_t gen = ++deadline_generation_;
+  deadline_timer_.expires_at(when);
+  deadline_timer_.async_wait([weak = weak_from_this(), gen](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->deadline_generation_ != gen) return;
+    self->deadline_armed_.reset();
+    self->on_deadline();
+  });
+}
+
+void PluginProcess::on_deadline() {
+  auto now = Clock::now();
+  auto expired = table_.take_if([now](const PendingCall& c) { return c.deadline <= now; });
+  for (auto& [id, call] : expired) {
+    CallError error{StatusCode::deadline_exceeded, "", Delivery::not_sent};
+    if (call.sent) {
+      error.delivery = Delivery::unknown;
+      error.message = "no answer before the deadline; Cancel sent to the plugin";
+      ++counters_.deadlines_exceeded;
+      if (channel_) {
+        if (auto frame = channel_->builder().encode_cancel(id, id)) (void)channel_->send(*frame);
+      }
+    } else {
+      error.message = std::string("plugin not ready before the deadline (") + plugin_state_name(state_) +
+                      (reason_.empty() ? "" : ": " + reason_) + ")";
+    }
+    call.done(nullptr, &error);
+  }
+  if (auto next = table_.earliest_deadline()) arm_deadline(*next);
+  pump();
+}
+
+}  // namespace stockade::supervisor

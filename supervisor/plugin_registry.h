@@ -1,0 +1,37 @@
+// Plugin discovery: a plugins directory holds one folder per plugin, named
+// after it, with its plugin.json. A folder whose manifest is broken is
+// reported and skipped; the others still load.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "supervisor/manifest.h"
+
+namespace stockade::supervisor {
+
+// Bound on folders scanned: the directory comes from the operator, but a
+// mistaken path (/) must not make discovery read the whole disk.
+inline constexpr size_t kMaxPlugins = 1024;
+
+class PluginRegistry {
+ public:
+  // Scans `dir`. Fails only if `dir` cannot be read (not_found or io);
+  // per-plugin problems go to problems().
+  static Result<PluginRegistry> discover(const std::string& dir);
+
+  // The manifest of `name`, or nullptr.
+  const Manifest* find(const std::string& name) const;
+  const std::map<std::string, Manifest>& plugins() const { return plugins_; }
+  // Folders that were skipped, each with the reason (bad manifest, a name
+  // that differs from the folder's).
+  const std::vector<Error>& problems() const { return problems_; }
+
+ private:
+  std::map<std::string, Manifest> plugins_;
+  std::vector<Error> problems_;
+};
+
+}  // namespace stockade::supervisor
