@@ -90,6 +90,7 @@ class PluginProcess : public std::enable_shared_from_this<PluginProcess> {
   void on_hello(const wire::fb::Envelope& envelope);
   void on_answer(const wire::fb::Envelope& envelope);
   void on_channel_error(const Error& error);
+  void on_stray_answer(uint64_t id);
   void violation(const std::string& what);
   void pump();
   void send_request(uint64_t id);
@@ -120,6 +121,8 @@ class PluginProcess : public std::enable_shared_from_this<PluginProcess> {
   std::optional<Clock::time_point> deadline_armed_;
   uint64_t deadline_generation_ = 0;
 
+  Clock::time_point stray_window_start_{};
+  uint32_t stray_in_window_ = 0;
   std::string kill_reason_;  // set when we kill it: the message its calls get
   std::string park_reason_;  // set when its exit must park it (handshake refused)
   bool stopping_ = false;

@@ -17,6 +17,7 @@ using std::chrono::milliseconds;
 // A plugin that closed its socket gets this long to exit on its own (so its
 // own exit status is what gets reported) before it is killed.
 constexpr milliseconds kExitAfterEof{500};
+constexpr uint32_t kMaxStrayAnswersPerSecond = 1000;
 
 namespace {
 
@@ -183,14 +184,13 @@ void PluginProcess::on_hello(const fb::Envelope& envelope) {
 
 void PluginProcess::on_answer(const fb::Envelope& envelope) {
   const uint64_t id = envelope.id();
-  if (!table_.issued(id)) return violation("answer to call id " + std::to_string(id) + ", never sent");
   PendingCall* call = table_.find(id);
+  if (!table_.issued(id) || (call != nullptr && !call->sent)) return on_stray_answer(id);
   if (call == nullptr) {
     // Expired (Cancel sent) or failed already: the plugin answered too late.
     ++counters_.late_answers;
     return;
   }
-  if (!call->sent) return violation("answer to call id " + std::to_string(id) + ", never sent");
   if (!answer_fits(call->request.kind, envelope.body_type())) {
     return violation(std::string("answered call ") + std::to_string(id) + " with " +
                      wire::body_name(envelope.body_type()));
@@ -207,6 +207,25 @@ void PluginProcess::on_answer(const fb::Envelope& envelope) {
     taken->done(&envelope, nullptr);
   }
   pump();
+}
+
+// An answer to an id that was never sent costs the plugin its own bandwidth
+// and us one decode, so a few are dropped and counted; a flood is a plugin
+// out of control (or probing) and is handled as a protocol violation.
+void PluginProcess::on_stray_answer(uint64_t id) {
+  ++counters_.stray_answers;
+  auto now = Clock::now();
+  if (now - stray_window_start_ >= std::chrono::seconds(1)) {
+    stray_window_start_ = now;
+    stray_in_window_ = 0;
+  }
+  if (++stray_in_window_ == 1) {
+    spdlog::warn("[{}] dropped an answer to call id {}, which was never sent", manifest_.name, id);
+  }
+  if (stray_in_window_ > kMaxStrayAnswersPerSecond) {
+    violation("more than " + std::to_string(kMaxStrayAnswersPerSecond) +
+              " answers per second to call ids never sent");
+  }
 }
 
 void PluginProcess::violation(const std::string& what) {
@@ -251,7 +270,7 @@ void PluginProcess::on_deadline() {
     if (call.sent) {
       error.delivery = Delivery::unknown;
       error.message = "no answer before the deadline; Cancel sent to the plugin";
-      ++counters_.deadlines_exceeded;
+      ++counters_.cancels_sent;
       if (channel_) {
         if (auto frame = channel_->builder().encode_cancel(id, id)) (void)channel_->send(*frame);
       }

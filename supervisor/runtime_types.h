@@ -79,8 +79,9 @@ struct PluginCounters {
   uint64_t crashes = 0;            // unexpected exits
   uint64_t protocol_violations = 0;
   uint64_t late_answers = 0;       // answers to calls that had already expired
+  uint64_t stray_answers = 0;      // answers to ids never sent (dropped; a flood is a violation)
   uint64_t calls_sent = 0;
-  uint64_t deadlines_exceeded = 0; // sent calls cancelled at their deadline
+  uint64_t cancels_sent = 0;       // sent calls whose deadline passed: Cancel sent
   pid_t pid = 0;                   // the sandbox's pid, 0 when not running
 };
 
