@@ -145,6 +145,9 @@ std::optional<Received> PluginHost::handshake(std::uint32_t max_concurrency,
   auto ack = builder_.encode_hello_ack((*hello)->id(), {wire::kProtocolVersion, max_frame,
                                                         max_concurrency});
   if (!ack) throw std::runtime_error(ack.error().message());
+  // The plugin sends nothing between Hello and our ack, so no buffered bytes
+  // are lost; from now on frames are bounded by what was granted.
+  reader_ = wire::FrameReader(max_frame);
   send(*ack);
   return hello;
 }

@@ -1,0 +1,33 @@
+// Every plugin.json the build puts in the plugins directory passes the
+// supervisor's strict loader, names its own folder, and points at the binary
+// beside it.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "supervisor/manifest.h"
+
+namespace stockade::testing {
+namespace {
+
+TEST(ExampleManifests, EveryPluginDirectoryHasAValidManifestAndItsBinary) {
+  int plugins = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(STOCKADE_PLUGINS_DIR)) {
+    ++plugins;
+    const std::string folder = entry.path().filename();
+    const std::string manifest_path = entry.path() / "plugin.json";
+    auto manifest = supervisor::load_manifest(manifest_path);
+    ASSERT_TRUE(manifest) << manifest.error().message();
+    EXPECT_EQ(manifest->name, folder);
+    const std::string binary = supervisor::endpoint_path(*manifest);
+    struct stat st {};
+    ASSERT_EQ(lstat(binary.c_str(), &st), 0) << binary;
+    EXPECT_TRUE(S_ISREG(st.st_mode)) << binary << " must be a copy, not a symlink";
+    EXPECT_TRUE(st.st_mode & S_IXUSR) << binary;
+  }
+  EXPECT_EQ(plugins, 14);  // echo, calculator and twelve misbehaving plugins
+}
+
+}  // namespace
+}  // namespace stockade::testing
