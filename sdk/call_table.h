@@ -36,6 +36,7 @@ class CallTable {
   mutable std::mutex mu_;
   std::condition_variable empty_;
   std::unordered_map<std::uint64_t, std::shared_ptr<CallContext>> calls_;
+  std::size_t waiters_ = 0;  // threads in wait_empty_until
 };
 
 }  // namespace stockade::sdk::detail

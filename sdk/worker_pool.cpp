@@ -35,7 +35,11 @@ bool WorkerPool::try_submit(Task task) {
 
 bool WorkerPool::wait_idle_until(Clock::time_point until) {
   std::unique_lock lock(mu_);
-  return idle_.wait_until(lock, until, [this] { return queue_.empty() && running_ == 0; });
+  ++idle_waiters_;
+  const bool idle =
+      idle_.wait_until(lock, until, [this] { return queue_.empty() && running_ == 0; });
+  --idle_waiters_;
+  return idle;
 }
 
 void WorkerPool::stop_and_join() {
@@ -61,7 +65,8 @@ void WorkerPool::run() {
     task = nullptr;  // release captures outside the lock, before counting done
     lock.lock();
     --running_;
-    if (queue_.empty() && running_ == 0) idle_.notify_all();
+    // Notified only when someone waits: a futex syscall per call otherwise.
+    if (queue_.empty() && running_ == 0 && idle_waiters_ > 0) idle_.notify_all();
   }
 }
 

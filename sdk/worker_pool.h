@@ -52,6 +52,7 @@ class WorkerPool {
   std::condition_variable idle_;  // queue empty and nothing running
   std::deque<Task> queue_;
   std::size_t running_ = 0;
+  std::size_t idle_waiters_ = 0;  // threads in wait_idle_until
   bool stopping_ = false;
   std::vector<Thread> threads_;
 };
