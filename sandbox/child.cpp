@@ -109,18 +109,31 @@ std::optional<ExitStatus> Child::State::reap(bool block) {
 bool Child::State::handle_violation() {
   if (!listener || status) return false;
   pollfd pfd{listener.get(), POLLIN, 0};
-  if (poll(&pfd, 1, 0) <= 0 || !(pfd.revents & POLLIN)) return false;
-  seccomp_notif notification;
-  std::memset(&notification, 0, sizeof(notification));  // the kernel insists on zeroes
-  if (ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_RECV, &notification) != 0) return false;
-  if (!violation) {
-    char* name = seccomp_syscall_resolve_num_arch(notification.data.arch, notification.data.nr);
-    violation = name != nullptr ? std::string(name) : "#" + std::to_string(notification.data.nr);
-    std::free(name);
+  if (poll(&pfd, 1, 0) <= 0) return false;
+  if (pfd.revents & POLLIN) {
+    seccomp_notif notification;
+    std::memset(&notification, 0, sizeof(notification));  // the kernel insists on zeroes
+    if (ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_RECV, &notification) == 0) {
+      if (!violation) {
+        char* name = seccomp_syscall_resolve_num_arch(notification.data.arch, notification.data.nr);
+        violation = name != nullptr ? std::string(name) : "#" + std::to_string(notification.data.nr);
+        std::free(name);
+      }
+      // The offending syscall stays blocked until the kill: it never runs.
+      kill_all();
+      return true;
+    }
+    // ENOENT: the notifying task died before we read it; fall through to
+    // see whether anything is left under the filter.
+    if (poll(&pfd, 1, 0) <= 0) return false;
   }
-  // The offending syscall stays blocked until the kill: it never runs.
-  kill_all();
-  return true;
+  // POLLHUP without POLLIN: no task is left under the filter, so no
+  // violation can come any more. The listener stays readable-as-hung-up
+  // until the last reference goes, while the pidfd turns readable only once
+  // the kernel has torn the pid namespace down: a loop watching both would
+  // spin in between. Closing it here makes violation_fd() -1 for every caller.
+  if ((pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) && !(pfd.revents & POLLIN)) listener.reset();
+  return false;
 }
 
 Child::Child(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -149,10 +162,9 @@ std::optional<ExitStatus> Child::try_wait() {
 Result<ExitStatus> Child::wait(std::optional<std::chrono::milliseconds> timeout) {
   using Clock = std::chrono::steady_clock;
   const auto deadline = timeout ? Clock::now() + *timeout : Clock::time_point::max();
-  bool watch_listener = state_->listener.valid();
   while (!state_->status) {
-    pollfd fds[2] = {{state_->pidfd.get(), POLLIN, 0},
-                     {watch_listener ? state_->listener.get() : -1, POLLIN, 0}};
+    // -1 once the listener has hung up (poll ignores negative fds).
+    pollfd fds[2] = {{state_->pidfd.get(), POLLIN, 0}, {state_->listener.get(), POLLIN, 0}};
     int wait_ms = -1;
     if (timeout && !state_->killed_by_supervisor) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -167,11 +179,7 @@ Result<ExitStatus> Child::wait(std::optional<std::chrono::milliseconds> timeout)
       kill();  // the time limit passed
       continue;
     }
-    if (fds[1].revents & POLLIN) {
-      state_->handle_violation();
-    } else if (fds[1].revents & (POLLHUP | POLLERR | POLLNVAL)) {
-      watch_listener = false;  // no task left under the filter
-    }
+    if (fds[1].revents != 0) state_->handle_violation();  // a violation, or the hang-up
     if (fds[0].revents & POLLIN) state_->reap(true);
   }
   return *state_->status;

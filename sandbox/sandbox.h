@@ -94,11 +94,20 @@ class Child {
   const LaunchTimings& timings() const;
   // Readable when the child has exited (for event loops).
   int pidfd() const;
-  // Readable when a seccomp violation is pending; -1 if none is watched.
-  // Call handle_violation() when it is readable.
+  // Readable when a seccomp violation is pending; -1 when there is nothing
+  // (left) to watch. Call handle_violation() whenever poll reports anything
+  // on it (POLLIN or POLLHUP). Once every task under the filter is gone the
+  // fd reports POLLHUP for good (while the pidfd may stay unreadable for a
+  // while, until the kernel has torn the pid namespace down):
+  // handle_violation() then closes it and this returns -1. Callers must
+  // re-read violation_fd() after each handle_violation() and stop watching
+  // at -1; an event loop (Asio) must not re-arm a wait on the old number,
+  // which the next open() may reuse: watch a dup() of it, and drop that dup
+  // when this returns -1.
   int violation_fd() const;
   // Reads a pending seccomp notification, records the syscall, and kills the
-  // sandbox. Returns true if a violation was handled.
+  // sandbox. Returns true if a violation was handled. Without a pending
+  // notification it closes the listener if it has hung up (see above).
   bool handle_violation();
 
   // Blocks until the child ends (handling violations meanwhile), reaps it.
@@ -116,8 +125,12 @@ class Child {
   std::unique_ptr<State> state_;
 };
 
-// Starts `binary` under `policy`. `fds` are dup'ed into the child at their
-// child_fd; every other descriptor is closed before exec. Errors name the
+// Starts `binary` under `policy`. `fds` appear in the child at their
+// child_fd; every other descriptor is closed before exec. A terminal, pipe,
+// FIFO or other character device is reopened, so the child has an open file
+// description of its own (its O_NONBLOCK is not the host's); sockets and
+// regular files are shared (dup), as is anything the reopen is refused for
+// (sandbox/passed_fds.h says why). Errors name the
 // setup step and errno ("sandbox step pivot_root: Operation not permitted").
 Result<Child> spawn(const VerifiedBinary& binary, const Policy& policy,
                     const std::vector<FdMapping>& fds);

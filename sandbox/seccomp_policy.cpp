@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <termios.h>
@@ -84,8 +85,9 @@ constexpr unsigned long kAllowedIoctls[] = {
 };
 
 // prctl options that neither raise privileges nor reach outside the process.
+// PR_SET_PDEATHSIG is not here: see the rule of its own in build_seccomp_program.
 constexpr unsigned long kAllowedPrctls[] = {
-    PR_SET_NAME,        PR_GET_NAME,           PR_SET_PDEATHSIG,  PR_GET_PDEATHSIG,
+    PR_SET_NAME,        PR_GET_NAME,           PR_GET_PDEATHSIG,
     PR_GET_DUMPABLE,    PR_SET_NO_NEW_PRIVS,   PR_GET_NO_NEW_PRIVS, PR_CAPBSET_READ,
     PR_GET_SECUREBITS,  PR_GET_KEEPCAPS,       PR_GET_SECCOMP,    PR_SET_TIMERSLACK,
     PR_GET_TIMERSLACK,  PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER,
@@ -228,6 +230,22 @@ Result<SeccompProgram> build_seccomp_program(const Policy& policy) {
                           SCMP_A0(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, option));
     if (rc < 0) return libseccomp_error("prctl rule", rc);
   }
+  // The sandbox arms PR_SET_PDEATHSIG(SIGKILL) so that the plugin (the init
+  // of its pid namespace, hence the whole sandbox) dies with the supervisor's
+  // thread. Clearing it, or swapping in a signal the plugin ignores, would let
+  // it outlive a crashed supervisor with its cgroup: only SIGKILL may be set
+  // (a runtime re-arming it, or arming it in its own children, still works).
+  // prctl's arg2 is an unsigned long the kernel checks whole: compare all
+  // 64 bits. The kernel also resets pdeath_signal on a change of
+  // euid/egid/fsuid/fsgid, on gained capabilities and on a secure exec; none
+  // is within reach: the set*id family and capset are violations by default,
+  // and even granted they have nothing to switch to (one uid and one gid are
+  // mapped, real = effective = saved, no capabilities); exec of a setuid or
+  // file-capability binary gains nothing (nosuid mounts, no_new_privs).
+  rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(prctl), 2,
+                        SCMP_A0(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, PR_SET_PDEATHSIG),
+                        SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(SIGKILL)));
+  if (rc < 0) return libseccomp_error("prctl PR_SET_PDEATHSIG rule", rc);
   rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
                         SCMP_A0(SCMP_CMP_MASKED_EQ, kCloneNamespaceFlags, 0));
   if (rc < 0) return libseccomp_error("clone rule", rc);

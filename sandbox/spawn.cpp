@@ -31,6 +31,7 @@
 #include "sandbox/clone_vm.h"
 #include "sandbox/landlock.h"
 #include "sandbox/mount_plan.h"
+#include "sandbox/passed_fds.h"
 #include "sandbox/seccomp_policy.h"
 #include "sandbox/userns.h"
 #include "whitelist/whitelist.h"
@@ -258,6 +259,9 @@ Result<Child> spawn(const VerifiedBinary& binary, const Policy& policy,
   if (auto s = check_policy(policy, fds); !s) return std::move(s).error();
   auto program = cached_seccomp_program(policy);
   if (!program) return std::move(program).error();
+  // Kept open until spawn() returns: the child dups them before exec.
+  auto passed = own_descriptions(fds);
+  if (!passed) return std::move(passed).error();
 
   auto state = std::make_unique<Child::State>();
   state->cpu_seconds_limit = policy.limits.cpu_seconds;
@@ -293,7 +297,7 @@ Result<Child> spawn(const VerifiedBinary& binary, const Policy& policy,
 
   std::vector<FdMove> moves;
   int highest = std::max({channel.get(), child_end.get(), binary.fd(), 2});
-  for (const auto& m : fds) {
+  for (const auto& m : passed->mappings) {
     moves.push_back(FdMove{m.parent_fd, m.child_fd});
     highest = std::max({highest, m.parent_fd, m.child_fd});
   }

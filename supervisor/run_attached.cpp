@@ -125,7 +125,9 @@ Result<AttachedOutcome> run_attached(const VerifiedBinary& binary, const sandbox
     nfds_t count = child->violation_fd() >= 0 ? 3 : 2;
     int ready = ::poll(watched.data(), count, timeout_ms);
     if (ready < 0 && errno != EINTR) return sys_error("cannot wait for the sandbox", "poll");
-    if (count == 3 && (watched[2].revents & POLLIN) != 0) child->handle_violation();
+    // POLLHUP too: handle_violation() then closes the hung-up listener and
+    // violation_fd() turns -1, so the next round waits on the pidfd alone.
+    if (count == 3 && watched[2].revents != 0) child->handle_violation();
     if (int signo = forwarding->take(); signo != 0) {
       outcome.interrupted_by = signo;
       break;

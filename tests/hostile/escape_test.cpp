@@ -134,9 +134,23 @@ TEST_F(Hostile, PluginDiesWithItsSupervisor) {
 }
 
 TEST_F(Hostile, PluginDiesWithItsSupervisorEvenAfterClearingPdeathsig) {
-  SupervisorDeath death = run_and_kill_supervisor("pdeathsig_clear", {}, "pdeathsig now");
+  // Clearing the parent-death signal, or swapping in one the plugin ignores,
+  // is a violation: the sandbox is killed at the attempt. Before the fix the
+  // probe printed "pdeathsig now 0" and idled until the deadline.
+  for (const char* mode : {"clear", "swap"}) {
+    ProbeRequest request;
+    request.probe = "pdeathsig_clear";
+    request.args = {mode};
+    request.timeout = std::chrono::seconds(2);
+    ProbeRun result = run(request);
+    expect_violation(result, "prctl");
+    EXPECT_EQ(result.output, "") << mode << ": the prctl must never return";
+  }
+  // Setting SIGKILL again is allowed (a runtime may), and the guarantee holds.
+  SupervisorDeath death = run_and_kill_supervisor("pdeathsig_clear", {"rearm"}, "pdeathsig now");
   ASSERT_EQ(death.error, "");
-  EXPECT_TRUE(death.plugin_died) << "the plugin outlived its supervisor after printing: " << death.line;
+  EXPECT_EQ(death.line, "pdeathsig now 9");
+  EXPECT_TRUE(death.plugin_died) << "the plugin outlived its supervisor";
   EXPECT_TRUE(death.leftovers.empty()) << death.leftovers.size() << " processes left in its pid namespace";
 }
 

@@ -88,7 +88,7 @@ SandboxRun run_sandboxed(const Policy& policy, const std::string& binary,
     pollfd pfds[2] = {{started->output.get(), POLLIN, 0},
                       {started->child.violation_fd(), POLLIN, 0}};
     if (poll(pfds, 2, static_cast<int>(left.count())) <= 0) break;
-    if (pfds[1].revents & POLLIN) started->child.handle_violation();
+    if (pfds[1].revents != 0) started->child.handle_violation();
     if (!(pfds[0].revents & (POLLIN | POLLHUP))) continue;
     ssize_t n = read(started->output.get(), buffer, sizeof(buffer));
     if (n <= 0) break;

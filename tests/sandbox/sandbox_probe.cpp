@@ -138,8 +138,9 @@ int main(int argc, char** argv) {
   }
   if (cmd == "tree") {
     // N children (each with a grandchild) that sleep, then report ready.
-    // "ready" only once every grandchild exists: each child reports on a
-    // pipe after its own fork returned.
+    // "ready" only once every grandchild exists: after the inner fork both
+    // the child and its grandchild write a byte, so 2N bytes mean all 2N
+    // processes exist (N bytes could all come from a few of the pairs).
     int n = std::atoi(arg);
     int ready[2];
     if (pipe(ready) != 0) return 1;
@@ -157,7 +158,7 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
-    for (int i = 0; i < n; ++i) {
+    for (int i = 0; i < 2 * n; ++i) {
       char byte = 0;
       if (read(ready[0], &byte, 1) != 1) return 1;
     }

@@ -2,13 +2,18 @@
 // evaluated in-process on (arch, nr, args); then a real violation.
 #include <errno.h>
 #include <linux/audit.h>
+#include <poll.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <termios.h>
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -111,6 +116,20 @@ TEST(SeccompPolicy, CloneWithNamespaceFlagsIsReportedAndClone3FallsBack) {
   EXPECT_EQ(verdict(program, SYS_personality, {0x0040000 /* ADDR_NO_RANDOMIZE */}), kNotify);
 }
 
+TEST(SeccompPolicy, ParentDeathSignalCanOnlyBeSetToSigkill) {
+  SeccompProgram program = default_program();
+  EXPECT_EQ(verdict(program, SYS_prctl, {PR_SET_PDEATHSIG, SIGKILL}), kAllow);
+  EXPECT_EQ(verdict(program, SYS_prctl, {PR_GET_PDEATHSIG, 0}), kAllow);
+  EXPECT_EQ(verdict(program, SYS_prctl, {PR_SET_PDEATHSIG, 0}), kNotify);
+  EXPECT_EQ(verdict(program, SYS_prctl, {PR_SET_PDEATHSIG, SIGUSR1}), kNotify);
+  // arg2 is compared whole: high bits must not pass for SIGKILL.
+  EXPECT_EQ(verdict(program, SYS_prctl, {PR_SET_PDEATHSIG, 0x100000000ULL | SIGKILL}), kNotify);
+  // The credential changes that would reset pdeath_signal are violations.
+  for (int nr : {SYS_setuid, SYS_setgid, SYS_setreuid, SYS_setregid, SYS_setresuid,
+                 SYS_setresgid, SYS_setfsuid, SYS_setfsgid, SYS_setgroups, SYS_capset})
+    EXPECT_EQ(verdict(program, nr, {1000, 1000, 1000}), kNotify) << nr;
+}
+
 TEST(SeccompPolicy, ForeignAndX32AbisAreKilled) {
   SeccompProgram program = default_program();
   EXPECT_EQ(verdict(program, SYS_read | 0x40000000), kKillProcess);  // x32
@@ -136,6 +155,64 @@ TEST(SeccompViolation, ForbiddenSyscallIsReportedByName) {
   EXPECT_EQ(run.status->syscall, "ptrace");
   EXPECT_EQ(run.status->describe(), "seccomp violation: ptrace is not allowed; the sandbox was killed");
   EXPECT_EQ(run.output, "") << "the forbidden call must never return";
+}
+
+// An event loop as run_attached and the runtime write it: watch the pidfd
+// and violation_fd(), call handle_violation() on any event of the latter,
+// re-read violation_fd() each round. Returns the status and the wakeups.
+struct LoopResult {
+  std::optional<ExitStatus> status;
+  int wakeups = 0;
+};
+LoopResult run_event_loop(Child& child) {
+  LoopResult result;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if ((result.status = child.try_wait())) break;
+    pollfd fds[2] = {{child.pidfd(), POLLIN, 0}, {child.violation_fd(), POLLIN, 0}};
+    if (poll(fds, 2, 1000) < 0 && errno != EINTR) break;
+    ++result.wakeups;
+    if (fds[1].revents != 0) child.handle_violation();
+  }
+  return result;
+}
+
+TEST(SeccompViolation, ListenerIsClosedOnceNothingIsLeftUnderTheFilter) {
+  auto started = start_sandboxed(policy_for({"probe", "exit", "0"}));
+  ASSERT_TRUE(started.ok()) << started.error().message();
+  Child& child = started->child;
+  ASSERT_GE(child.violation_fd(), 0);
+  // The listener hangs up when the last task under the filter is gone,
+  // possibly before the pidfd turns readable.
+  pollfd hangup{child.violation_fd(), POLLIN, 0};
+  ASSERT_EQ(poll(&hangup, 1, 5000), 1);
+  EXPECT_TRUE(hangup.revents & POLLHUP);
+  EXPECT_FALSE(hangup.revents & POLLIN);
+  EXPECT_FALSE(child.handle_violation());
+  EXPECT_EQ(child.violation_fd(), -1) << "a hung-up listener must stop being watched";
+  LoopResult loop = run_event_loop(child);
+  ASSERT_TRUE(loop.status);
+  EXPECT_EQ(loop.status->kind, ExitStatus::Kind::exited);
+  // Once closed nothing wakes the loop but the pidfd (before the fix the
+  // hung-up listener woke it dozens of times per exit).
+  EXPECT_LE(loop.wakeups, 2);
+}
+
+TEST(SeccompViolation, EventLoopWakesAFewTimesPerExitAndStillSeesViolations) {
+  for (int i = 0; i < 5; ++i) {
+    auto started = start_sandboxed(policy_for({"probe", "exit", "0"}));
+    ASSERT_TRUE(started.ok()) << started.error().message();
+    LoopResult loop = run_event_loop(started->child);
+    ASSERT_TRUE(loop.status);
+    EXPECT_EQ(loop.status->kind, ExitStatus::Kind::exited);
+    EXPECT_LE(loop.wakeups, 3) << "the exit woke the loop " << loop.wakeups << " times";
+  }
+  auto started = start_sandboxed(policy_for({"probe", "ptrace"}));
+  ASSERT_TRUE(started.ok()) << started.error().message();
+  LoopResult loop = run_event_loop(started->child);
+  ASSERT_TRUE(loop.status);
+  EXPECT_EQ(loop.status->kind, ExitStatus::Kind::seccomp_violation);
+  EXPECT_EQ(loop.status->syscall, "ptrace");
 }
 
 }  // namespace
