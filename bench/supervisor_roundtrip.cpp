@@ -1,0 +1,220 @@
+// The Execute round trip through the whole stack (Supervisor -> channel ->
+// sandboxed echo plugin built on the SDK -> back), beside the floor measured
+// in the same run: a bare socketpair ping-pong between two processes.
+// Prints ratios, throughput with 1, 8 and 64 calls in flight, and launch to
+// first call. A plain program rather than Google Benchmark: the figures are
+// ratios between measurements of one run.
+//
+//   bench_supervisor_roundtrip [PLUGINS_DIR]        the report
+//   bench_supervisor_roundtrip --calls N [DIR]      N 16 B calls, 1 in flight, no report
+//                                                   (for strace -c -f / perf stat)
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <string>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "base/unique_fd.h"
+#include "supervisor/supervisor.h"
+#include "whitelist/sha256.h"
+
+namespace {
+
+using namespace stockade;
+using namespace stockade::supervisor;
+using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// --- the floor: two processes, one socketpair -------------------------------
+
+bool full_io(bool write_side, int fd, uint8_t* p, size_t n) {
+  while (n > 0) {
+    ssize_t r = write_side ? ::write(fd, p, n) : ::read(fd, p, n);
+    if (r <= 0) return false;
+    p += r;
+    n -= static_cast<size_t>(r);
+  }
+  return true;
+}
+
+// Round trips per second of `size`-byte messages, `depth` of them in flight
+// (written in one write, as a pipelining client would).
+double bare_socketpair(size_t size, int depth, int rounds) {
+  int sv[2];
+  ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::close(sv[0]);
+    std::vector<uint8_t> buf(size * static_cast<size_t>(depth));
+    for (;;) {
+      if (!full_io(false, sv[1], buf.data(), buf.size())) _exit(0);
+      if (!full_io(true, sv[1], buf.data(), buf.size())) _exit(0);
+    }
+  }
+  ::close(sv[1]);
+  std::vector<uint8_t> buf(size * static_cast<size_t>(depth), 0x5a);
+  auto start = Clock::now();
+  for (int i = 0; i < rounds; ++i) {
+    full_io(true, sv[0], buf.data(), buf.size());
+    full_io(false, sv[0], buf.data(), buf.size());
+  }
+  double elapsed = seconds_since(start);
+  ::close(sv[0]);
+  ::waitpid(child, nullptr, 0);
+  return rounds * depth / elapsed;
+}
+
+// --- the stack ---------------------------------------------------------------
+
+// A plugins dir with the echo example allowing 64 calls in flight.
+std::string prepare_plugins(const std::string& examples, const std::string& work) {
+  fs::create_directories(work + "/plugins/echo");
+  fs::copy_file(examples + "/echo/echo", work + "/plugins/echo/echo", fs::copy_options::overwrite_existing);
+  std::ifstream in(examples + "/echo/plugin.json");
+  std::string manifest((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The SDK runs one worker thread per allowed call: 64 calls need the
+  // threads (max_processes counts them) as well as the concurrency.
+  auto replace = [&](const std::string& from, const std::string& to) {
+    auto at = manifest.find(from);
+    if (at == std::string::npos) {
+      std::fprintf(stderr, "bench: the echo manifest has no %s\n", from.c_str());
+      std::exit(1);
+    }
+    manifest.replace(at, from.size(), to);
+  };
+  replace("\"max_concurrency\": 16", "\"max_concurrency\": 64");
+  replace("\"max_processes\": 32", "\"max_processes\": 128");
+  std::ofstream(work + "/plugins/echo/plugin.json") << manifest;
+  UniqueFd fd(::open((work + "/plugins/echo/echo").c_str(), O_RDONLY | O_CLOEXEC));
+  std::ofstream(work + "/whitelist") << to_hex(*sha256_of_fd(fd.get())) << "  echo\n";
+  return work;
+}
+
+std::unique_ptr<Supervisor> make(const std::string& work) {
+  SupervisorOptions options;
+  options.plugins_dir = work + "/plugins";
+  options.whitelist = work + "/whitelist";
+  options.health_checks = false;
+  auto sup = Supervisor::create(options);
+  if (!sup) {
+    std::fprintf(stderr, "bench: %s\n", sup.error().message().c_str());
+    std::exit(1);
+  }
+  return std::move(*sup);
+}
+
+// Calls per second with `depth` chains of execute_async, each issuing its
+// next call from the previous one's completion (on the loop thread).
+double stack_throughput(Supervisor& sup, size_t size, int depth, int total) {
+  std::vector<uint8_t> payload(size, 0x5a);
+  std::atomic<int> issued{0}, done{0};
+  std::promise<void> finished;
+  std::function<void()> issue = [&] {
+    if (issued.fetch_add(1) >= total) return;
+    sup.execute_async("echo", "echo", payload, {}, [&](CallResult<Bytes> r) {
+      if (!r || r->size() != payload.size()) {
+        // A failing call may complete inline: stop rather than recurse.
+        std::fprintf(stderr, "bench: %s\n", r ? "short reply" : r.error().describe().c_str());
+        std::exit(1);
+      }
+      if (done.fetch_add(1) + 1 == total) finished.set_value();
+      issue();
+    });
+  };
+  auto start = Clock::now();
+  for (int i = 0; i < depth; ++i) issue();
+  finished.get_future().wait();
+  double elapsed = seconds_since(start);
+  return total / elapsed;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  spdlog::set_level(spdlog::level::warn);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  int calls_only = 0;
+  if (args.size() >= 2 && args[0] == "--calls") {
+    calls_only = std::stoi(args[1]);
+    args.erase(args.begin(), args.begin() + 2);
+  }
+  std::string examples = args.empty() ? STOCKADE_EXAMPLE_PLUGINS_DIR : args[0];
+  std::string work = "/tmp/stockade-bench-" + std::to_string(::getpid());
+  prepare_plugins(examples, work);
+
+  if (calls_only > 0) {
+    auto sup = make(work);
+    if (!sup->start("echo")) return 1;
+    stack_throughput(*sup, 16, 1, calls_only);
+    sup.reset();
+    fs::remove_all(work);
+    return 0;
+  }
+
+  // Launch to first call: a fresh Supervisor each time (discovery, verify
+  // with sha256, sandbox spawn, handshake, one Execute).
+  std::vector<double> launch_ms, create_ms;
+  for (int i = 0; i < 15; ++i) {
+    auto t0 = Clock::now();
+    auto sup = make(work);
+    auto t1 = Clock::now();
+    std::vector<uint8_t> payload(16, 1);
+    auto r = sup->execute("echo", "echo", payload);
+    if (!r) std::fprintf(stderr, "bench: %s\n", r.error().describe().c_str());
+    launch_ms.push_back(seconds_since(t1) * 1e3);
+    create_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+  }
+
+  auto sup = make(work);
+  if (!sup->start("echo")) return 1;
+  stack_throughput(*sup, 16, 1, 2000);  // warm up
+
+  std::printf("%-44s %14s %14s %8s\n", "", "bare socketpair", "stockade", "ratio");
+  for (size_t size : {size_t{16}, size_t{64 * 1024}}) {
+    int n = size == 16 ? 20000 : 4000;
+    double floor_rate = bare_socketpair(size, 1, n);
+    double stack_rate = stack_throughput(*sup, size, 1, n);
+    std::printf("round trip, %-6s payload, 1 in flight (us) %14.1f %14.1f %7.2fx\n",
+                size == 16 ? "16 B" : "64 KiB", 1e6 / floor_rate, 1e6 / stack_rate, floor_rate / stack_rate);
+  }
+  std::vector<uint8_t> small(16, 1);
+  {
+    const int n = 5000;
+    auto start = Clock::now();
+    for (int i = 0; i < n; ++i) (void)sup->execute("echo", "echo", small);
+    std::printf("round trip, 16 B, synchronous execute() from another thread (us) %8.1f\n",
+                seconds_since(start) * 1e6 / n);
+  }
+  for (int depth : {1, 8, 64}) {
+    double floor_rate = bare_socketpair(16, depth, 200000 / depth);
+    double stack_rate = stack_throughput(*sup, 16, depth, 100000);
+    std::printf("throughput, 16 B, %2d in flight (calls/s)      %14.0f %14.0f %7.2fx\n", depth, floor_rate,
+                stack_rate, floor_rate / stack_rate);
+  }
+  std::printf("launch to first call (ms, median of 15)      %29.2f\n", median(launch_ms));
+  std::printf("  Supervisor::create (discovery, whitelist)  %29.2f\n", median(create_ms));
+  sup.reset();
+  fs::remove_all(work);
+  return 0;
+}
