@@ -14,7 +14,7 @@ constexpr size_t kReadChunk = 64 * 1024;
 
 Channel::Channel(asio::io_context& io, UniqueFd socket, const wire::DecodeLimits& limits,
                  size_t max_queued_bytes, FrameHandler on_frame, ErrorHandler on_error)
-    : socket_(io, socket.release()),
+    : socket_(io, boost::asio::local::stream_protocol(), socket.release()),
       limits_(limits),
       reader_(limits.max_frame, kReadChunk),
       batch_(max_queued_bytes),
@@ -79,9 +79,14 @@ void Channel::on_read(size_t n) {
       return;
     }
     ++frames_received_;
+    in_read_ = true;
     on_frame_(**envelope);
+    in_read_ = false;
     if (closed_) return;
   }
+  // What the handlers of these frames queued (the next calls of a busy
+  // caller) leaves now, in one send, without another trip through the loop.
+  flush();
   read_some();
 }
 
@@ -93,7 +98,7 @@ Status Channel::send(wire::Frame frame) {
 }
 
 void Channel::schedule_flush() {
-  if (flush_posted_ || waiting_writable_) return;
+  if (flush_posted_ || waiting_writable_ || in_read_) return;
   flush_posted_ = true;
   // Posted, not immediate: every frame queued by the handlers of this loop
   // iteration joins the same send(2).
@@ -104,6 +109,7 @@ void Channel::schedule_flush() {
 }
 
 void Channel::flush() {
+  if (waiting_writable_) return;  // the pending wait resumes the flush
   while (!closed_ && !batch_.empty()) {
     auto pending = batch_.pending();
     // MSG_NOSIGNAL: a plugin that died must cost an EPIPE, not our SIGPIPE.
@@ -116,7 +122,7 @@ void Channel::flush() {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) {
       waiting_writable_ = true;
-      socket_.async_wait(asio::posix::stream_descriptor::wait_write,
+      socket_.async_wait(asio::local::stream_protocol::socket::wait_write,
                          [self = shared_from_this()](const boost::system::error_code& ec) {
                            self->waiting_writable_ = false;
                            if (self->closed_) return;

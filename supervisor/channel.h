@@ -12,7 +12,7 @@
 #include <memory>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 
 #include "base/result.h"
 #include "base/unique_fd.h"
@@ -57,7 +57,9 @@ class Channel : public std::enable_shared_from_this<Channel> {
   void flush();
   void fail(const Error& error);
 
-  boost::asio::posix::stream_descriptor socket_;
+  // A socket, not a plain descriptor: Asio then knows a short read drained
+  // the socket and does not try another (failing) read before epoll says so.
+  boost::asio::local::stream_protocol::socket socket_;
   wire::DecodeLimits limits_;
   wire::FrameReader reader_;
   wire::FrameBatch batch_;
@@ -66,6 +68,7 @@ class Channel : public std::enable_shared_from_this<Channel> {
   ErrorHandler on_error_;
   bool closed_ = false;
   bool flush_posted_ = false;    // a flush is queued on the loop
+  bool in_read_ = false;         // handling received frames: flush when done
   bool waiting_writable_ = false;  // the socket buffer was full
   uint64_t frames_received_ = 0;
   uint64_t sends_ = 0;           // send(2) calls made
