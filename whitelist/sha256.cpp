@@ -19,8 +19,16 @@ constexpr size_t kReadBlock = 1024 * 1024;
 
 // Fetched once and kept for the life of the process: EVP_MD_fetch walks the
 // provider tables under a lock, far too slow to repeat per file.
+// OpenSSL is initialised without the host's openssl.cnf first: that file may
+// load other providers or change defaults, and what decides whether a binary
+// runs must not depend on it; reading and applying it also cost about half a
+// millisecond per process (`stockade jail` hashes once per run). If something
+// in the process initialised OpenSSL earlier, this call changes nothing.
 const EVP_MD* sha256_md() {
-  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  static EVP_MD* const md = []() -> EVP_MD* {
+    if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr) != 1) return nullptr;
+    return EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  }();
   return md;
 }
 

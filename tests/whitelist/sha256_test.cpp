@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,27 @@ TEST(Sha256, MatchesPublishedVectors) {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(hash_string("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+// The host's openssl.cnf must not decide whether we can hash (or how): a
+// config that activates only the null provider would leave no SHA256 to
+// fetch if it were read. A death test in the "threadsafe" style re-executes
+// this binary, so OpenSSL starts uninitialised with OPENSSL_CONF set.
+TEST(Sha256, HostOpensslConfigIsNotRead) {
+  ScratchDir dir;
+  const std::string conf = dir.path() + "/openssl.cnf";
+  write_file(conf,
+             "openssl_conf = openssl_init\n[openssl_init]\nproviders = provider_sect\n"
+             "[provider_sect]\nnull = null_sect\n[null_sect]\nactivate = 1\n");
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        setenv("OPENSSL_CONF", conf.c_str(), 1);
+        const bool same = hash_string("abc") ==
+                          "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        std::_Exit(same ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
 }
 
 TEST(Sha256, SplitUpdatesEqualOneUpdateAndFinishStartsOver) {
