@@ -46,48 +46,72 @@ void Channel::fail(const Error& error) {
 
 void Channel::read_some() {
   if (closed_) return;
-  auto space = reader_.prepare(kReadChunk);
-  // Asio reads speculatively first and marks the descriptor exhausted after a
-  // short read, so a quiet socket costs one epoll wait, not a failed recv.
-  socket_.async_read_some(asio::buffer(space.data(), space.size()),
-                          [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
-                            if (self->closed_) return;
-                            if (ec) {
-                              if (ec == asio::error::eof) {
-                                self->fail(Error{Errc::unavailable, "the plugin closed its socket", {}});
-                              } else {
-                                self->fail(Error{Errc::io, "cannot read the plugin socket: " + ec.message(), {}});
-                              }
-                              return;
-                            }
-                            self->on_read(n);
-                          });
+  // A readiness wait, then our own recv: Asio's async read would first try a
+  // recv that fails with EAGAIN on every response (it does not learn from a
+  // short read on this Boost), one syscall per call for nothing. The next
+  // wait is queued before the recv, so data arriving after the recv wakes it
+  // (epoll is edge-triggered here): no wakeup can be lost.
+  socket_.async_wait(asio::local::stream_protocol::socket::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& ec) {
+                       if (self->closed_) return;
+                       if (ec) {
+                         self->fail(Error{Errc::io, "cannot wait for the plugin socket: " + ec.message(), {}});
+                         return;
+                       }
+                       self->read_some();
+                       self->receive();
+                     });
 }
 
-void Channel::on_read(size_t n) {
+void Channel::receive() {
+  for (;;) {
+    auto space = reader_.prepare(kReadChunk);
+    if (space.empty()) {
+      fail(Error{Errc::protocol, "frame reader cannot take more bytes", {}});
+      return;
+    }
+    ssize_t n = ::recv(socket_.native_handle(), space.data(), space.size(), MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) return;  // a wakeup for bytes an earlier recv took
+      fail(sys_error("cannot read the plugin socket", "recv"));
+      return;
+    }
+    if (n == 0) {
+      fail(Error{Errc::unavailable, "the plugin closed its socket", {}});
+      return;
+    }
+    if (!on_read(static_cast<size_t>(n))) return;
+    // A short read drained the socket; a full one may have left bytes behind
+    // that no new edge will announce.
+    if (static_cast<size_t>(n) < space.size()) return;
+  }
+}
+
+bool Channel::on_read(size_t n) {
   reader_.commit(n);
   for (;;) {
     auto next = reader_.next();
     if (!next) {
       fail(next.error());
-      return;
+      return false;
     }
     if (!*next) break;
     auto envelope = wire::decode_frame(**next, limits_);
     if (!envelope) {
       fail(envelope.error());
-      return;
+      return false;
     }
     ++frames_received_;
     in_read_ = true;
     on_frame_(**envelope);
     in_read_ = false;
-    if (closed_) return;
+    if (closed_) return false;
   }
   // What the handlers of these frames queued (the next calls of a busy
   // caller) leaves now, in one send, without another trip through the loop.
   flush();
-  read_some();
+  return !closed_;
 }
 
 Status Channel::send(wire::Frame frame) {

@@ -52,7 +52,8 @@ class Channel : public std::enable_shared_from_this<Channel> {
 
  private:
   void read_some();
-  void on_read(size_t n);
+  void receive();
+  bool on_read(size_t n);
   void schedule_flush();
   void flush();
   void fail(const Error& error);
