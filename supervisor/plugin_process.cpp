@@ -168,8 +168,12 @@ void PluginProcess::watch_violations() {
                                  auto self = weak.lock();
                                  if (ec || !self || self->generation_ != gen || !self->child_) return;
                                  // Records the syscall and kills the sandbox; the
-                                 // pidfd then reports the exit with its name.
-                                 self->child_->handle_violation();
+                                 // pidfd then reports the exit with its name. A
+                                 // wakeup without a violation (a hang-up closes the
+                                 // listener) re-arms on a fresh dup while one is left.
+                                 if (!self->child_->handle_violation() && self->child_->violation_fd() >= 0) {
+                                   self->watch_violations();
+                                 }
                                });
 }
 
