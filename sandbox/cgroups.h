@@ -43,6 +43,8 @@ class SandboxCgroup {
   int clone_into_fd() const { return v2_dir_fd_.get(); }
   // Puts `pid` into every cgroup it was not born into (v1 controllers).
   Status place(pid_t pid) const;
+  // Whether place() has anything to do (v1 controllers in use).
+  bool needs_placement() const { return !place_into_.empty(); }
   // SIGKILL to every process in the cgroup (v2 cgroup.kill), when available.
   void kill_all() const;
   // How many processes the memory controller's OOM killer has killed here.

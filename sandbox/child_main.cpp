@@ -318,7 +318,7 @@ int run_child(void* arg) {
   ChildFds fds{plan.channel_fd, plan.binary_fd};
   reset_signal_handlers();
 
-  // The parent writes uid_map, gid_map and the cgroup placement, then says go.
+  // The parent writes uid_map and gid_map, then says go.
   char go = 0;
   long rc = call(SYS_read, fds.channel, &go, 1);
   if (rc != 1) exit_now(125);  // the parent gave up on us
@@ -347,6 +347,15 @@ int run_child(void* arg) {
   }
 
   arrange_fds(plan, fds);
+
+  // The parent moves us into the v1 cgroups while we built the root; the
+  // limits and the exec wait until it says so. It kills us instead if the
+  // placement fails: the plugin never runs outside its cgroups.
+  if (plan.await_placement) {
+    char placed = 0;
+    rc = call(SYS_read, fds.channel, &placed, 1);
+    if (rc != 1) exit_now(125);
+  }
 
   // After the fds are in place: RLIMIT_NOFILE may be lower than the scratch
   // fd numbers used while arranging them.

@@ -101,6 +101,9 @@ struct ChildPlan {
 
   const ResourceLimit* rlimits = nullptr;
   int rlimit_count = 0;
+  // A second byte from the parent ("placed in the v1 cgroups") is awaited
+  // before the limits are applied; see spawn.cpp.
+  bool await_placement = false;
 
   const cpu_set_t* affinity = nullptr;  // null: leave as inherited
 

@@ -75,7 +75,7 @@ struct LaunchTimings {
   int64_t prepare_us = 0;  // policy checks, seccomp compile, mount plan, rlimits
   int64_t cgroup_us = 0;   // creating the cgroups and writing their limits
   int64_t clone_us = 0;    // clone3 with the namespaces
-  int64_t maps_us = 0;     // uid/gid maps and cgroup placement by the parent
+  int64_t maps_us = 0;     // uid/gid maps, then v1 cgroup placement (concurrent with setup)
   int64_t setup_us = 0;    // child: mounts ... seccomp until exec
 };
 

@@ -61,6 +61,25 @@ TEST(SandboxLimits, AppliedLimitsSayHowEachLimitIsEnforced) {
   EXPECT_EQ(run.applied.open_files, "RLIMIT_NOFILE=256");
 }
 
+TEST(SandboxLimits, PluginStartsInsideItsV1CgroupsAlready) {
+  // The parent places the child in the v1 cgroups while the child builds its
+  // root; the child waits for that before its limits and exec. So the
+  // plugin's first read of its own membership shows the sandbox's groups
+  // (paths relative to its cgroup namespace), never the supervisor's.
+  SandboxRun run = run_sandboxed(policy_for({"probe", "cat", "/proc/self/cgroup"}));
+  ASSERT_TRUE(run.status.ok()) << run.status.error().message();
+  EXPECT_EQ(run.status->kind, Kind::exited) << run.output;
+  if (!running_as_root() || run.applied.cgroup.rfind("v1", 0) != 0) return;  // no v1 groups to join
+  std::istringstream in(run.output);
+  int v1_lines = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(":memory:") == std::string::npos && line.find(":pids:") == std::string::npos) continue;
+    ++v1_lines;
+    EXPECT_NE(line.find("/stockade/sbx-"), std::string::npos) << line;
+  }
+  EXPECT_EQ(v1_lines, 2) << run.output;
+}
+
 TEST(SandboxLimits, ProcessLimitIsEnforced) {
   Policy policy = policy_for({"probe", "forks"});
   policy.limits.processes = 10;
