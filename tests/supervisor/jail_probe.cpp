@@ -7,6 +7,7 @@
 //   sleep       sleep until killed
 //   cat         copy stdin to stdout
 //   env         print the environment, one variable a line
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <unistd.h>
@@ -41,6 +42,12 @@ int main(int argc, char** argv) {
       if (::write(1, buf, static_cast<size_t>(n)) != n) return 103;
     }
     return n == 0 ? 0 : 104;
+  }
+  if (std::strcmp(mode, "nonblock-stdin") == 0) {
+    // What a careless program does to its stdin: the operator's terminal
+    // must not keep it.
+    int flags = ::fcntl(0, F_GETFL);
+    return flags >= 0 && ::fcntl(0, F_SETFL, flags | O_NONBLOCK) == 0 ? 0 : 105;
   }
   if (std::strcmp(mode, "env") == 0) {
     for (char** e = environ; *e != nullptr; ++e) std::printf("%s\n", *e);

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -25,8 +26,10 @@ struct Outcome {
   std::string err;
 };
 
-// Runs argv with `input` on stdin; collects stdout and stderr.
-Outcome run_command(const std::vector<std::string>& argv, const std::string& input = {}) {
+// Runs argv with `input` on stdin (or `stdin_fd` when given); collects
+// stdout and stderr.
+Outcome run_command(const std::vector<std::string>& argv, const std::string& input = {},
+                    int stdin_fd = -1) {
   int in[2], out[2], err[2];
   if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
     ADD_FAILURE() << "pipe2 failed";
@@ -34,7 +37,7 @@ Outcome run_command(const std::vector<std::string>& argv, const std::string& inp
   }
   pid_t pid = ::fork();
   if (pid == 0) {
-    ::dup2(in[0], 0);
+    ::dup2(stdin_fd >= 0 ? stdin_fd : in[0], 0);
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
     std::vector<char*> args;
@@ -103,7 +106,7 @@ class Jail : public ::testing::TestWithParam<As> {
 
   // stockade jail --whitelist WL <options...> -- <command...>
   Outcome jail(const std::vector<std::string>& options, const std::vector<std::string>& command,
-           const std::string& input = {}) {
+           const std::string& input = {}, int stdin_fd = -1) {
     std::vector<std::string> argv;
     if (GetParam() == As::nobody) {
       argv = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
@@ -115,7 +118,7 @@ class Jail : public ::testing::TestWithParam<As> {
     argv.insert(argv.end(), options.begin(), options.end());
     argv.push_back("--");
     argv.insert(argv.end(), command.begin(), command.end());
-    return run_command(argv, input);
+    return run_command(argv, input, stdin_fd);
   }
 
   std::string probe() const { return dir_.file("jail_probe"); }
@@ -140,6 +143,30 @@ TEST_P(Jail, StdioIsAttachedAndNothingIsInherited) {
   auto env = jail({"--env", "GREETING=hi"}, {probe(), "env"});
   EXPECT_EQ(env.code, 0) << env.err;
   EXPECT_EQ(env.out, "GREETING=hi\n");
+}
+
+TEST_P(Jail, ProgramCannotMakeTheOperatorsTerminalNonBlocking) {
+  // A terminal of the operator's own (its slave owned by the uid running
+  // stockade, as a login's is) on stdin.
+  int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  ASSERT_GE(master, 0);
+  ASSERT_EQ(::grantpt(master), 0);
+  ASSERT_EQ(::unlockpt(master), 0);
+  const char* name = ::ptsname(master);
+  ASSERT_NE(name, nullptr);
+  int terminal = ::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  ASSERT_GE(terminal, 0);
+  if (GetParam() == As::nobody) {
+    ASSERT_EQ(::fchown(terminal, 65534, 65534), 0);
+  }
+  const int before = ::fcntl(terminal, F_GETFL);
+  Outcome r = jail({}, {probe(), "nonblock-stdin"}, {}, terminal);
+  const int after = ::fcntl(terminal, F_GETFL);
+  ::close(terminal);
+  ::close(master);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_FALSE(before & O_NONBLOCK);
+  EXPECT_EQ(after, before) << "the program's O_NONBLOCK reached the operator's terminal";
 }
 
 TEST_P(Jail, MissingBinaryExits127) {
