@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <iterator>
 #include <cerrno>
 #include <map>
 #include <memory>
@@ -295,7 +296,26 @@ Result<SeccompProgram> build_seccomp_program(const Policy& policy) {
   return program;
 }
 
+#ifndef STOCKADE_SECCOMP_GENERATOR
+std::shared_ptr<const SeccompProgram> prebuilt_default_seccomp_program() {
+  static const std::shared_ptr<const SeccompProgram> program = [] {
+    static constexpr sock_filter kInstructions[] = {
+#include "default_seccomp_program.inc"
+    };
+    auto built = std::make_shared<SeccompProgram>();
+    built->filter_.assign(std::begin(kInstructions), std::end(kInstructions));
+    built->program_.len = static_cast<unsigned short>(built->filter_.size());
+    built->program_.filter = built->filter_.data();
+    return std::shared_ptr<const SeccompProgram>(std::move(built));
+  }();
+  return program;
+}
+#endif
+
 Result<std::shared_ptr<const SeccompProgram>> cached_seccomp_program(const Policy& policy) {
+#ifndef STOCKADE_SECCOMP_GENERATOR
+  if (policy.extra_syscalls.empty()) return prebuilt_default_seccomp_program();
+#endif
   constexpr size_t kMaxEntries = 32;
   static std::mutex mutex;
   static std::map<std::vector<std::string>, std::shared_ptr<const SeccompProgram>> cache;

@@ -54,11 +54,7 @@ class SeccompProgram {
 
  private:
   friend Result<SeccompProgram> build_seccomp_program(const Policy& policy);
-
-// build_seccomp_program, memoised on the extra syscalls (the only input):
-// compiling and exporting with libseccomp is most of spawn()'s preparation
-// (about 0.7 ms here). Thread-safe; a bounded number of entries.
-Result<std::shared_ptr<const SeccompProgram>> cached_seccomp_program(const Policy& policy);
+  friend std::shared_ptr<const SeccompProgram> prebuilt_default_seccomp_program();
   std::vector<sock_filter> filter_;
   sock_fprog program_{};
 };
@@ -70,7 +66,15 @@ Result<SeccompProgram> build_seccomp_program(const Policy& policy);
 
 // build_seccomp_program, memoised on the extra syscalls (the only input):
 // compiling and exporting with libseccomp is most of spawn()'s preparation
-// (about 0.7 ms here). Thread-safe; a bounded number of entries.
+// (0.8-0.9 ms here, spent in libseccomp's rule database and export). The
+// default profile (no extra syscalls) is compiled at build time instead
+// (prebuilt_default_seccomp_program), so a short-lived process such as
+// `stockade jail` does not pay it. Thread-safe; a bounded number of entries.
 Result<std::shared_ptr<const SeccompProgram>> cached_seccomp_program(const Policy& policy);
+
+// The default profile's program as build_seccomp_program(Policy{}) produced
+// it at build time (sandbox/seccomp_default_gen.cpp), for this architecture;
+// a test checks it equals a fresh compile.
+std::shared_ptr<const SeccompProgram> prebuilt_default_seccomp_program();
 
 }  // namespace stockade::sandbox

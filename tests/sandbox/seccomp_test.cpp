@@ -130,6 +130,28 @@ TEST(SeccompPolicy, ParentDeathSignalCanOnlyBeSetToSigkill) {
     EXPECT_EQ(verdict(program, nr, {1000, 1000, 1000}), kNotify) << nr;
 }
 
+TEST(SeccompPolicy, PrebuiltDefaultProgramIsTheFreshlyCompiledOne) {
+  // Compiled at build time for `stockade jail` and other short-lived
+  // processes; it must be exactly what the policy code compiles now.
+  SeccompProgram fresh = default_program();
+  auto prebuilt = prebuilt_default_seccomp_program();
+  ASSERT_EQ(prebuilt->instruction_count(), fresh.instruction_count());
+  for (size_t i = 0; i < fresh.instruction_count(); ++i) {
+    const sock_filter& a = prebuilt->instructions()[i];
+    const sock_filter& b = fresh.instructions()[i];
+    EXPECT_TRUE(a.code == b.code && a.jt == b.jt && a.jf == b.jf && a.k == b.k) << "instruction " << i;
+  }
+  EXPECT_EQ(prebuilt->program()->len, fresh.instruction_count());
+  auto cached = cached_seccomp_program(Policy{});
+  ASSERT_TRUE(cached.ok());
+  EXPECT_EQ(cached->get(), prebuilt.get()) << "the default profile must not be compiled at run time";
+  Policy extra;
+  extra.extra_syscalls = {"mlock"};
+  auto compiled = cached_seccomp_program(extra);
+  ASSERT_TRUE(compiled.ok());
+  EXPECT_NE(compiled->get(), prebuilt.get());
+}
+
 TEST(SeccompPolicy, ForeignAndX32AbisAreKilled) {
   SeccompProgram program = default_program();
   EXPECT_EQ(verdict(program, SYS_read | 0x40000000), kKillProcess);  // x32
