@@ -92,6 +92,22 @@ TEST(Sha256, OfFdStreamsAFileLargerThanOneBlockAndKeepsTheOffset) {
   EXPECT_EQ(lseek(fd.get(), 0, SEEK_CUR), 12345);
 }
 
+TEST(Sha256, OfFdHashesEmptyAndSmallFilesWhole) {
+  // The read buffer is sized to a small file: an empty file, one of a few
+  // bytes and one just under a block all hash whole.
+  ScratchDir dir;
+  for (const std::string& content : {std::string(), std::string("abc"), std::string(1024 * 1024 - 1, 'y')}) {
+    write_file(dir / "small", content);
+    UniqueFd fd(open((dir / "small").c_str(), O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(fd.valid());
+    uint64_t hashed = 0;
+    auto digest = sha256_of_fd(fd.get(), &hashed);
+    ASSERT_TRUE(digest.ok()) << digest.error().message();
+    EXPECT_EQ(to_hex(*digest), hash_string(content));
+    EXPECT_EQ(hashed, content.size());
+  }
+}
+
 TEST(Sha256, OfFdFailsOnAPipeWithErrno) {
   int p[2];
   ASSERT_EQ(pipe(p), 0);
