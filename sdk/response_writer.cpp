@@ -34,7 +34,7 @@ std::string_view ResponseWriter::bounded(std::string_view text) const {
 }
 
 template <typename Encode, typename Fallback>
-void ResponseWriter::send(Encode&& encode, Fallback&& fallback) {
+void ResponseWriter::send(Encode&& encode, Fallback&& fallback, Flush when) {
   std::unique_lock lock(mu_);
   for (;;) {
     if (broken_) return;
@@ -46,15 +46,25 @@ void ResponseWriter::send(Encode&& encode, Fallback&& fallback) {
       return;
     }
     if (queued_.add(*frame)) break;
-    // The batch is full of frames another thread is about to write; the
-    // builder's frame is re-encoded after waiting, since the wait releases
-    // the lock and another thread may reuse the builder.
-    drained_.wait(lock);
+    // The batch is full. The builder's frame is re-encoded afterwards, since
+    // writing or waiting releases the lock and another thread may reuse the
+    // builder.
+    if (!flushing_) {
+      flush_locked(lock);
+    } else {
+      drained_.wait(lock);
+    }
   }
-  if (flushing_) return;
+  has_queued_.store(true, std::memory_order_relaxed);
+  if (when == Flush::later || flushing_) return;
+  flush_locked(lock);
+}
+
+void ResponseWriter::flush_locked(std::unique_lock<std::mutex>& lock) {
   flushing_ = true;
   while (!queued_.empty() && !broken_) {
     std::swap(queued_, writing_);
+    has_queued_.store(false, std::memory_order_relaxed);
     lock.unlock();
     const auto written = send_all(fd_, writing_.pending());
     writing_.consume(writing_.pending().size());
@@ -66,10 +76,20 @@ void ResponseWriter::send(Encode&& encode, Fallback&& fallback) {
   drained_.notify_all();
 }
 
-void ResponseWriter::execute_reply(std::uint64_t id, const Reply& reply) {
+void ResponseWriter::flush() {
+  // Called by every worker going idle: skip the lock when nothing waits.
+  // A frame queued concurrently is written by its own thread or by the next
+  // idle hook (its writer runs one before sleeping).
+  if (!has_queued_.load(std::memory_order_relaxed)) return;
+  std::unique_lock lock(mu_);
+  if (flushing_ || queued_.empty()) return;
+  flush_locked(lock);
+}
+
+void ResponseWriter::execute_reply(std::uint64_t id, const Reply& reply, Flush when) {
   if (!reply.is_ok()) {
     const auto& e = reply.failure();
-    execute_error(id, e.code, e.message, e.retryable);
+    execute_error(id, e.code, e.message, e.retryable, when);
     return;
   }
   send([&](wire::FrameBuilder& b) { return b.encode_execute_response(id, reply.payload()); },
@@ -77,11 +97,12 @@ void ResponseWriter::execute_reply(std::uint64_t id, const Reply& reply) {
          return b.encode_execute_error(
              id, {to_wire(Code::resource_exhausted),
                   bounded("the plugin's response cannot be sent: " + why.message()), false});
-       });
+       },
+       when);
 }
 
 void ResponseWriter::execute_error(std::uint64_t id, Code code, std::string_view message,
-                                   bool retryable) {
+                                   bool retryable, Flush when) {
   send([&](wire::FrameBuilder& b) {
          return b.encode_execute_error(id, {to_wire(code), bounded(message), retryable});
        },
@@ -89,7 +110,8 @@ void ResponseWriter::execute_error(std::uint64_t id, Code code, std::string_view
          return b.encode_execute_error(
              id, {to_wire(Code::internal), bounded("cannot encode the error: " + why.message()),
                   false});
-       });
+       },
+       when);
 }
 
 void ResponseWriter::health(std::uint64_t id, const Health& health) {
@@ -127,6 +149,7 @@ void ResponseWriter::error(std::uint64_t id, Code code, std::string_view message
 
 void ResponseWriter::wait_flushed() {
   std::unique_lock lock(mu_);
+  if (!flushing_ && !queued_.empty()) flush_locked(lock);
   drained_.wait(lock, [this] { return broken_ || (!flushing_ && queued_.empty()); });
 }
 

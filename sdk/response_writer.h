@@ -3,12 +3,18 @@
 // in that thread's next send() (group commit): one syscall per response when
 // calls are sparse, fewer than one each under load.
 //
+// Execute replies from workers may be queued without writing
+// (Flush::later): the worker pool calls flush() before a worker sleeps or
+// starts a call no other thread covers, so the replies of a burst leave in
+// one send(2) and never wait behind a call that blocks.
+//
 // A response that cannot be encoded (a payload over max_frame, say) becomes
 // an Error response for the same id, so the caller never waits for an answer
 // that will not come. Once a write fails (the host is gone) the writer drops
 // everything; the reader sees end of stream and ends the session.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -25,14 +31,20 @@ class ResponseWriter {
  public:
   ResponseWriter(int fd, const wire::DecodeLimits& limits);
 
-  void execute_reply(std::uint64_t id, const Reply& reply);
-  void execute_error(std::uint64_t id, Code code, std::string_view message, bool retryable);
+  enum class Flush { now, later };
+
+  void execute_reply(std::uint64_t id, const Reply& reply, Flush when = Flush::now);
+  void execute_error(std::uint64_t id, Code code, std::string_view message, bool retryable,
+                     Flush when = Flush::now);
   void health(std::uint64_t id, const Health& health);
   void info(std::uint64_t id, const Info& info);
   // An Error body (the answer to an Info the plugin could not give).
   void error(std::uint64_t id, Code code, std::string_view message);
 
-  // Waits until everything queued so far has been written (or dropped).
+  // Writes what is queued, unless another thread is writing (it will).
+  void flush();
+  // Writes what is queued and waits until everything queued so far has been
+  // written (or dropped).
   void wait_flushed();
   bool broken() const;
 
@@ -40,7 +52,10 @@ class ResponseWriter {
   // Encodes with `encode` under the lock, queues, and writes if no other
   // thread is writing. `fallback` encodes a replacement when `encode` fails.
   template <typename Encode, typename Fallback>
-  void send(Encode&& encode, Fallback&& fallback);
+  void send(Encode&& encode, Fallback&& fallback, Flush when = Flush::now);
+  // With the lock held and no other thread writing: writes until the queue
+  // is empty (releasing the lock during each send).
+  void flush_locked(std::unique_lock<std::mutex>& lock);
   std::string_view bounded(std::string_view text) const;
 
   const int fd_;
@@ -51,6 +66,7 @@ class ResponseWriter {
   wire::FrameBatch writing_;
   bool flushing_ = false;
   bool broken_ = false;
+  std::atomic<bool> has_queued_{false};  // lets flush() skip the lock when idle
 };
 
 }  // namespace stockade::sdk::detail

@@ -49,13 +49,21 @@ void Session::report(const std::string& message) const {
 }
 
 int Session::run() {
-  auto execute_pool = WorkerPool::start(workers_, options_.max_queued, options_.thread_stack_bytes);
+  auto report = [this](const std::string& message) { this->report(message); };
+  auto execute_pool = WorkerPool::start({.max_threads = workers_,
+                                         .max_queued = options_.max_queued,
+                                         .stack_bytes = options_.thread_stack_bytes,
+                                         .on_idle = [this] { writer_.flush(); },
+                                         .report = report});
   if (!execute_pool) {
     report(execute_pool.error().message());
     return 1;
   }
   execute_pool_ = std::move(*execute_pool);
-  auto control_pool = WorkerPool::start(1, options_.max_control_queued, options_.thread_stack_bytes);
+  auto control_pool = WorkerPool::start({.max_threads = 1,
+                                         .max_queued = options_.max_control_queued,
+                                         .stack_bytes = options_.thread_stack_bytes,
+                                         .report = report});
   if (!control_pool) {
     report(control_pool.error().message());
     return abandon(1, kCancelledCallsWait);
@@ -84,24 +92,39 @@ int Session::run() {
       return abandon(0, kHostGoneWait);
     }
     reader.commit(*n);
-    for (;;) {
-      auto body = reader.next();
-      if (!body) {
-        report("protocol error from the host: " + body.error().message());
-        return abandon(1, kCancelledCallsWait);
-      }
-      if (!*body) break;
-      auto envelope = wire::decode_frame(**body, limits_);
-      if (!envelope) {
-        report("protocol error from the host: " + envelope.error().message());
-        return abandon(1, kCancelledCallsWait);
-      }
-      if (auto handled = dispatch(**envelope); !handled) {
-        report("protocol error from the host: " + handled.error().message());
-        return abandon(1, kCancelledCallsWait);
-      }
+    Status handled = decode_and_dispatch(reader);
+    // The calls of this read go to the pool together: one lock, one wake-up.
+    submit_pending();
+    if (!handled) {
+      report("protocol error from the host: " + handled.error().message());
+      return abandon(1, kCancelledCallsWait);
     }
   }
+}
+
+Status Session::decode_and_dispatch(wire::FrameReader& reader) {
+  for (;;) {
+    auto body = reader.next();
+    if (!body) return std::move(body).error();
+    if (!*body) return {};
+    auto envelope = wire::decode_frame(**body, limits_);
+    if (!envelope) return std::move(envelope).error();
+    if (auto handled = dispatch(**envelope); !handled) return handled;
+  }
+}
+
+void Session::submit_pending() {
+  if (pending_.empty()) return;
+  const std::size_t queued = execute_pool_->try_submit_all(pending_);
+  for (std::size_t i = queued; i < pending_ids_.size(); ++i) {
+    calls_.remove(pending_ids_[i]);
+    writer_.execute_error(pending_ids_[i], Code::resource_exhausted,
+                          "too many calls queued (" + std::to_string(options_.max_queued) +
+                              " waiting for " + std::to_string(workers_) + " workers)",
+                          true);
+  }
+  pending_.clear();
+  pending_ids_.clear();
 }
 
 Status Session::dispatch(const wire::fb::Envelope& envelope) {
@@ -130,17 +153,11 @@ Status Session::dispatch(const wire::fb::Envelope& envelope) {
         }
         // The payload is copied: the reader's buffer is reused by the next read.
         const auto payload = wire::bytes(request.payload());
-        const bool queued = execute_pool_->try_submit(
+        pending_.emplace_back(
             [this, call, bytes = std::vector<std::uint8_t>(payload.begin(), payload.end())] {
               run_call(call, bytes);
             });
-        if (!queued) {
-          calls_.remove(id);
-          writer_.execute_error(id, Code::resource_exhausted,
-                                "too many calls queued (" + std::to_string(options_.max_queued) +
-                                    " waiting for " + std::to_string(workers_) + " workers)",
-                                true);
-        }
+        pending_ids_.push_back(id);
       } else {
         writer_.execute_error(id, Code::unavailable, "closing: the plugin is shutting down", true);
       }
@@ -192,9 +209,12 @@ void Session::run_call(const std::shared_ptr<CallContext>& call,
       return Reply::error(Code::internal, "execute() threw a non-standard exception");
     }
   }();
-  writer_.execute_reply(call->id(), reply);
+  // Queued, not written: the pool's idle hook writes the replies of a burst
+  // together (see WorkerPool).
+  writer_.execute_reply(call->id(), reply, ResponseWriter::Flush::later);
   // Removed only after the response is queued, so a drain that sees the
-  // table empty also sees every response in the writer.
+  // table empty also sees every response in the writer (wait_flushed writes
+  // it).
   calls_.remove(call->id());
 }
 

@@ -21,6 +21,7 @@
 #include "sdk/thread.h"
 #include "sdk/worker_pool.h"
 #include "wire/frame_decoder.h"
+#include "wire/frame_reader.h"
 #include "wire/messages.h"
 
 namespace stockade::sdk::detail {
@@ -39,6 +40,11 @@ class Session {
  private:
   // Handles one frame; an Error is a protocol violation by the host.
   Status dispatch(const wire::fb::Envelope& envelope);
+  // Decodes and dispatches every whole frame in `reader`.
+  Status decode_and_dispatch(wire::FrameReader& reader);
+  // Hands the Execute calls dispatched from one read to the pool at once;
+  // those the pool refuses are answered RESOURCE_EXHAUSTED.
+  void submit_pending();
   void on_execute(std::uint64_t id, const wire::fb::ExecuteRequest& request);
   void run_call(const std::shared_ptr<CallContext>& call, std::span<const std::uint8_t> payload);
   void on_health(std::uint64_t id);
@@ -65,6 +71,10 @@ class Session {
   CallTable calls_;
   std::unique_ptr<WorkerPool> execute_pool_;
   std::unique_ptr<WorkerPool> control_pool_;
+  // Execute calls decoded from the current read, not yet in the pool (the
+  // reader thread's own).
+  std::vector<WorkerPool::Task> pending_;
+  std::vector<std::uint64_t> pending_ids_;
   std::atomic<bool> closing_{false};  // Close received: refuse new calls
   std::atomic<bool> closed_{false};   // close sequence done: EOF expected
   Thread closer_;

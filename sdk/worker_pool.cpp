@@ -5,32 +5,72 @@
 
 namespace stockade::sdk::detail {
 
-Result<std::unique_ptr<WorkerPool>> WorkerPool::start(std::size_t threads, std::size_t max_queued,
-                                                      std::size_t stack_bytes) {
-  std::unique_ptr<WorkerPool> pool(new WorkerPool(max_queued));
-  threads = std::max<std::size_t>(threads, 1);
-  pool->threads_.reserve(threads);
-  for (std::size_t i = 0; i < threads; ++i) {
-    auto thread = Thread::start([p = pool.get()] { p->run(); }, stack_bytes);
-    if (!thread) {
-      pool->stop_and_join();
-      return std::move(thread).error();
-    }
-    pool->threads_.push_back(std::move(*thread));
-  }
+Result<std::unique_ptr<WorkerPool>> WorkerPool::start(Options options) {
+  options.max_threads = std::max<std::size_t>(options.max_threads, 1);
+  std::unique_ptr<WorkerPool> pool(new WorkerPool(std::move(options)));
+  std::lock_guard lock(pool->mu_);
+  auto thread = Thread::start([p = pool.get()] { p->run(); }, pool->options_.stack_bytes);
+  if (!thread) return std::move(thread).error();
+  pool->threads_.push_back(std::move(*thread));
   return pool;
 }
 
 WorkerPool::~WorkerPool() { stop_and_join(); }
 
-bool WorkerPool::try_submit(Task task) {
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_ || queue_.size() >= max_queued_) return false;
-    queue_.push_back(std::move(task));
+std::size_t WorkerPool::threads() const {
+  std::lock_guard lock(mu_);
+  return threads_.size();
+}
+
+std::size_t WorkerPool::looking() const {
+  return threads_.size() - running_ - sleeping_ + wakes_pending_;
+}
+
+bool WorkerPool::start_thread() {
+  if (start_failed_ || threads_.size() >= options_.max_threads) return false;
+  // Started under the lock: it happens at most max_threads times, and the
+  // new thread must be counted before anyone decides whether to wake another.
+  auto thread = Thread::start([this] { run(); }, options_.stack_bytes);
+  if (!thread) {
+    start_failed_ = true;
+    if (options_.report) {
+      options_.report("cannot start worker thread " + std::to_string(threads_.size() + 1) +
+                      " (" + thread.error().message() + "); continuing with " +
+                      std::to_string(threads_.size()) +
+                      " (raise resources.max_processes for more concurrency)");
+    }
+    return false;
   }
-  work_.notify_one();
+  threads_.push_back(std::move(*thread));
   return true;
+}
+
+bool WorkerPool::ensure_one_looking() {
+  if (looking() > 0) return true;
+  if (sleeping_ > wakes_pending_) {
+    ++wakes_pending_;
+    work_.notify_one();
+    return true;
+  }
+  return start_thread();
+}
+
+bool WorkerPool::try_submit(Task task) { return try_submit_all(std::span<Task>(&task, 1)) == 1; }
+
+std::size_t WorkerPool::try_submit_all(std::span<Task> tasks) {
+  std::lock_guard lock(mu_);
+  if (stopping_) return 0;
+  std::size_t queued = 0;
+  // Threads not started yet count as free: the bound is on calls waiting
+  // beyond the pool's capacity, not on the threads started so far.
+  const std::size_t capacity = start_failed_ ? threads_.size() : options_.max_threads;
+  for (auto& task : tasks) {
+    if (running_ + queue_.size() >= capacity + options_.max_queued) break;
+    queue_.push_back(std::move(task));
+    ++queued;
+  }
+  if (queued > 0) ensure_one_looking();
+  return queued;
 }
 
 bool WorkerPool::wait_idle_until(Clock::time_point until) {
@@ -43,24 +83,47 @@ bool WorkerPool::wait_idle_until(Clock::time_point until) {
 }
 
 void WorkerPool::stop_and_join() {
+  std::vector<Thread> threads;
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   work_.notify_all();
-  for (auto& thread : threads_) thread.join();
-  threads_.clear();
+  // Joined outside the lock; no thread is started once stopping_ is set.
+  {
+    std::lock_guard lock(mu_);
+    threads = std::move(threads_);
+    threads_.clear();
+  }
+  for (auto& thread : threads) thread.join();
 }
 
 void WorkerPool::run() {
   std::unique_lock lock(mu_);
   for (;;) {
-    work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, and the queue is drained
+    if (queue_.empty()) {
+      if (options_.on_idle) {
+        lock.unlock();
+        options_.on_idle();
+        lock.lock();
+        if (!queue_.empty()) continue;
+      }
+      if (stopping_) return;  // stopping, and the queue is drained
+      ++sleeping_;
+      work_.wait(lock);
+      --sleeping_;
+      if (wakes_pending_ > 0) --wakes_pending_;
+      continue;
+    }
     Task task = std::move(queue_.front());
     queue_.pop_front();
     ++running_;
+    // Someone must keep taking the queued tasks while this one runs; if no
+    // one will look at the queue meanwhile, the idle hook runs now, since
+    // this task may block for as long as it likes.
+    const bool covered = !queue_.empty() && ensure_one_looking();
     lock.unlock();
+    if (!covered && options_.on_idle) options_.on_idle();
     task();
     task = nullptr;  // release captures outside the lock, before counting done
     lock.lock();
