@@ -6,7 +6,8 @@
 // ratios between measurements of one run.
 //
 //   bench_supervisor_roundtrip [PLUGINS_DIR]        the report
-//   bench_supervisor_roundtrip --calls N [DIR]      N 16 B calls, 1 in flight, no report
+//   bench_supervisor_roundtrip --calls N [--depth D] [DIR]
+//                                                   N 16 B calls, D (1) in flight, no report
 //                                                   (for strace -c -f / perf stat)
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -161,6 +162,11 @@ int main(int argc, char** argv) {
     calls_only = std::stoi(args[1]);
     args.erase(args.begin(), args.begin() + 2);
   }
+  int calls_depth = 1;
+  if (args.size() >= 2 && args[0] == "--depth") {
+    calls_depth = std::stoi(args[1]);
+    args.erase(args.begin(), args.begin() + 2);
+  }
   std::string examples = args.empty() ? STOCKADE_EXAMPLE_PLUGINS_DIR : args[0];
   std::string work = "/tmp/stockade-bench-" + std::to_string(::getpid());
   prepare_plugins(examples, work);
@@ -168,7 +174,7 @@ int main(int argc, char** argv) {
   if (calls_only > 0) {
     auto sup = make(work);
     if (!sup->start("echo")) return 1;
-    stack_throughput(*sup, 16, 1, calls_only);
+    stack_throughput(*sup, 16, calls_depth, calls_only);
     sup.reset();
     fs::remove_all(work);
     return 0;

@@ -9,9 +9,9 @@ Result<std::unique_ptr<WorkerPool>> WorkerPool::start(Options options) {
   options.max_threads = std::max<std::size_t>(options.max_threads, 1);
   std::unique_ptr<WorkerPool> pool(new WorkerPool(std::move(options)));
   std::lock_guard lock(pool->mu_);
-  auto thread = Thread::start([p = pool.get()] { p->run(); }, pool->options_.stack_bytes);
-  if (!thread) return std::move(thread).error();
-  pool->threads_.push_back(std::move(*thread));
+  // Without even one thread the pool runs tasks on the submitting thread
+  // (see try_submit_all): slower and serial, but the plugin keeps serving.
+  pool->start_thread();
   return pool;
 }
 
@@ -27,17 +27,20 @@ std::size_t WorkerPool::looking() const {
 }
 
 bool WorkerPool::start_thread() {
-  if (start_failed_ || threads_.size() >= options_.max_threads) return false;
+  if (start_failed_ || stopping_ || threads_.size() >= options_.max_threads) return false;
   // Started under the lock: it happens at most max_threads times, and the
   // new thread must be counted before anyone decides whether to wake another.
   auto thread = Thread::start([this] { run(); }, options_.stack_bytes);
   if (!thread) {
     start_failed_ = true;
     if (options_.report) {
-      options_.report("cannot start worker thread " + std::to_string(threads_.size() + 1) +
-                      " (" + thread.error().message() + "); continuing with " +
-                      std::to_string(threads_.size()) +
-                      " (raise resources.max_processes for more concurrency)");
+      options_.report(
+          "cannot start thread " + std::to_string(threads_.size() + 1) + " of " +
+          std::to_string(options_.max_threads) + " (" + thread.error().message() +
+          "); continuing with " +
+          (threads_.empty() ? std::string("none: calls run one at a time on the reading thread")
+                            : std::to_string(threads_.size())) +
+          " (the plugin's process limit, resources.max_processes, is too low)");
     }
     return false;
   }
@@ -45,21 +48,34 @@ bool WorkerPool::start_thread() {
   return true;
 }
 
-bool WorkerPool::ensure_one_looking() {
-  if (looking() > 0) return true;
+WorkerPool::Looking WorkerPool::ensure_one_looking() {
+  if (looking() > 0) return Looking::yes;
   if (sleeping_ > wakes_pending_) {
     ++wakes_pending_;
-    work_.notify_one();
-    return true;
+    return Looking::after_notify;
   }
-  return start_thread();
+  return start_thread() ? Looking::yes : Looking::no;
 }
 
 bool WorkerPool::try_submit(Task task) { return try_submit_all(std::span<Task>(&task, 1)) == 1; }
 
 std::size_t WorkerPool::try_submit_all(std::span<Task> tasks) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   if (stopping_) return 0;
+  if (threads_.empty() && start_failed_) {
+    // No thread could be started: run here, one at a time, outside the lock.
+    ++running_;
+    lock.unlock();
+    for (auto& task : tasks) {
+      task();
+      task = nullptr;
+    }
+    if (options_.on_idle) options_.on_idle();
+    lock.lock();
+    --running_;
+    if (running_ == 0 && idle_waiters_ > 0) idle_.notify_all();
+    return tasks.size();
+  }
   std::size_t queued = 0;
   // Threads not started yet count as free: the bound is on calls waiting
   // beyond the pool's capacity, not on the threads started so far.
@@ -69,7 +85,10 @@ std::size_t WorkerPool::try_submit_all(std::span<Task> tasks) {
     queue_.push_back(std::move(task));
     ++queued;
   }
-  if (queued > 0) ensure_one_looking();
+  const bool notify = queued > 0 && ensure_one_looking() == Looking::after_notify;
+  lock.unlock();
+  // After unlocking: a sleeper woken under the lock would only block on it.
+  if (notify) work_.notify_one();
   return queued;
 }
 
@@ -121,9 +140,10 @@ void WorkerPool::run() {
     // Someone must keep taking the queued tasks while this one runs; if no
     // one will look at the queue meanwhile, the idle hook runs now, since
     // this task may block for as long as it likes.
-    const bool covered = !queue_.empty() && ensure_one_looking();
+    const Looking other = queue_.empty() ? Looking::no : ensure_one_looking();
     lock.unlock();
-    if (!covered && options_.on_idle) options_.on_idle();
+    if (other == Looking::after_notify) work_.notify_one();
+    if (other == Looking::no && options_.on_idle) options_.on_idle();
     task();
     task = nullptr;  // release captures outside the lock, before counting done
     lock.lock();

@@ -53,8 +53,8 @@ class WorkerPool {
     std::function<void(const std::string&)> report{};
   };
 
-  // Starts the first worker (the others on demand); an error if even that
-  // one cannot be started.
+  // Starts the first worker (the others on demand). If not even that one
+  // can be started, tasks run on the thread that submits them.
   static Result<std::unique_ptr<WorkerPool>> start(Options options);
   // Stops and joins: only call once idle (see wait_idle_until), or a hung
   // task hangs the destructor.
@@ -80,8 +80,10 @@ class WorkerPool {
   explicit WorkerPool(Options options) : options_(std::move(options)) {}
   void run();
   // With the lock held: makes one more thread look at the queue if none is,
-  // by waking a sleeper or starting a thread. False if neither was possible.
-  bool ensure_one_looking();
+  // by starting a thread or by choosing a sleeper for the caller to notify
+  // once it has unlocked; `no` if neither was possible.
+  enum class Looking { yes, after_notify, no };
+  Looking ensure_one_looking();
   // With the lock held: threads awake and outside a task (including those
   // woken and not yet running).
   std::size_t looking() const;

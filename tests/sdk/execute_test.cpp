@@ -214,5 +214,36 @@ TEST_F(SdkExecute, WorkerPoolIsCappedByServeOptions) {
   EXPECT_EQ(timed_out, 3);
 }
 
+TEST_F(SdkExecute, WorkersAreStartedOnDemandAndConcurrencyIsKept) {
+  // One thread at the handshake, more as calls wait for each other.
+  start(16);
+  for (std::uint64_t id = 1; id <= 8; ++id) host_->execute(id, "rendezvous", "8 5000");
+  for (int i = 0; i < 8; ++i) {
+    auto result = host_->execute_result();
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->payload, "met");
+  }
+}
+
+TEST_F(SdkExecute, NoThreadAtAllStillServesOneCallAtATimeAndSaysWhyOnce) {
+  // A process limit below what the pool wants must not kill the plugin.
+  start(64, {.args = {"--no-new-threads", "1"}});
+  for (std::uint64_t id = 1; id <= 20; ++id) host_->execute(id, "echo", std::to_string(id));
+  for (int i = 0; i < 20; ++i) {
+    auto result = host_->execute_result();
+    ASSERT_TRUE(result);
+    EXPECT_TRUE(result->ok);
+    EXPECT_EQ(result->payload, std::to_string(result->id));
+  }
+  host_->health(100);
+  host_->close_request(5000);
+  EXPECT_EQ(host_->wait_exit(), 0);
+  const std::string err = host_->stderr_text();
+  EXPECT_NE(err.find("probe: close() called"), std::string::npos) << err;
+  const auto first = err.find("cannot start thread 1 of 64");
+  EXPECT_NE(first, std::string::npos) << err;
+  EXPECT_EQ(err.find("cannot start thread 1 of 64", first + 1), std::string::npos) << err;
+}
+
 }  // namespace
 }  // namespace stockade::testing

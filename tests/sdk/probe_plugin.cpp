@@ -12,7 +12,13 @@
 //                   execute() at once ("met"), or ms pass (DEADLINE_EXCEEDED
 //                   "rendezvous timed out"): proof of concurrency, no timing
 // Anything else: NOT_FOUND. health() answers "probe ok"; close() writes
-// "probe: close() called" to stderr. argv: --max-queued N, --max-workers N.
+// "probe: close() called" to stderr. argv: --max-queued N, --max-workers N,
+// --no-new-threads 1 (RLIMIT_NPROC makes every thread start fail with EAGAIN,
+// as a too-low max_processes does in the sandbox; as root the probe first
+// becomes uid/gid 65534, since the limit does not bind root).
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <charconv>
 #include <condition_variable>
 #include <mutex>
@@ -126,6 +132,19 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--max-queued") == 0) options.max_queued = number(argv[i + 1]);
     if (std::strcmp(argv[i], "--max-workers") == 0) {
       options.max_workers = static_cast<std::uint32_t>(number(argv[i + 1]));
+    }
+  }
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--no-new-threads") != 0) continue;
+    if (geteuid() == 0 && (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0)) {
+      std::perror("probe: setresuid");
+      return 2;
+    }
+    // This process already counts against the limit: no clone can succeed.
+    const rlimit one{1, 1};
+    if (setrlimit(RLIMIT_NPROC, &one) != 0) {
+      std::perror("probe: setrlimit");
+      return 2;
     }
   }
   Probe probe;
