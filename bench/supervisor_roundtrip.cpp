@@ -89,8 +89,9 @@ std::string prepare_plugins(const std::string& examples, const std::string& work
   fs::copy_file(examples + "/echo/echo", work + "/plugins/echo/echo", fs::copy_options::overwrite_existing);
   std::ifstream in(examples + "/echo/plugin.json");
   std::string manifest((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // The SDK runs one worker thread per allowed call: 64 calls need the
-  // threads (max_processes counts them) as well as the concurrency.
+  // The SDK starts worker threads on demand, up to one per allowed call
+  // (max_processes counts them); the headroom keeps a slow call from being
+  // the reason a burst runs on fewer threads.
   auto replace = [&](const std::string& from, const std::string& to) {
     auto at = manifest.find(from);
     if (at == std::string::npos) {

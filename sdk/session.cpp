@@ -63,7 +63,8 @@ int Session::run() {
   auto control_pool = WorkerPool::start({.max_threads = 1,
                                          .max_queued = options_.max_control_queued,
                                          .stack_bytes = options_.thread_stack_bytes,
-                                         .report = report});
+                                         .report = report,
+                                         .role = "control"});
   if (!control_pool) {
     report(control_pool.error().message());
     return abandon(1, kCancelledCallsWait);

@@ -35,10 +35,11 @@ bool WorkerPool::start_thread() {
     start_failed_ = true;
     if (options_.report) {
       options_.report(
-          "cannot start thread " + std::to_string(threads_.size() + 1) + " of " +
+          "cannot start " + options_.role + " thread " + std::to_string(threads_.size() + 1) +
+          " of " +
           std::to_string(options_.max_threads) + " (" + thread.error().message() +
           "); continuing with " +
-          (threads_.empty() ? std::string("none: calls run one at a time on the reading thread")
+          (threads_.empty() ? std::string("none: its work runs one at a time on the reading thread")
                             : std::to_string(threads_.size())) +
           " (the plugin's process limit, resources.max_processes, is too low)");
     }

@@ -49,8 +49,10 @@ class WorkerPool {
     std::size_t stack_bytes = 1024 * 1024;
     // Runs on a worker, outside the pool's lock (see above); may be empty.
     std::function<void()> on_idle{};
-    // Called once, when a thread beyond the first cannot be started.
+    // Called once, when a thread cannot be started.
     std::function<void(const std::string&)> report{};
+    // Names the pool's threads in that report ("worker", "control").
+    std::string role = "worker";
   };
 
   // Starts the first worker (the others on demand). If not even that one

@@ -240,9 +240,9 @@ TEST_F(SdkExecute, NoThreadAtAllStillServesOneCallAtATimeAndSaysWhyOnce) {
   EXPECT_EQ(host_->wait_exit(), 0);
   const std::string err = host_->stderr_text();
   EXPECT_NE(err.find("probe: close() called"), std::string::npos) << err;
-  const auto first = err.find("cannot start thread 1 of 64");
+  const auto first = err.find("cannot start worker thread 1 of 64");
   EXPECT_NE(first, std::string::npos) << err;
-  EXPECT_EQ(err.find("cannot start thread 1 of 64", first + 1), std::string::npos) << err;
+  EXPECT_EQ(err.find("cannot start worker thread 1 of 64", first + 1), std::string::npos) << err;
 }
 
 }  // namespace
