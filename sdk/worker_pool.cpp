@@ -68,6 +68,8 @@ std::size_t WorkerPool::try_submit_all(std::span<Task> tasks) {
     ++running_;
     lock.unlock();
     for (auto& task : tasks) {
+      // The replies so far leave before a task that may block.
+      if (options_.on_idle) options_.on_idle();
       task();
       task = nullptr;
     }
