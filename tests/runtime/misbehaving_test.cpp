@@ -81,6 +81,24 @@ TEST(RuntimeMisbehaving, StderrFloodIsReadAndBoundedWhileCallsGoOn) {
   EXPECT_TRUE(sup->health("stderr_flood"));
 }
 
+TEST(RuntimeMisbehaving, ForbiddenSyscallIsASeccompViolationNamedAndThePluginRestarts) {
+  PluginsDir dir;
+  dir.add("forbidden_syscall", [](auto& m) { m["retry"]["max_attempts"] = 1; });
+  auto sup = make_supervisor(dir);
+  ASSERT_TRUE(sup->start("forbidden_syscall"));
+  auto r = sup->execute("forbidden_syscall", "ptrace", to_bytes("x"), ExecuteOptions{5s, std::nullopt});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, StatusCode::unavailable) << r.error().message;
+  EXPECT_NE(r.error().message.find("seccomp violation"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("ptrace"), std::string::npos) << r.error().message;
+  auto after = sup->execute("forbidden_syscall", "echo", to_bytes("after"), ExecuteOptions{5s, std::nullopt});
+  ASSERT_TRUE(after) << after.error().describe();
+  EXPECT_EQ(to_text(*after), "after");
+  auto status = status_of(*sup, "forbidden_syscall");
+  EXPECT_EQ(status.counters.crashes, 1u);
+  EXPECT_EQ(status.counters.restarts, 1u);
+}
+
 TEST(RuntimeMisbehaving, CrashLoopOnEveryRequestParksThePlugin) {
   PluginsDir dir;
   dir.add("crash_on_request", [](auto& m) {
