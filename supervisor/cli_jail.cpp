@@ -43,7 +43,7 @@ constexpr const char* kEpilog =
     "under the manifest's name, or under its own base name when there is no manifest.\n"
     "The limit options replace the manifest's requests; the operator's ceilings\n"
     "(--config, or the built-in defaults) still cap them. Without --manifest the\n"
-    "documented manifest defaults apply (docs/supervisor-manifest.md).\n"
+    "documented manifest defaults apply (README.md, section \"Plugin manifest and operator config\").\n"
     "\n"
     "exit codes: the program's own code; 128+N if signal N ended it; 125 stockade's\n"
     "own failure (usage, bad manifest or config, sandbox setup); 126 refused (not\n"

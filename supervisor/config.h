@@ -1,6 +1,6 @@
 // The operator's supervisor config: what the operator *grants*. Manifests
 // request; effective_policy() caps each request by these ceilings. Strict JSON
-// like the manifest (docs/supervisor-manifest.md, "Operator config").
+// like the manifest (README.md ("Plugin manifest and operator config"), "Operator config").
 #pragma once
 
 #include <sys/types.h>

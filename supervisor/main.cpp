@@ -27,7 +27,7 @@ constexpr const char* kHelp =
     "  stockade COMMAND --help   explains a command, its options and exit codes\n"
     "  stockade --version        prints the version\n"
     "\n"
-    "docs: docs/jail.md, docs/supervisor-manifest.md\n";
+    "docs: README.md, sections \"stockade jail\", \"stockade call\" and \"Plugin manifest and operator config\"\n";
 
 }  // namespace
 

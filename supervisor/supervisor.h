@@ -9,7 +9,7 @@
 // socket, pipe and timer. The synchronous methods may be called from any
 // thread except that loop's own (a completion callback); execute_async's
 // callback runs on the loop and may issue further execute_async calls.
-// docs/runtime.md describes the lifecycle, the Execute semantics and the knobs.
+// README.md ("The plugin runtime") describes the lifecycle, the Execute semantics and the knobs.
 #pragma once
 
 #include <chrono>
@@ -59,7 +59,7 @@ class Supervisor {
   // ceiling, handshake refused; unavailable/timeout: it died or was silent).
   Status start(const std::string& name);
 
-  // Execute through the breaker and the retry policy (docs/runtime.md).
+  // Execute through the breaker and the retry policy (README.md ("The plugin runtime")).
   CallResult<Bytes> execute(const std::string& name, const std::string& method,
                             std::span<const uint8_t> payload, const ExecuteOptions& options = {});
   void execute_async(const std::string& name, const std::string& method,
