@@ -14,6 +14,7 @@
 
 #include "base/syscall.h"
 #include "sandbox/child_state.h"
+#include "sandbox/init/init_report.h"
 
 namespace stockade::sandbox {
 namespace {
@@ -21,6 +22,17 @@ namespace {
 #ifndef P_PIDFD
 constexpr idtype_t P_PIDFD = static_cast<idtype_t>(3);
 #endif
+
+// The plugin's wait status as stockade-init reported it, if it did: init
+// writes it just before exiting, so it is in the pipe once init is reaped.
+std::optional<int> plugin_wait_status(int report) {
+  if (report < 0) return std::nullopt;
+  stockade_init_report record{};
+  ssize_t got = retry_on_eintr([&] { return read(report, &record, sizeof(record)); });
+  if (got != static_cast<ssize_t>(sizeof(record)) || record.magic != STOCKADE_INIT_REPORT_MAGIC)
+    return std::nullopt;
+  return record.wait_status;
+}
 
 int64_t cpu_seconds_of(const rusage& usage) {
   return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
@@ -69,15 +81,25 @@ std::optional<ExitStatus> Child::State::reap(bool block) {
   }
   if (info.si_pid == 0) return std::nullopt;  // WNOHANG, still running
 
+  // The status is the plugin's (pid 2), as init saw it. Init itself only
+  // ends without a report when it was killed: by us, by the parent-death
+  // signal, by the OOM killer or by a SIGKILL from outside the namespace (the
+  // plugin cannot end it: the kernel drops SIGKILL and SIGSTOP sent to a
+  // namespace's init from inside, and init takes every other signal blocked
+  // and ignores those from inside).
   ExitStatus result;
-  if (info.si_code == CLD_EXITED) {
+  const std::optional<int> plugin = plugin_wait_status(report.get());
+  if (plugin && WIFEXITED(*plugin)) {
     result.kind = ExitStatus::Kind::exited;
-    result.code = info.si_status;
+    result.code = WEXITSTATUS(*plugin);
+  } else if (plugin && WIFSIGNALED(*plugin)) {
+    result.kind = ExitStatus::Kind::signaled;
+    result.signal = WTERMSIG(*plugin);
   } else {
     result.kind = ExitStatus::Kind::signaled;
-    result.signal = info.si_status;
+    result.signal = info.si_code == CLD_EXITED ? SIGKILL : info.si_status;
   }
-  const bool by_signal = info.si_code != CLD_EXITED;
+  const bool by_signal = result.kind == ExitStatus::Kind::signaled;
   if (violation) {
     result.kind = ExitStatus::Kind::seccomp_violation;
     result.syscall = *violation;
@@ -97,9 +119,12 @@ std::optional<ExitStatus> Child::State::reap(bool block) {
     result.kind = ExitStatus::Kind::cpu_limit;
   } else if (by_signal && result.signal == SIGXFSZ) {
     result.kind = ExitStatus::Kind::file_size_limit;
+  } else if (!plugin) {
+    result.kind = ExitStatus::Kind::killed;
   }
   status = result;
   listener.reset();
+  report.reset();
   pidfd.reset();
   // All processes of the namespace are gone once its init is reaped.
   cgroup.remove();
@@ -147,6 +172,15 @@ int Child::violation_fd() const { return state_->listener.get(); }
 const AppliedLimits& Child::applied() const { return state_->applied; }
 const LaunchTimings& Child::timings() const { return state_->timings; }
 bool Child::handle_violation() { return state_->handle_violation(); }
+
+Status Child::State::signal(int sig) {
+  if (status || !pidfd) return Error{Errc::invalid_input, "the sandbox has ended", "signal", ESRCH};
+  if (syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0) != 0)
+    return sys_error("signalling the sandbox's init", "signal");
+  return {};
+}
+
+Status Child::signal(int sig) { return state_->signal(sig); }
 
 void Child::kill() {
   if (state_->status) return;

@@ -2,7 +2,9 @@
 // (clone_vm.h), so it only reads the ChildPlan and makes raw syscalls: no
 // libc, no allocation, no errno, no writes to shared memory. Each step that
 // fails is reported on the channel as (step, errno, detail) and the child
-// exits; the plugin never runs half-sandboxed.
+// exits; the plugin never runs half-sandboxed. Its last step execs
+// stockade-init (init/stockade_init.c), which becomes pid 1 of the namespace
+// and starts the plugin as its child.
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/landlock.h>
@@ -33,6 +35,8 @@ using raw::failed;
 struct ChildFds {
   int channel;
   int binary;
+  int init;
+  int report;
 };
 
 [[noreturn]] void exit_now(int code) {
@@ -198,20 +202,29 @@ void arm_parent_death_signal(const ChildFds& fds) {
 
 // Passed fds go to scratch slots above every fd in play first, so a target
 // number that is also a source (or our own channel) is never clobbered.
+// Channel, binary and report stay open across init's exec (init marks them
+// close-on-exec before it starts the plugin); init's memfd does not need to.
 void arrange_fds(const ChildPlan& plan, ChildFds& fds) {
   const int base = plan.fd_scratch_base;
-  long rc = call(SYS_dup3, fds.channel, base, O_CLOEXEC);
+  constexpr int kInternal = 4;
+  long rc = call(SYS_dup3, fds.channel, base, 0);
   if (failed(rc)) fail(fds, Step::fds, rc);
   fds.channel = base;
-  rc = call(SYS_dup3, fds.binary, base + 1, O_CLOEXEC);
+  rc = call(SYS_dup3, fds.binary, base + 1, 0);
   if (failed(rc)) fail(fds, Step::fds, rc);
   fds.binary = base + 1;
+  rc = call(SYS_dup3, fds.init, base + 2, O_CLOEXEC);
+  if (failed(rc)) fail(fds, Step::fds, rc);
+  fds.init = base + 2;
+  rc = call(SYS_dup3, fds.report, base + 3, 0);
+  if (failed(rc)) fail(fds, Step::fds, rc);
+  fds.report = base + 3;
   for (int i = 0; i < plan.fd_move_count; ++i) {
-    rc = call(SYS_dup3, plan.fd_moves[i].from, base + 2 + i, O_CLOEXEC);
+    rc = call(SYS_dup3, plan.fd_moves[i].from, base + kInternal + i, O_CLOEXEC);
     if (failed(rc)) fail(fds, Step::fds, rc, plan.fd_moves[i].to);
   }
   for (int i = 0; i < plan.fd_move_count; ++i) {
-    rc = call(SYS_dup3, base + 2 + i, plan.fd_moves[i].to, 0);
+    rc = call(SYS_dup3, base + kInternal + i, plan.fd_moves[i].to, 0);
     if (failed(rc)) fail(fds, Step::fds, rc, plan.fd_moves[i].to);
   }
   // fd_moves are sorted by target: close the gaps between them.
@@ -228,7 +241,7 @@ void arrange_fds(const ChildPlan& plan, ChildFds& fds) {
     rc = call(SYS_close_range, low, base - 1, 0);
     if (failed(rc)) fail(fds, Step::fds, rc);
   }
-  rc = call(SYS_close_range, base + 2, ~0U, 0);
+  rc = call(SYS_close_range, base + kInternal, ~0U, 0);
   if (failed(rc)) fail(fds, Step::fds, rc);
   // Unmapped stdio reads EOF and writes nowhere, rather than being a free slot
   // the plugin's next open() would silently land in.
@@ -286,8 +299,8 @@ void apply_landlock(const LandlockPlan& plan, const ChildFds& fds) {
 }
 
 // The filter's listener goes to the parent with SCM_RIGHTS; from here on only
-// syscalls of the default allowlist are made (sendmsg, close, rt_sigprocmask,
-// execveat, write, exit_group).
+// syscalls of the default allowlist are made (sendmsg, close, execveat, write,
+// exit_group here; stockade-init's own list is in init/stockade_init.c).
 void install_seccomp(const ChildPlan& plan, const ChildFds& fds) {
   long listener = call(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
                        plan.seccomp_program);
@@ -315,7 +328,7 @@ void install_seccomp(const ChildPlan& plan, const ChildFds& fds) {
 
 int run_child(void* arg) {
   const ChildPlan& plan = *static_cast<const ChildPlan*>(arg);
-  ChildFds fds{plan.channel_fd, plan.binary_fd};
+  ChildFds fds{plan.channel_fd, plan.binary_fd, plan.init_fd, plan.report_fd};
   reset_signal_handlers();
 
   // The parent writes uid_map and gid_map, then says go.
@@ -370,10 +383,12 @@ int run_child(void* arg) {
   apply_landlock(plan.landlock, fds);
   install_seccomp(plan, fds);
 
-  uint64_t empty_mask = 0;
-  call(SYS_rt_sigprocmask, SIG_SETMASK, &empty_mask, nullptr, sizeof(empty_mask));
-  rc = call(SYS_execveat, fds.binary, "", plan.argv, plan.envp, AT_EMPTY_PATH);
-  fail(fds, Step::execveat, rc);
+  // Every signal stays blocked across this exec: stockade-init takes them
+  // with rt_sigtimedwait and unblocks them only in the plugin. The seccomp
+  // filter, Landlock, rlimits, no_new_privs and the parent-death signal (not a
+  // set-id exec) all carry over to init and from it to the plugin.
+  rc = call(SYS_execveat, fds.init, "", plan.init_argv, plan.envp, AT_EMPTY_PATH);
+  fail(fds, Step::exec_init, rc);
 }
 
 }  // namespace stockade::sandbox

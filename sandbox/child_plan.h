@@ -9,6 +9,8 @@
 
 #include <cstdint>
 
+#include "sandbox/init/init_report.h"
+
 namespace stockade::sandbox {
 
 // The setup steps, in order; a failure is reported as (step, errno, detail).
@@ -32,8 +34,17 @@ enum class Step : uint32_t {
   landlock,
   seccomp,
   send_listener,   // passing the seccomp listener to the parent
-  execveat,
+  exec_init,       // execveat of stockade-init's memfd
+  // Reported by stockade-init (init/stockade_init.c) on the same channel.
+  init_setup,
+  start_plugin,    // init's fork of the plugin
+  execveat,        // the plugin's exec of the verified fd
 };
+
+static_assert(static_cast<uint32_t>(Step::init_setup) == STOCKADE_STEP_INIT &&
+              static_cast<uint32_t>(Step::start_plugin) == STOCKADE_STEP_START_PLUGIN &&
+              static_cast<uint32_t>(Step::execveat) == STOCKADE_STEP_EXEC_PLUGIN,
+              "stockade-init's step numbers must match Step");
 
 const char* step_name(Step step);
 
@@ -83,7 +94,11 @@ struct LandlockPlan {
 struct ChildPlan {
   int channel_fd = -1;  // SOCK_SEQPACKET to the parent: go byte in, failures/listener out
   int binary_fd = -1;
-  char* const* argv = nullptr;
+  int init_fd = -1;     // stockade-init's sealed memfd (init_binary.h)
+  int report_fd = -1;   // init's report of the plugin's wait status (write end)
+  // stockade-init's argv: the fd numbers it gets after arrange_fds (binary,
+  // channel, report, see fd_scratch_base), then the plugin's argv.
+  char* const* init_argv = nullptr;
   char* const* envp = nullptr;
 
   const char* root_mount_point = nullptr;  // where the new root tmpfs is built
@@ -109,15 +124,15 @@ struct ChildPlan {
 
   const FdMove* fd_moves = nullptr;
   int fd_move_count = 0;
-  int fd_scratch_base = 0;         // above every fd number in play
+  // Above every fd number in play: base channel, +1 binary, +2 init, +3 report,
+  // then one per passed fd.
+  int fd_scratch_base = 0;
   bool stdio_to_dev_null[3] = {};  // stdio slots nobody mapped
 
   int last_capability = 63;
   LandlockPlan landlock;
   const sock_fprog* seccomp_program = nullptr;
 
-  // Internal fds the child holds until exec, all moved above the scratch base.
-  int internal_fds[2] = {-1, -1};  // channel_fd, binary_fd before the move
 };
 
 // The child's entry point (clone3_run's ChildFunction); `plan` is a ChildPlan*.

@@ -17,6 +17,7 @@ struct Child::State {
   pid_t pid = -1;
   UniqueFd pidfd;
   UniqueFd listener;  // seccomp user notification; empty until exec
+  UniqueFd report;    // stockade-init's report of the plugin's wait status
   SandboxCgroup cgroup;
   AppliedLimits applied;
   LaunchTimings timings;
@@ -32,12 +33,15 @@ struct Child::State {
   // Kills and reaps if still running; then the cgroup goes.
   ~State();
 
-  // SIGKILL to the pid namespace's init (the kernel then kills the rest) and
-  // to the whole cgroup where cgroup.kill exists.
+  // SIGKILL to the pid namespace's init, stockade-init (the kernel then kills
+  // the rest), and to the whole cgroup where cgroup.kill exists.
   void kill_all();
-  // waitid on the pidfd; `block` false: nullopt while running.
+  // waitid on init's pidfd, then init's report of the plugin's own status;
+  // `block` false: nullopt while running.
   std::optional<ExitStatus> reap(bool block);
   bool handle_violation();
+  // Signal `sig` to init, which forwards the stop/act signals to the plugin.
+  Status signal(int sig);
 };
 
 }  // namespace stockade::sandbox

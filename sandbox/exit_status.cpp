@@ -70,6 +70,9 @@ const char* step_name(Step step) {
     case Step::landlock: return "landlock";
     case Step::seccomp: return "seccomp";
     case Step::send_listener: return "seccomp listener hand-over";
+    case Step::exec_init: return "execveat of stockade-init";
+    case Step::init_setup: return "stockade-init setup";
+    case Step::start_plugin: return "stockade-init's fork of the plugin";
     case Step::execveat: return "execveat";
   }
   return "unknown";

@@ -117,6 +117,10 @@ class Child {
   std::optional<ExitStatus> try_wait();
   // SIGKILL to every process of the sandbox (pid namespace init and cgroup).
   void kill();
+  // Sends `sig` to the sandbox's init (stockade-init, pid 1), which passes
+  // SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 on to the plugin
+  // and drops the others; SIGKILL ends the whole sandbox.
+  Status signal(int sig);
 
   struct State;  // implementation detail
   explicit Child(std::unique_ptr<State> state);

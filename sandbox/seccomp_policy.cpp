@@ -231,9 +231,9 @@ Result<SeccompProgram> build_seccomp_program(const Policy& policy) {
                           SCMP_A0(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, option));
     if (rc < 0) return libseccomp_error("prctl rule", rc);
   }
-  // The sandbox arms PR_SET_PDEATHSIG(SIGKILL) so that the plugin (the init
-  // of its pid namespace, hence the whole sandbox) dies with the supervisor's
-  // thread. Clearing it, or swapping in a signal the plugin ignores, would let
+  // The sandbox arms PR_SET_PDEATHSIG(SIGKILL) so that stockade-init (the
+  // init of its pid namespace, hence the whole sandbox) dies with the
+  // supervisor's thread. Clearing it, or swapping in a signal the plugin ignores, would let
   // it outlive a crashed supervisor with its cgroup: only SIGKILL may be set
   // (a runtime re-arming it, or arming it in its own children, still works).
   // prctl's arg2 is an unsigned long the kernel checks whole: compare all
@@ -247,6 +247,13 @@ Result<SeccompProgram> build_seccomp_program(const Policy& policy) {
                         SCMP_A0(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, PR_SET_PDEATHSIG),
                         SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(SIGKILL)));
   if (rc < 0) return libseccomp_error("prctl PR_SET_PDEATHSIG rule", rc);
+  // stockade-init makes itself non-dumpable so the plugin (same uid) cannot
+  // open /proc/1/mem. Only turning it off: dumpable 1 would let a plugin that
+  // made itself non-dumpable become traceable again.
+  rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(prctl), 2,
+                        SCMP_A0(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, PR_SET_DUMPABLE),
+                        SCMP_A1(SCMP_CMP_EQ, 0));
+  if (rc < 0) return libseccomp_error("prctl PR_SET_DUMPABLE rule", rc);
   rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
                         SCMP_A0(SCMP_CMP_MASKED_EQ, kCloneNamespaceFlags, 0));
   if (rc < 0) return libseccomp_error("clone rule", rc);

@@ -29,6 +29,7 @@
 #include "sandbox/child_plan.h"
 #include "sandbox/child_state.h"
 #include "sandbox/clone_vm.h"
+#include "sandbox/init_binary.h"
 #include "sandbox/landlock.h"
 #include "sandbox/mount_plan.h"
 #include "sandbox/passed_fds.h"
@@ -122,9 +123,8 @@ rlim_t capped_by_hard_limit(int resource, rlim_t wanted) {
 }
 
 // The rlimits, and the text saying what they are.
-std::vector<ResourceLimit> plan_rlimits(const Policy& policy, const SandboxCgroup& cgroup,
+std::vector<ResourceLimit> plan_rlimits(const ResourceLimits& l, const SandboxCgroup& cgroup,
                                         AppliedLimits& applied) {
-  const ResourceLimits& l = policy.limits;
   std::vector<ResourceLimit> out;
   auto add = [&](int resource, rlim_t soft, rlim_t hard) {
     hard = capped_by_hard_limit(resource, hard);
@@ -263,17 +263,24 @@ Result<Child> spawn(const VerifiedBinary& binary, const Policy& policy,
   auto passed = own_descriptions(fds);
   if (!passed) return std::move(passed).error();
 
+  auto init_fd = init_binary_fd();
+  if (!init_fd) return std::move(init_fd).error();
+  // stockade-init is one more process of the sandbox: the plugin keeps the
+  // count its policy asked for.
+  ResourceLimits limits = policy.limits;
+  limits.processes += 1;
+
   auto state = std::make_unique<Child::State>();
   state->cpu_seconds_limit = policy.limits.cpu_seconds;
   const auto cgroup_start = Clock::now();
-  auto cgroup = SandboxCgroup::create(policy.limits);
+  auto cgroup = SandboxCgroup::create(limits);
   if (!cgroup) return std::move(cgroup).error();
   state->cgroup = std::move(*cgroup);
   state->timings.cgroup_us = micros_since(cgroup_start);
   AppliedLimits& applied = state->applied;
   applied.cgroup = state->cgroup.summary();
 
-  const std::vector<ResourceLimit> rlimits = plan_rlimits(policy, state->cgroup, applied);
+  const std::vector<ResourceLimit> rlimits = plan_rlimits(limits, state->cgroup, applied);
   cpu_set_t affinity;
   const bool set_affinity = plan_affinity(policy.limits.cpu_cores, affinity, applied.cpu_cores);
   if (state->cgroup.cpu_limited()) applied.cpu_cores += "; " + state->cgroup.cpu_how();
@@ -289,29 +296,44 @@ Result<Child> spawn(const VerifiedBinary& binary, const Policy& policy,
     return sys_error("sandbox step channel (socketpair)");
   UniqueFd channel(pair[0]);
   UniqueFd child_end(pair[1]);
-
-  std::vector<std::string> argv_strings = policy.argv;
-  if (argv_strings.empty()) argv_strings.push_back(binary.name());
-  std::vector<char*> argv = c_strings(argv_strings);
-  std::vector<char*> envp = c_strings(policy.env);
+  // init's report of the plugin's wait status (init/init_report.h). A pipe:
+  // the 8-byte record is one atomic write.
+  int report_pipe[2];
+  if (pipe2(report_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+    return sys_error("sandbox step report pipe (pipe2)");
+  UniqueFd report(report_pipe[0]);
+  UniqueFd report_end(report_pipe[1]);
 
   std::vector<FdMove> moves;
-  int highest = std::max({channel.get(), child_end.get(), binary.fd(), 2});
+  int highest = std::max({channel.get(), child_end.get(), binary.fd(), *init_fd,
+                          report_end.get(), 2});
   for (const auto& m : passed->mappings) {
     moves.push_back(FdMove{m.parent_fd, m.child_fd});
     highest = std::max({highest, m.parent_fd, m.child_fd});
   }
   std::sort(moves.begin(), moves.end(), [](const FdMove& a, const FdMove& b) { return a.to < b.to; });
-  // Scratch fds in the child: [base, base+2) channel and binary, then one per
-  // passed fd, then the bind sources.
+  // Scratch fds in the child: base channel, +1 binary, +2 init, +3 report,
+  // then one per passed fd, then the bind sources.
   const int scratch_base = highest + 1;
-  auto mounts = MountPlan::build(policy, scratch_base + 2 + static_cast<int>(kMaxFdMappings));
+  auto mounts = MountPlan::build(policy, scratch_base + 4 + static_cast<int>(kMaxFdMappings));
   if (!mounts) return std::move(mounts).error();
+
+  // stockade-init BINARY_FD CHANNEL_FD REPORT_FD PLUGIN_ARGV... (the fd
+  // numbers arrange_fds gives them).
+  std::vector<std::string> argv_strings = {"stockade-init", std::to_string(scratch_base + 1),
+                                           std::to_string(scratch_base),
+                                           std::to_string(scratch_base + 3)};
+  argv_strings.insert(argv_strings.end(), policy.argv.begin(), policy.argv.end());
+  if (policy.argv.empty()) argv_strings.push_back(binary.name());
+  std::vector<char*> argv = c_strings(argv_strings);
+  std::vector<char*> envp = c_strings(policy.env);
 
   ChildPlan plan;
   plan.channel_fd = child_end.get();
   plan.binary_fd = binary.fd();
-  plan.argv = argv.data();
+  plan.init_fd = *init_fd;
+  plan.report_fd = report_end.get();
+  plan.init_argv = argv.data();
   plan.envp = envp.data();
   plan.root_mount_point = kNewRootMountPoint;
   plan.root_tmpfs_options = "size=1m,nr_inodes=4096,mode=0755";
@@ -369,6 +391,8 @@ Result<Child> spawn(const VerifiedBinary& binary, const Policy& policy,
   state->pid = static_cast<pid_t>(pid);
   state->pidfd.reset(pidfd);
   child_end.reset();
+  report_end.reset();
+  state->report = std::move(report);
   state->timings.clone_us = micros_since(clone_start);
   // Until exec the child runs on `stack` and reads `plan`, `argv`, `mounts`:
   // every error path from here kills and reaps it before they go away.

@@ -107,7 +107,11 @@ TEST_F(Hostile, HostProcessesCannotBeSignalled) {
 }
 
 TEST_F(Hostile, HostProcessesAreInvisibleInProc) {
-  expect_blocked(run("proc_visibility", {victim(), self()}), "1 process visible, own pid 1");
+  expect_blocked(run("proc_visibility", {victim(), self()}), "2 processes visible, own pid 2");
+}
+
+TEST_F(Hostile, InitCanBeNeitherWrittenNorKilledByThePlugin) {
+  expect_blocked(run("attack_init"), "open /proc/1/mem: EACCES, init survives its signals");
 }
 
 TEST_F(Hostile, DaemonDoesNotOutliveThePlugin) {
@@ -128,7 +132,9 @@ TEST_F(Hostile, HangIsKilledAtTheOwnersDeadline) {
 TEST_F(Hostile, PluginDiesWithItsSupervisor) {
   SupervisorDeath death = run_and_kill_supervisor("pdeathsig_clear", {"keep"}, "pdeathsig now");
   ASSERT_EQ(death.error, "");
-  EXPECT_EQ(death.line, "pdeathsig now 9");
+  // The parent-death signal is stockade-init's (pid 1): a fork clears it, so
+  // the plugin has none of its own. Init's death ends the whole namespace.
+  EXPECT_EQ(death.line, "pdeathsig now 0");
   EXPECT_TRUE(death.plugin_died) << "the plugin outlived its supervisor";
   EXPECT_TRUE(death.leftovers.empty()) << death.leftovers.size() << " processes left in its pid namespace";
 }
@@ -210,11 +216,11 @@ TEST_F(Hostile, OomScoreAdjCannotBeLowered) {
 
 TEST_F(Hostile, CoreDumpsAreOffAndStayOff) {
   ProbeRun result = run("core_dump");
-  // The plugin is pid 1 of its pid namespace, and the kernel does not deliver
-  // a signal to a namespace's init from inside unless it has a handler: the
-  // SIGABRT of abort() is dropped and glibc's fallback (hlt) faults.
+  // abort() ends in SIGABRT (no core: RLIMIT_CORE 0 cannot be raised). The
+  // plugin is pid 2, so its own signals reach it; as pid 1 the kernel dropped
+  // the SIGABRT and glibc's fallback faulted (SIGSEGV).
   EXPECT_EQ(result.status.kind, Kind::signaled) << result.summary();
-  EXPECT_EQ(result.status.signal, SIGSEGV) << result.summary();
+  EXPECT_EQ(result.status.signal, SIGABRT) << result.summary();
   EXPECT_EQ(result.output, "RLIMIT_CORE 0/0, raise: EPERM\n") << result.summary();
 }
 

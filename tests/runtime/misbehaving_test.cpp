@@ -81,6 +81,23 @@ TEST(RuntimeMisbehaving, StderrFloodIsReadAndBoundedWhileCallsGoOn) {
   EXPECT_TRUE(sup->health("stderr_flood"));
 }
 
+TEST(RuntimeMisbehaving, AbortAndRaisedSegvAreReportedByTheirOwnSignals) {
+  // The plugin is pid 2 under stockade-init: abort() ends in SIGABRT (not
+  // glibc's SIGSEGV fallback) and raise(SIGSEGV) is not dropped.
+  PluginsDir dir;
+  dir.add("crash_on_request", [](auto& m) {
+    m["retry"]["max_attempts"] = 1;
+    m["circuit_breaker"]["failure_threshold"] = 100;
+  });
+  auto sup = make_supervisor(dir);
+  auto aborted = sup->execute("crash_on_request", "crash", to_bytes("x"), ExecuteOptions{5s, std::nullopt});
+  ASSERT_FALSE(aborted);
+  EXPECT_NE(aborted.error().message.find("SIGABRT"), std::string::npos) << aborted.error().message;
+  auto segv = sup->execute("crash_on_request", "segv", to_bytes("x"), ExecuteOptions{5s, std::nullopt});
+  ASSERT_FALSE(segv);
+  EXPECT_NE(segv.error().message.find("SIGSEGV"), std::string::npos) << segv.error().message;
+}
+
 TEST(RuntimeMisbehaving, ForbiddenSyscallIsASeccompViolationNamedAndThePluginRestarts) {
   PluginsDir dir;
   dir.add("forbidden_syscall", [](auto& m) { m["retry"]["max_attempts"] = 1; });

@@ -54,11 +54,14 @@ TEST(SandboxIsolation, RunsAsNonRootWithNoCapabilitiesUnderSeccomp) {
 
 TEST(SandboxIsolation, OwnPidNamespaceHidesHostProcesses) {
   std::string ids = output_of({"probe", "ids"});
-  EXPECT_NE(ids.find("pid 1 ppid 0\n"), std::string::npos) << ids;
+  // The plugin is pid 2, the child of stockade-init (pid 1).
+  EXPECT_NE(ids.find("pid 2 ppid 1\n"), std::string::npos) << ids;
   std::string proc = output_of({"probe", "ls", "/proc"});
-  // subset=pid: our own pid directory, self, thread-self; nothing of the host.
+  // subset=pid: init's and our own pid directories, self, thread-self;
+  // nothing of the host.
   EXPECT_NE(proc.find("\n1\n"), std::string::npos) << proc;
-  EXPECT_EQ(proc.find("\n2\n"), std::string::npos) << proc;
+  EXPECT_NE(proc.find("\n2\n"), std::string::npos) << proc;
+  EXPECT_EQ(proc.find("\n3\n"), std::string::npos) << proc;
   EXPECT_EQ(proc.find("sys\n"), std::string::npos) << proc;
   EXPECT_EQ(proc.find("kcore"), std::string::npos) << proc;
 }

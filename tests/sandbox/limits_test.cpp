@@ -38,7 +38,8 @@ TEST(SandboxLimits, RlimitsAreApplied) {
   EXPECT_EQ(limit_line(run.output, "Max open files"), "100 100");
   EXPECT_EQ(limit_line(run.output, "Max file size"), "3145728 3145728");
   EXPECT_EQ(limit_line(run.output, "Max cpu time"), "9 10");
-  EXPECT_EQ(limit_line(run.output, "Max processes"), "12 12");
+  // One more than asked: stockade-init is a process of the sandbox too.
+  EXPECT_EQ(limit_line(run.output, "Max processes"), "13 13");
   EXPECT_EQ(limit_line(run.output, "Max core file size"), "0 0");
   const bool cgroup_memory = run.applied.memory.find("cgroup") != std::string::npos;
   EXPECT_EQ(limit_line(run.output, "Max address space"),
@@ -51,13 +52,13 @@ TEST(SandboxLimits, AppliedLimitsSayHowEachLimitIsEnforced) {
   if (running_as_root()) {
     // The CI machines: v1 controllers (or v2 ones on a pure v2 host).
     EXPECT_EQ(run.applied.cgroup.find("none"), std::string::npos) << run.applied.describe();
-    EXPECT_NE(run.applied.processes.find("pids.max=64"), std::string::npos);
+    EXPECT_NE(run.applied.processes.find("pids.max=65"), std::string::npos);  // 64 + init
     EXPECT_NE(run.applied.memory.find("536870912"), std::string::npos);
   } else {
     EXPECT_EQ(run.applied.cgroup, "none (no writable cgroup hierarchy; rlimits only)");
     EXPECT_EQ(run.applied.memory, "RLIMIT_AS=536870912");
   }
-  EXPECT_NE(run.applied.processes.find("RLIMIT_NPROC=64"), std::string::npos);
+  EXPECT_NE(run.applied.processes.find("RLIMIT_NPROC=65"), std::string::npos);
   EXPECT_EQ(run.applied.open_files, "RLIMIT_NOFILE=256");
 }
 
@@ -85,7 +86,8 @@ TEST(SandboxLimits, ProcessLimitIsEnforced) {
   policy.limits.processes = 10;
   SandboxRun run = run_sandboxed(policy);
   ASSERT_TRUE(run.status.ok()) << run.status.error().message();
-  // The probe itself counts: at most 9 more (pids.max and RLIMIT_NPROC agree).
+  // The probe itself counts, stockade-init does not: at most 9 more (pids.max
+  // and RLIMIT_NPROC agree).
   EXPECT_EQ(run.output, "forked 9\n") << run.applied.describe();
 }
 
@@ -112,21 +114,22 @@ TEST(SandboxLimits, CpuTimeLimitIsReported) {
   SandboxRun run = run_sandboxed(policy);
   ASSERT_TRUE(run.status.ok()) << run.status.error().message();
   EXPECT_EQ(run.status->kind, Kind::cpu_limit) << run.status->describe();
-  // The plugin is its pid namespace's init, which ignores SIGXCPU (no
-  // handler): the hard limit's SIGKILL a second later ends it.
-  EXPECT_TRUE(run.status->signal == SIGXCPU || run.status->signal == SIGKILL)
-      << run.status->signal;
+  // The soft limit's SIGXCPU ends it (default action), not the hard limit's
+  // SIGKILL a second later.
+  EXPECT_EQ(run.status->signal, SIGXCPU) << run.status->describe();
 }
 
-TEST(SandboxLimits, FileSizeLimitFailsTheWrite) {
+TEST(SandboxLimits, FileSizeLimitKillsTheWriterWithSigxfsz) {
   Policy policy = policy_for({"probe", "write", "/tmp/big", std::to_string(2 * kMiB)});
   policy.limits.file_size_bytes = 1 * kMiB;
   SandboxRun run = run_sandboxed(policy);
   ASSERT_TRUE(run.status.ok()) << run.status.error().message();
-  // As init of its pid namespace the plugin does not get the default-action
-  // SIGXFSZ; the write fails with EFBIG at the limit.
-  EXPECT_EQ(run.output, "write /tmp/big: File too large after 1048576\n");
-  EXPECT_EQ(run.status->kind, Kind::exited) << run.status->describe();
+  // The write past the limit raises SIGXFSZ, whose default action ends the
+  // probe before it can print anything.
+  EXPECT_EQ(run.output, "");
+  EXPECT_EQ(run.status->kind, Kind::file_size_limit) << run.status->describe();
+  EXPECT_EQ(run.status->signal, SIGXFSZ);
+  EXPECT_EQ(run.status->describe(), "killed by the file size limit (SIGXFSZ)");
 }
 
 TEST(SandboxLimits, CpuCoresBecomeAffinity) {

@@ -42,6 +42,57 @@ TEST(SandboxProcess, FatalSignalIsReported) {
   EXPECT_EQ(run.status->describe(), "killed by SIGSEGV");
 }
 
+TEST(SandboxProcess, AbortIsReportedAsSigabrt) {
+  SandboxRun run = run_sandboxed(policy_for({"probe", "abort"}));
+  ASSERT_TRUE(run.status.ok()) << run.status.error().message();
+  EXPECT_EQ(run.status->kind, Kind::signaled) << run.status->describe();
+  EXPECT_EQ(run.status->signal, SIGABRT);
+  EXPECT_EQ(run.status->shell_code(), 134);
+}
+
+TEST(SandboxProcess, RaisedSignalKillsThePlugin) {
+  SandboxRun run = run_sandboxed(policy_for({"probe", "raise", std::to_string(SIGSEGV)}));
+  ASSERT_TRUE(run.status.ok()) << run.status.error().message();
+  EXPECT_EQ(run.status->kind, Kind::signaled) << run.status->describe();
+  EXPECT_EQ(run.status->signal, SIGSEGV);
+  EXPECT_EQ(run.status->shell_code(), 139);
+}
+
+TEST(SandboxProcess, SigtermToTheSandboxIsForwardedToThePlugin) {
+  // The supervisor signals pid 1, stockade-init; it passes SIGTERM on to the
+  // plugin, whose default action ends it.
+  auto started = start_sandboxed(policy_for({"probe", "sleep", "30"}));
+  ASSERT_TRUE(started.ok()) << started.error().message();
+  ASSERT_TRUE(started->child.signal(SIGTERM).ok());
+  auto status = started->child.wait(10s);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->kind, Kind::signaled) << status->describe();
+  EXPECT_EQ(status->signal, SIGTERM);
+}
+
+TEST(SandboxProcess, OrphansAreReapedByInit) {
+  SandboxRun run = run_sandboxed(policy_for({"probe", "orphans", "5"}));
+  ASSERT_TRUE(run.status.ok()) << run.status.error().message();
+  EXPECT_EQ(run.status->kind, Kind::exited) << run.status->describe();
+  EXPECT_EQ(run.output, "zombies 0\n");
+}
+
+TEST(SandboxProcess, KillingInitEndsTheSandboxReportedAsKilled) {
+  // Not through Child::kill: a SIGKILL from outside reaches init (pid 1)
+  // directly. Init cannot report then; the sandbox says it was killed.
+  auto started = start_sandboxed(policy_for({"probe", "tree", "2"}));
+  ASSERT_TRUE(started.ok()) << started.error().message();
+  ASSERT_EQ(started->read_line(), "ready");
+  auto ns = stockade::testing::pid_namespace_of(started->child.pid());
+  ASSERT_TRUE(ns.has_value());
+  ASSERT_EQ(::kill(started->child.pid(), SIGKILL), 0);
+  auto status = started->child.wait(10s);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->kind, Kind::killed) << status->describe();
+  EXPECT_EQ(status->signal, SIGKILL);
+  EXPECT_TRUE(stockade::testing::processes_in_pid_namespace(*ns).empty());
+}
+
 TEST(SandboxProcess, ArgvIsPassedExactly) {
   SandboxRun run = run_sandboxed(policy_for({"plugin-name", "argv", "two words", "", "--x=\"q\""}));
   ASSERT_TRUE(run.status.ok()) << run.status.error().message();
@@ -115,8 +166,8 @@ TEST(SandboxProcess, DestroyingChildKillsWholeTreeWithoutZombies) {
     auto found = stockade::testing::pid_namespace_of(pid);
     ASSERT_TRUE(found.has_value());
     ns = *found;
-    // The probe, 3 children, 3 grandchildren.
-    EXPECT_EQ(stockade::testing::processes_in_pid_namespace(ns).size(), 7u);
+    // stockade-init, the probe, 3 children, 3 grandchildren.
+    EXPECT_EQ(stockade::testing::processes_in_pid_namespace(ns).size(), 8u);
   }
   EXPECT_TRUE(stockade::testing::processes_in_pid_namespace(ns).empty());
   EXPECT_FALSE(std::filesystem::exists("/proc/" + std::to_string(pid)));

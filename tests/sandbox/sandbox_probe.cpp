@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -72,10 +73,15 @@ int main(int argc, char** argv) {
   const char* arg = argc > 2 ? argv[2] : "";
   if (cmd == "exit") return std::atoi(arg);
   if (cmd == "segv") {
-    // A fault is a forced signal: it kills even a pid namespace's init, which
-    // ignores signals it sends itself without a handler.
     std::cout << std::flush;
     *static_cast<volatile int*>(nullptr) = 1;
+    return 99;
+  }
+  // Signals the probe sends itself: the kernel would drop them for a pid
+  // namespace's init without a handler; the plugin is pid 2, so they land.
+  if (cmd == "abort") std::abort();
+  if (cmd == "raise") {
+    std::raise(std::atoi(arg));
     return 99;
   }
   if (cmd == "argv") {
@@ -134,6 +140,39 @@ int main(int argc, char** argv) {
   }
   if (cmd == "sleep") {
     sleep(static_cast<unsigned>(std::atoi(arg)));
+    return 0;
+  }
+  if (cmd == "orphans") {
+    // N children that each leave an orphan behind (re-parented to pid 1,
+    // stockade-init) and exit; the orphans exit soon after. Then counts the
+    // zombies left in the namespace.
+    int n = std::atoi(arg);
+    for (int i = 0; i < n; ++i) {
+      pid_t pid = fork();
+      if (pid == 0) {
+        if (fork() == 0) {
+          usleep(20000);
+          _exit(0);
+        }
+        _exit(0);
+      }
+      if (pid < 0) return 1;
+      waitpid(pid, nullptr, 0);
+    }
+    usleep(300000);
+    int zombies = 0;
+    DIR* dir = opendir("/proc");
+    if (dir == nullptr) return 1;
+    while (dirent* entry = readdir(dir)) {
+      if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+      std::ifstream stat(std::string("/proc/") + entry->d_name + "/stat");
+      std::string line;
+      if (!std::getline(stat, line)) continue;
+      size_t close = line.rfind(')');
+      if (close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z') ++zombies;
+    }
+    closedir(dir);
+    std::cout << "zombies " << zombies << std::endl;
     return 0;
   }
   if (cmd == "tree") {

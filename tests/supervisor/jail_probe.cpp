@@ -1,8 +1,8 @@
 // A program for `stockade jail` tests, driven by its argv:
 //   exit N      exit with code N
-//   fault ADDR  write to address ADDR (0: SIGSEGV). The probe is pid 1 of its
-//               pid namespace, where raise() of a default-action signal is
-//               ignored; a fault is delivered even to init.
+//   fault ADDR  write to address ADDR (0: SIGSEGV)
+//   abort       abort(): SIGABRT (the probe is pid 2, stockade-init's child,
+//               so a signal it raises itself reaches it)
 //   ptrace      call ptrace (never allowed: a seccomp violation)
 //   sleep       sleep until killed
 //   cat         copy stdin to stdout
@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
     *reinterpret_cast<volatile int*>(std::strtoul(argv[2], nullptr, 0)) = 1;
     return 101;
   }
+  if (std::strcmp(mode, "abort") == 0) std::abort();
   if (std::strcmp(mode, "ptrace") == 0) {
     ::ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
     return 102;

@@ -217,6 +217,12 @@ TEST_P(Jail, SignalEndsWith128PlusNAndSaysSo) {
   EXPECT_EQ(r.err, "stockade: killed by SIGSEGV\n");
 }
 
+TEST_P(Jail, AbortEndsWith134AndSaysSigabrt) {
+  auto r = jail({}, {probe(), "abort"});
+  EXPECT_EQ(r.code, 128 + SIGABRT) << r.err;
+  EXPECT_EQ(r.err, "stockade: killed by SIGABRT\n");
+}
+
 TEST_P(Jail, SeccompViolationPrintsOneLineNamingTheSyscall) {
   auto r = jail({}, {probe(), "ptrace"});
   EXPECT_GE(r.code, 128) << r.err;

@@ -53,7 +53,15 @@ std::vector<int> open_fds() {
   while (dirent* entry = readdir(dir)) {
     if (entry->d_name[0] == '.') continue;
     int fd = std::atoi(entry->d_name);
-    if (fd != own) fds.push_back(fd);
+    if (fd == own) continue;
+    // stockade-init's sealed memfd: the sandbox library creates it at the
+    // first spawn and keeps it for the life of the process; not a leak.
+    char target[64] = {};
+    std::string link = std::string("/proc/self/fd/") + entry->d_name;
+    ssize_t n = readlink(link.c_str(), target, sizeof(target) - 1);
+    if (n > 0 && std::string(target, static_cast<size_t>(n)).rfind("/memfd:stockade-init", 0) == 0)
+      continue;
+    fds.push_back(fd);
   }
   closedir(dir);
   return fds;

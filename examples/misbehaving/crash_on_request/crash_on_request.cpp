@@ -3,7 +3,8 @@
 //   crash        abort() (SIGABRT) on every attempt
 //   crash_once   abort() on attempt 1, echo the payload on later attempts, so
 //                a retry after a restart succeeds
-//   segv         a SIGSEGV (raise), not an abort
+//   segv         raise(SIGSEGV), not an abort (it lands: the plugin is pid 2
+//                under stockade-init, not its namespace's init)
 //   exit         _exit(3) without answering
 //   anything else: echo
 #include <csignal>

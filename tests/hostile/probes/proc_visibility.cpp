@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
   while (dirent* entry = readdir(dir)) {
     if (entry->d_name[0] >= '0' && entry->d_name[0] <= '9') ++visible;
   }
-  // Only this probe: it is pid 1 of the jail's pid namespace.
-  if (visible != 1 || getpid() != 1) probe::finish(probe::kEscaped, "%d processes visible, own pid %d", visible, getpid());
-  probe::finish(probe::kBlocked, "1 process visible, own pid 1");
+  // Only stockade-init (pid 1) and this probe, its child (pid 2).
+  if (visible != 2 || getpid() != 2 || getppid() != 1)
+    probe::finish(probe::kEscaped, "%d processes visible, own pid %d", visible, getpid());
+  probe::finish(probe::kBlocked, "2 processes visible, own pid 2");
 }

@@ -1,0 +1,186 @@
+/* stockade-init: pid 1 of every sandbox's pid namespace; the plugin is its
+ * child, pid 2.
+ *
+ * Why an init at all: the kernel drops any signal sent to a namespace's init
+ * from inside the namespace when init has no handler for it, even one it
+ * raises itself. A plugin as pid 1 could not die of abort() (glibc then
+ * faults: SIGSEGV), ignored raise(SIGSEGV), and lost RLIMIT_CPU's SIGXCPU and
+ * RLIMIT_FSIZE's SIGXFSZ.
+ *
+ * Why a program of its own, exec'd from a sealed memfd: the sandbox's first
+ * process is cloned with CLONE_VM and shares the supervisor's memory until it
+ * execs. Staying alive there as init would leave the supervisor's address
+ * space reachable through /proc/1/mem; forking there would copy the
+ * supervisor's page tables on every launch.
+ *
+ * Built freestanding (no libc, raw syscalls, no signal handlers: every signal
+ * stays blocked and is taken with rt_sigtimedwait, which the kernel queues for
+ * init because a blocked signal is never "ignored"). Runs under the sandbox's
+ * seccomp filter and rlimits, as the plugin's uid, with no capabilities.
+ *
+ * argv: stockade-init BINARY_FD CHANNEL_FD REPORT_FD PLUGIN_ARGV...
+ *   BINARY_FD   the verified plugin binary, exec'd with execveat
+ *   CHANNEL_FD  the setup channel: a failure before the plugin's exec is
+ *               written there as the supervisor's StepFailure; its close on
+ *               the plugin's exec tells the supervisor the plugin runs
+ *   REPORT_FD   init writes the plugin's wait status there, then exits
+ */
+#include <linux/prctl.h>
+#include <linux/sched.h>
+#include <linux/signal.h>
+#include <linux/wait.h>
+#include <asm/unistd.h>
+
+#include "sandbox/init/init_report.h"
+
+/* Kernel ABI values libc's headers would give (asm-generic/fcntl.h,
+ * linux/fcntl.h, asm-generic/errno-base.h). */
+#define F_SETFD_CMD 2
+#define AT_EMPTY_PATH_FLAG 0x1000
+#define EINTR_ERR 4
+
+#if defined(__x86_64__)
+static long sys6(long nr, long a, long b, long c, long d, long e, long f) {
+  long ret;
+  register long r10 __asm__("r10") = d;
+  register long r8 __asm__("r8") = e;
+  register long r9 __asm__("r9") = f;
+  __asm__ volatile("syscall"
+                   : "=a"(ret)
+                   : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                   : "rcx", "r11", "memory");
+  return ret;
+}
+__asm__(".text\n.global _start\n_start:\n xor %rbp,%rbp\n mov %rsp,%rdi\n and $-16,%rsp\n"
+        " call init_main\n hlt\n");
+#elif defined(__aarch64__)
+static long sys6(long nr, long a, long b, long c, long d, long e, long f) {
+  register long x8 __asm__("x8") = nr;
+  register long x0 __asm__("x0") = a;
+  register long x1 __asm__("x1") = b;
+  register long x2 __asm__("x2") = c;
+  register long x3 __asm__("x3") = d;
+  register long x4 __asm__("x4") = e;
+  register long x5 __asm__("x5") = f;
+  __asm__ volatile("svc 0"
+                   : "+r"(x0)
+                   : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+                   : "memory");
+  return x0;
+}
+__asm__(".text\n.global _start\n_start:\n mov x0, sp\n bl init_main\n b .\n");
+#else
+#error "stockade-init: add the syscall convention of this architecture"
+#endif
+
+#define SYS(nr, a, b, c, d, e) sys6((nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
+
+static void exit_now(int code) {
+  for (;;) SYS(__NR_exit_group, code, 0, 0, 0, 0);
+}
+
+static int parse_fd(const char* text) {
+  int value = 0;
+  if (text == 0 || *text == 0) return -1;
+  for (; *text; ++text) {
+    if (*text < '0' || *text > '9' || value > 1000000) return -1;
+    value = value * 10 + (*text - '0');
+  }
+  return value;
+}
+
+/* The layout the supervisor reads on the channel (sandbox/child_plan.h). */
+struct step_failure {
+  unsigned int step;
+  int error;
+  int detail;
+};
+
+static void fail(int channel, unsigned int step, long rc) {
+  struct step_failure failure = {step, (int)-rc, -1};
+  SYS(__NR_write, channel, &failure, sizeof(failure), 0, 0);
+  exit_now(125);
+}
+
+/* The plugin's signals: the ones a supervisor or an operator sends to ask a
+ * process to stop or to act. SIGKILL needs no forwarding: killing init ends
+ * every process of the namespace. */
+static int forwarded(int sig) {
+  return sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT || sig == SIGUSR1 ||
+         sig == SIGUSR2;
+}
+
+__attribute__((used, noreturn)) void init_main(long* stack) {
+  const long argc = stack[0];
+  char** argv = (char**)(stack + 1);
+  char** envp = argv + argc + 1;
+  if (argc < 5) exit_now(125);
+  const int binary = parse_fd(argv[1]);
+  const int channel = parse_fd(argv[2]);
+  const int report = parse_fd(argv[3]);
+  if (binary < 0 || channel < 0 || report < 0) exit_now(125);
+
+  /* Our own memory now: without this the plugin (same uid) could open
+   * /proc/1/mem and rewrite init. Not dumpable means only a holder of
+   * CAP_SYS_PTRACE in our user namespace may, and nobody holds it. */
+  long rc = SYS(__NR_prctl, PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (rc < 0) fail(channel, STOCKADE_STEP_INIT, rc);
+  /* Held for init only: the plugin's exec closes them. */
+  SYS(__NR_fcntl, binary, F_SETFD_CMD, 1, 0, 0);
+  SYS(__NR_fcntl, channel, F_SETFD_CMD, 1, 0, 0);
+  SYS(__NR_fcntl, report, F_SETFD_CMD, 1, 0, 0);
+
+  /* Every signal stays blocked in init (inherited so from the sandbox setup,
+   * and set again here); the plugin starts with none blocked. */
+  unsigned long all = ~0UL;
+  unsigned long none = 0;
+  SYS(__NR_rt_sigprocmask, SIG_SETMASK, &all, 0, sizeof(all), 0);
+
+  /* A plain fork (no CLONE_VM: init's memory is a few pages). */
+  long plugin = SYS(__NR_clone, SIGCHLD, 0, 0, 0, 0);
+  if (plugin < 0) fail(channel, STOCKADE_STEP_START_PLUGIN, plugin);
+  if (plugin == 0) {
+    SYS(__NR_rt_sigprocmask, SIG_SETMASK, &none, 0, sizeof(none), 0);
+    rc = SYS(__NR_execveat, binary, "", argv + 4, envp, AT_EMPTY_PATH_FLAG);
+    fail(channel, STOCKADE_STEP_EXEC_PLUGIN, rc);
+  }
+  /* The plugin's copy is the last one: its exec (close-on-exec) or its
+   * failure report ends the supervisor's wait for the launch. */
+  SYS(__NR_close, channel, 0, 0, 0, 0);
+  SYS(__NR_close, binary, 0, 0, 0, 0);
+
+  for (;;) {
+    /* siginfo_t on a 64-bit ABI: the sender's pid follows the 16-byte head. */
+    struct {
+      int signo, errno_, code, pad;
+      int pid, uid;
+      char rest[104];
+    } info;
+    rc = SYS(__NR_rt_sigtimedwait, &all, &info, 0, sizeof(all), 0);
+    if (rc < 0) continue; /* EINTR */
+    /* Only signals from outside the namespace (the supervisor: its pid has
+     * no number here, so si_pid is 0) are meant for the plugin; one sent to
+     * pid 1 from inside the sandbox is dropped, as the kernel would drop it
+     * for an init without handlers. */
+    if (forwarded((int)rc) && info.pid == 0) {
+      SYS(__NR_kill, plugin, rc, 0, 0, 0);
+      continue;
+    }
+    if (rc != SIGCHLD) continue;
+    /* Reap everything that has ended: the plugin and any orphan of its
+     * that was re-parented to us. */
+    for (;;) {
+      int status = 0;
+      long pid = SYS(__NR_wait4, -1, &status, WNOHANG | __WALL, 0, 0);
+      if (pid <= 0) break;
+      if (pid == plugin) {
+        struct stockade_init_report out = {STOCKADE_INIT_REPORT_MAGIC, status};
+        do {
+          rc = SYS(__NR_write, report, &out, sizeof(out), 0, 0);
+        } while (rc == -EINTR_ERR);
+        /* Our exit takes the namespace's remaining processes with it. */
+        exit_now(0);
+      }
+    }
+  }
+}
