@@ -1,7 +1,7 @@
 // stockade-init (init/stockade_init.c), compiled into the library and served
 // from a sealed memfd: pid 1 of each sandbox execs it where it used to exec
-// the plugin, and it runs the plugin as its child (docs/sandbox.md, "pid 1 is
-// stockade-init"). Internal to sandbox/.
+// the plugin, and it runs the plugin as its child (see README.md ("Sandbox"),
+// "pid 1 is stockade-init"). Internal to sandbox/.
 #pragma once
 
 #include "base/result.h"
