@@ -16,9 +16,10 @@ namespace stockade::supervisor {
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
 
-// After SIGTERM, how long before SIGKILL. The plugin is pid 1 of its pid
-// namespace, so SIGTERM only works if it installed a handler; SIGKILL (from
-// the host side) is the backstop that always works.
+// After SIGTERM, how long before SIGKILL. SIGTERM goes to the sandbox's init,
+// which forwards it to the plugin; a plugin may ignore it, so SIGKILL (from
+// the host side, ending init and with it the whole pid namespace) is the
+// backstop that always works.
 constexpr milliseconds kTermToKill{200};
 // Calls beyond the queue: info/health requests from the runtime itself.
 constexpr size_t kControlSlots = 64;
