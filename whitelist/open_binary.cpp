@@ -72,7 +72,7 @@ bool same_content_state(const struct stat& a, const struct stat& b) {
 
 }  // namespace
 
-Result<HashedBinary> open_and_hash(const std::string& path, bool follow_symlinks) {
+Result<OpenedFile> open_checked(const std::string& path, bool follow_symlinks) {
   // O_PATH first: it opens without reading, so a FIFO cannot block us and a
   // device node's driver never sees an open (some act on open alone). With
   // O_NOFOLLOW, O_PATH opens a final symlink itself, which fstat then names.
@@ -111,19 +111,23 @@ Result<HashedBinary> open_and_hash(const std::string& path, bool follow_symlinks
     return std::move(writers).error();
   }
 
+  return OpenedFile{std::move(fd), opened};
+}
+
+Result<Sha256Digest> hash_unchanged(int fd, const struct stat& opened, const std::string& path) {
   uint64_t hashed = 0;
-  auto digest = sha256_of_fd(fd.get(), &hashed);
+  auto digest = sha256_of_fd(fd, &hashed);
   if (!digest) {
     Error e = std::move(digest).error();
     e.where = path;
     return e;
   }
   struct stat after {};
-  if (fstat(fd.get(), &after) != 0) return sys_error("cannot stat binary", path);
+  if (fstat(fd, &after) != 0) return sys_error("cannot stat binary", path);
   if (!same_content_state(opened, after) || hashed != static_cast<uint64_t>(after.st_size)) {
-    return refused(path, "changed while it was being hashed");
+    return refused(path, "changed (content, size or links) between being opened and hashed");
   }
-  return HashedBinary{std::move(fd), *digest};
+  return *digest;
 }
 
 }  // namespace stockade::whitelist_internal

@@ -12,15 +12,19 @@
 
 namespace stockade::whitelist_internal {
 
-struct HashedBinary {
-  UniqueFd fd;  // O_RDONLY|O_CLOEXEC, the file that was hashed
-  Sha256Digest digest{};
+struct OpenedFile {
+  UniqueFd fd;              // O_RDONLY|O_CLOEXEC
+  struct stat opened {};    // as it was when opened and checked
 };
 
 // Opens `path` once (O_PATH, then reopened for reading through the open fd,
-// never by path again), refuses anything but a regular, executable file that
-// not everyone can write and that nobody holds open for writing (where the
-// kernel can tell), then hashes it and refuses it if it changed meanwhile.
-Result<HashedBinary> open_and_hash(const std::string& path, bool follow_symlinks);
+// never by path again) and refuses anything but a regular, executable file
+// that not everyone can write, that nobody holds open for writing (where the
+// kernel can tell) and whose filesystem allows exec.
+Result<OpenedFile> open_checked(const std::string& path, bool follow_symlinks);
+
+// Hashes an opened file and refuses it if it changed since `opened` was
+// taken. `path` names it in errors.
+Result<Sha256Digest> hash_unchanged(int fd, const struct stat& opened, const std::string& path);
 
 }  // namespace stockade::whitelist_internal

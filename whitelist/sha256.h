@@ -1,4 +1,4 @@
-// SHA-256 for whitelist/: a streaming hasher over OpenSSL's EVP (3.0 API),
+// SHA-256 for whitelist/: a streaming hasher over OpenSSL's SHA-256,
 // the digest of an open file, hex conversion and constant-time comparison.
 #pragma once
 
@@ -24,9 +24,9 @@ Result<Sha256Digest> parse_digest(std::string_view hex);
 // Constant-time comparison (no early exit on the first differing byte).
 bool digests_equal(const Sha256Digest& a, const Sha256Digest& b);
 
-// Incremental SHA-256. The EVP_MD is fetched once per process (fetching is
-// slow); each hasher owns one EVP_MD_CTX. Move-only; a moved-from hasher may
-// only be assigned to or destroyed.
+// Incremental SHA-256 (OpenSSL's SHA256_* block functions; sha256.cpp says
+// why not EVP). Move-only; a moved-from hasher may only be assigned to or
+// destroyed.
 class Sha256Hasher {
  public:
   static Result<Sha256Hasher> create();
@@ -46,7 +46,7 @@ class Sha256Hasher {
   std::unique_ptr<Context> ctx_;
 };
 
-// Streams an open file's content through SHA-256 in 1 MiB pread() blocks
+// Streams an open file's content through SHA-256 in 256 KiB pread() blocks
 // (never loading it whole), from offset 0 to end of file; the fd's offset is
 // untouched. `bytes_hashed`, if given, receives the length hashed.
 Result<Sha256Digest> sha256_of_fd(int fd, uint64_t* bytes_hashed = nullptr);

@@ -31,43 +31,69 @@ Error not_whitelisted(const std::string& path, std::string_view name, const Sha2
 
 }  // namespace
 
+Result<OpenedBinary> OpenedBinary::open(const std::string& path, const VerifyOptions& options) {
+  auto file = whitelist_internal::open_checked(path, options.follow_symlinks);
+  if (!file) return std::move(file).error();
+  OpenedBinary binary;
+  binary.fd_ = std::move(file->fd);
+  binary.path_ = path;
+  binary.opened_ = file->opened;
+  return binary;
+}
+
 Result<VerifiedBinary> VerifiedBinary::verify(const std::string& path, std::string_view name,
                                               const Whitelist& whitelist,
                                               const VerifyOptions& options) {
   if (auto ok = check_name(name); !ok) return std::move(ok).error();
-  auto hashed = whitelist_internal::open_and_hash(path, options.follow_symlinks);
-  if (!hashed) return std::move(hashed).error();
-  if (!whitelist.allows(name, hashed->digest)) {
-    return not_whitelisted(path, name, hashed->digest, whitelist.has_name(name));
+  auto opened = OpenedBinary::open(path, options);
+  if (!opened) return std::move(opened).error();
+  return verify(std::move(*opened), name, whitelist);
+}
+
+Result<VerifiedBinary> VerifiedBinary::verify(OpenedBinary&& binary, std::string_view name,
+                                              const Whitelist& whitelist) {
+  if (auto ok = check_name(name); !ok) return std::move(ok).error();
+  auto digest = whitelist_internal::hash_unchanged(binary.fd(), binary.opened_, binary.path_);
+  if (!digest) return std::move(digest).error();
+  if (!whitelist.allows(name, *digest)) {
+    return not_whitelisted(binary.path_, name, *digest, whitelist.has_name(name));
   }
-  VerifiedBinary binary;
-  binary.fd_ = std::move(hashed->fd);
-  binary.path_ = path;
-  binary.name_ = std::string(name);
-  binary.digest_ = hashed->digest;
-  binary.verified_ = true;
-  return binary;
+  VerifiedBinary verified;
+  verified.fd_ = std::move(binary.fd_);
+  verified.path_ = std::move(binary.path_);
+  verified.name_ = std::string(name);
+  verified.digest_ = *digest;
+  verified.verified_ = true;
+  return verified;
 }
 
 Result<VerifiedBinary> VerifiedBinary::unverified(const std::string& path, std::string_view name,
-                                                  DangerousDevelopmentMode,
+                                                  DangerousDevelopmentMode mode,
                                                   const VerifyOptions& options) {
   if (auto ok = check_name(name); !ok) return std::move(ok).error();
-  auto hashed = whitelist_internal::open_and_hash(path, options.follow_symlinks);
-  if (!hashed) return std::move(hashed).error();
+  auto opened = OpenedBinary::open(path, options);
+  if (!opened) return std::move(opened).error();
+  return unverified(std::move(*opened), name, mode);
+}
+
+Result<VerifiedBinary> VerifiedBinary::unverified(OpenedBinary&& binary, std::string_view name,
+                                                  DangerousDevelopmentMode) {
+  if (auto ok = check_name(name); !ok) return std::move(ok).error();
+  auto digest = whitelist_internal::hash_unchanged(binary.fd(), binary.opened_, binary.path_);
+  if (!digest) return std::move(digest).error();
   // One write, so the warning is not interleaved with other output; stderr
   // rather than a logger because whitelist/ sits below the logging layer.
-  const std::string warning = "WARNING: development mode: " + path + " runs UNVERIFIED as \"" +
-                              std::string(name) + "\" (sha256 " + to_hex(hashed->digest) +
-                              "); no whitelist was checked\n";
+  const std::string warning = "WARNING: development mode: " + binary.path_ +
+                              " runs UNVERIFIED as \"" + std::string(name) + "\" (sha256 " +
+                              to_hex(*digest) + "); no whitelist was checked\n";
   (void)!write(STDERR_FILENO, warning.data(), warning.size());
-  VerifiedBinary binary;
-  binary.fd_ = std::move(hashed->fd);
-  binary.path_ = path;
-  binary.name_ = std::string(name);
-  binary.digest_ = hashed->digest;
-  binary.verified_ = false;
-  return binary;
+  VerifiedBinary verified;
+  verified.fd_ = std::move(binary.fd_);
+  verified.path_ = std::move(binary.path_);
+  verified.name_ = std::string(name);
+  verified.digest_ = *digest;
+  verified.verified_ = false;
+  return verified;
 }
 
 }  // namespace stockade

@@ -6,6 +6,8 @@
 // The exact grammar and limits are in README.md ("Whitelist and plugin-hash").
 #pragma once
 
+#include <sys/stat.h>
+
 #include <array>
 #include <cstdint>
 #include <string>
@@ -56,6 +58,28 @@ struct VerifyOptions {
   bool follow_symlinks = false;
 };
 
+// A candidate binary opened once and checked (a regular, executable file, not
+// writable by everyone, not held open for writing where the kernel can tell,
+// not on a noexec filesystem), not yet hashed. Its one use is to become a
+// VerifiedBinary; it exists separately so the sandbox can be built around the
+// open file while it is being hashed (sandbox.h, spawn with a verifier).
+class OpenedBinary {
+ public:
+  // Errors: not_found (no such file), refused (what is wrong, in words an
+  // operator can act on), io.
+  static Result<OpenedBinary> open(const std::string& path, const VerifyOptions& options = {});
+
+  int fd() const { return fd_.get(); }
+  const std::string& path() const { return path_; }
+
+ private:
+  friend class VerifiedBinary;
+  OpenedBinary() = default;
+  UniqueFd fd_;
+  std::string path_;
+  struct stat opened_ {};
+};
+
 // An open, regular, executable file whose content matched the whitelist for
 // its name. Running it means execveat(fd(), "", ..., AT_EMPTY_PATH): the bytes
 // hashed are the bytes executed, whatever happens to the path afterwards.
@@ -72,6 +96,10 @@ class VerifiedBinary {
   static Result<VerifiedBinary> verify(const std::string& path, std::string_view name,
                                        const Whitelist& whitelist,
                                        const VerifyOptions& options = {});
+  // The same for a binary already opened: hashes it and checks the digest.
+  // The result holds the same open file (same fd).
+  static Result<VerifiedBinary> verify(OpenedBinary&& binary, std::string_view name,
+                                       const Whitelist& whitelist);
 
   // Development mode: no whitelist check. Writes a loud warning to stderr.
   // Still opens once and makes every check but the whitelist.
@@ -79,6 +107,8 @@ class VerifiedBinary {
   static Result<VerifiedBinary> unverified(const std::string& path, std::string_view name,
                                            DangerousDevelopmentMode,
                                            const VerifyOptions& options = {});
+  static Result<VerifiedBinary> unverified(OpenedBinary&& binary, std::string_view name,
+                                           DangerousDevelopmentMode);
 
   int fd() const { return fd_.get(); }
   const std::string& path() const { return path_; }

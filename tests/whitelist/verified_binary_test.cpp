@@ -166,5 +166,50 @@ TEST_F(VerifiedBinaryTest, DevelopmentModeStillRefusesWhatCannotRun) {
   EXPECT_TRUE(warning.empty()) << warning;
 }
 
+TEST_F(VerifiedBinaryTest, AnOpenedBinaryIsVerifiedAsTheSameOpenFile) {
+  auto opened = OpenedBinary::open(dir_ / "probe");
+  ASSERT_TRUE(opened.ok()) << opened.error().message();
+  const int fd = opened->fd();
+  EXPECT_EQ(opened->path(), dir_ / "probe");
+  // A file replacing the path now is not what is hashed: the open file is
+  // (its unlinking counts as a change, so this one is refused, see below).
+  copy_file(PROBE_REPLACEMENT, dir_ / "unpinned");
+  auto binary = VerifiedBinary::verify(std::move(*opened), "probe", list_);
+  ASSERT_TRUE(binary.ok()) << binary.error().message();
+  EXPECT_EQ(binary->fd(), fd);
+  EXPECT_TRUE(binary->verified());
+  EXPECT_EQ(testing_support::run_fd(binary->fd()), "original\n");
+}
+
+TEST_F(VerifiedBinaryTest, AnOpenedBinaryReplacedBeforeItIsHashedIsRefused) {
+  // Unlinking the opened file (a rename over its path) changes its ctime:
+  // verification between open and hash refuses rather than guess.
+  auto opened = OpenedBinary::open(dir_ / "probe");
+  ASSERT_TRUE(opened.ok()) << opened.error().message();
+  copy_file(PROBE_REPLACEMENT, dir_ / "replacement");
+  ASSERT_EQ(rename((dir_ / "replacement").c_str(), (dir_ / "probe").c_str()), 0);
+  auto binary = VerifiedBinary::verify(std::move(*opened), "probe", list_);
+  ASSERT_FALSE(binary.ok());
+  EXPECT_EQ(binary.error().code, Errc::refused);
+  EXPECT_NE(binary.error().message().find("changed"), std::string::npos)
+      << binary.error().message();
+}
+
+TEST_F(VerifiedBinaryTest, AnOpenedBinaryIsRefusedLikeAPath) {
+  copy_file(PROBE_REPLACEMENT, dir_ / "other");
+  auto opened = OpenedBinary::open(dir_ / "other");
+  ASSERT_TRUE(opened.ok()) << opened.error().message();
+  auto binary = VerifiedBinary::verify(std::move(*opened), "probe", list_);
+  ASSERT_FALSE(binary.ok());
+  EXPECT_EQ(binary.error().code, Errc::refused);
+  EXPECT_NE(binary.error().message().find("not whitelisted"), std::string::npos);
+
+  ASSERT_EQ(mkdir((dir_ / "d").c_str(), 0755), 0);
+  auto directory = OpenedBinary::open(dir_ / "d");
+  ASSERT_FALSE(directory.ok());
+  EXPECT_NE(directory.error().message().find("is a directory"), std::string::npos);
+  EXPECT_EQ(OpenedBinary::open(dir_ / "missing").error().code, Errc::not_found);
+}
+
 }  // namespace
 }  // namespace stockade
