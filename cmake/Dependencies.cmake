@@ -1,7 +1,25 @@
 # All dependencies are Debian 12 packages (scripts/deps installs them).
 # Versions and pitfalls: ../shared/PLATFORM.md.
+#
+# Start-up time is part of `stockade jail`'s cost (it runs once per command):
+# loading and relocating libcrypto, libstdc++, spdlog and fmt took about 2 ms
+# of a 9 ms jail. So libcrypto and libseccomp are linked from their static
+# archives, spdlog and fmt are compiled in (header-only), and our programs
+# take libstdc++ statically (stockade_static_runtime); libc stays shared, so
+# glibc's security updates still apply without a rebuild. What this costs and
+# why it is acceptable: README.md, "Design notes".
+option(STOCKADE_STATIC_DEPS "Link libcrypto, libseccomp, spdlog and fmt statically" ON)
 find_package(PkgConfig REQUIRED)
-pkg_check_modules(SECCOMP REQUIRED IMPORTED_TARGET libseccomp>=2.5)
+pkg_check_modules(SECCOMP REQUIRED libseccomp>=2.5)
+add_library(stockade_seccomp_lib INTERFACE)
+if(STOCKADE_STATIC_DEPS)
+  find_library(STOCKADE_SECCOMP_ARCHIVE NAMES libseccomp.a HINTS ${SECCOMP_LIBRARY_DIRS} REQUIRED)
+  target_link_libraries(stockade_seccomp_lib INTERFACE ${STOCKADE_SECCOMP_ARCHIVE})
+  set(OPENSSL_USE_STATIC_LIBS TRUE)
+else()
+  target_link_libraries(stockade_seccomp_lib INTERFACE ${SECCOMP_LINK_LIBRARIES})
+endif()
+target_include_directories(stockade_seccomp_lib SYSTEM INTERFACE ${SECCOMP_INCLUDE_DIRS})
 find_package(OpenSSL 3 REQUIRED)
 # Generated headers assert the exact library version, so pin it.
 find_package(FlatBuffers 2.0.8 EXACT CONFIG REQUIRED)
@@ -10,6 +28,19 @@ find_package(Threads REQUIRED)
 if(NOT (STOCKADE_FUZZ OR STOCKADE_AFL))
   find_package(Boost 1.81 CONFIG REQUIRED COMPONENTS headers)
   find_package(spdlog CONFIG REQUIRED)
+  find_package(fmt CONFIG REQUIRED)
+  # stockade_spdlog: spdlog over fmt, header-only when STOCKADE_STATIC_DEPS
+  # (Debian ships no static archives of either). spdlog's own header-only
+  # target would still pull in the shared libfmt.
+  add_library(stockade_spdlog INTERFACE)
+  if(STOCKADE_STATIC_DEPS)
+    get_target_property(_spdlog_includes spdlog::spdlog_header_only INTERFACE_INCLUDE_DIRECTORIES)
+    target_include_directories(stockade_spdlog SYSTEM INTERFACE ${_spdlog_includes})
+    target_compile_definitions(stockade_spdlog INTERFACE SPDLOG_FMT_EXTERNAL)
+    target_link_libraries(stockade_spdlog INTERFACE fmt::fmt-header-only Threads::Threads)
+  else()
+    target_link_libraries(stockade_spdlog INTERFACE spdlog::spdlog)
+  endif()
   find_package(nlohmann_json 3.11 CONFIG REQUIRED)
 endif()
 if(STOCKADE_TESTS AND NOT (STOCKADE_FUZZ OR STOCKADE_AFL))
@@ -18,3 +49,13 @@ endif()
 if(STOCKADE_BENCH AND NOT (STOCKADE_FUZZ OR STOCKADE_AFL))
   find_package(benchmark CONFIG REQUIRED)
 endif()
+
+# stockade_static_runtime(target): libstdc++ and libgcc linked into a program
+# we ship (see above). Not for programs that load a shared C++ library
+# (libbenchmark), which would bring a second libstdc++ into the process; not
+# under the sanitizers, whose runtimes expect the shared one.
+function(stockade_static_runtime target)
+  if(STOCKADE_STATIC_DEPS AND NOT STOCKADE_SANITIZE AND NOT STOCKADE_FUZZ AND NOT STOCKADE_AFL)
+    target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc)
+  endif()
+endfunction()
