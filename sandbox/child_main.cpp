@@ -336,6 +336,15 @@ int run_child(void* arg) {
   long rc = call(SYS_read, fds.channel, &go, 1);
   if (rc != 1) exit_now(125);  // the parent gave up on us
 
+  // Into the v1 cgroups before anything else, so the root's tmpfs and every
+  // later step are charged to the sandbox. "0" means the writing thread
+  // (we have one): the kernel moves it without the global lock a move by pid
+  // takes (cgroups.h says what that saves).
+  for (int i = 0; i < plan.cgroup_tasks_fd_count; ++i) {
+    rc = call(SYS_write, plan.cgroup_tasks_fds[i], "0", 1);
+    if (rc != 1) fail(fds, Step::cgroup, failed(rc) ? rc : -EIO, i);
+  }
+
   // A new session: no controlling terminal, so TIOCSTI has nothing to push into.
   rc = call(SYS_setsid);
   if (failed(rc)) fail(fds, Step::setsid, rc);
@@ -361,15 +370,6 @@ int run_child(void* arg) {
 
   arrange_fds(plan, fds);
 
-  // The parent moves us into the v1 cgroups while we built the root; the
-  // limits and the exec wait until it says so. It kills us instead if the
-  // placement fails: the plugin never runs outside its cgroups.
-  if (plan.await_placement) {
-    char placed = 0;
-    rc = call(SYS_read, fds.channel, &placed, 1);
-    if (rc != 1) exit_now(125);
-  }
-
   // After the fds are in place: RLIMIT_NOFILE may be lower than the scratch
   // fd numbers used while arranging them.
   for (int i = 0; i < plan.rlimit_count; ++i) {
@@ -382,6 +382,12 @@ int run_child(void* arg) {
   drop_capabilities(plan, fds);
   apply_landlock(plan.landlock, fds);
   install_seccomp(plan, fds);
+
+  // The parent verifies the binary while we set up (spawn with a verifier);
+  // 'X' says it passed. Anything else, or nothing, and we exit unexec'd.
+  char exec = 0;
+  rc = call(SYS_read, fds.channel, &exec, 1);
+  if (rc != 1 || exec != 'X') exit_now(125);
 
   // Every signal stays blocked across this exec: stockade-init takes them
   // with rt_sigtimedwait and unblocks them only in the plugin. The seccomp

@@ -15,6 +15,7 @@ namespace stockade::sandbox {
 
 // The setup steps, in order; a failure is reported as (step, errno, detail).
 enum class Step : uint32_t {
+  cgroup,          // joining the v1 cgroups (detail = index into cgroup_tasks_fds)
   setsid,
   mount_private,   // making every mount private so nothing propagates to the host
   mount_root,      // the fresh tmpfs root
@@ -92,7 +93,7 @@ struct LandlockPlan {
 };
 
 struct ChildPlan {
-  int channel_fd = -1;  // SOCK_SEQPACKET to the parent: go byte in, failures/listener out
+  int channel_fd = -1;  // SOCK_SEQPACKET to the parent: go and exec bytes in, failures/listener out
   int binary_fd = -1;
   int init_fd = -1;     // stockade-init's sealed memfd (init_binary.h)
   int report_fd = -1;   // init's report of the plugin's wait status (write end)
@@ -116,9 +117,10 @@ struct ChildPlan {
 
   const ResourceLimit* rlimits = nullptr;
   int rlimit_count = 0;
-  // A second byte from the parent ("placed in the v1 cgroups") is awaited
-  // before the limits are applied; see spawn.cpp.
-  bool await_placement = false;
+  // v1 `tasks` files (cgroups.h, placement_fds()) the child writes "0" to,
+  // first thing, so nothing it does runs outside its cgroups.
+  const int* cgroup_tasks_fds = nullptr;
+  int cgroup_tasks_fd_count = 0;
 
   const cpu_set_t* affinity = nullptr;  // null: leave as inherited
 

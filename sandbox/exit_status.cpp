@@ -51,6 +51,7 @@ std::string AppliedLimits::describe() const {
 
 const char* step_name(Step step) {
   switch (step) {
+    case Step::cgroup: return "joining the v1 cgroups";
     case Step::setsid: return "setsid";
     case Step::mount_private: return "mount private";
     case Step::mount_root: return "mount tmpfs root";

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,7 @@
 #include "sandbox/policy.h"
 
 namespace stockade {
+class OpenedBinary;
 class VerifiedBinary;
 }
 
@@ -75,8 +77,9 @@ struct LaunchTimings {
   int64_t prepare_us = 0;  // policy checks, seccomp compile, mount plan, rlimits
   int64_t cgroup_us = 0;   // creating the cgroups and writing their limits
   int64_t clone_us = 0;    // clone3 with the namespaces
-  int64_t maps_us = 0;     // uid/gid maps, then v1 cgroup placement (concurrent with setup)
-  int64_t setup_us = 0;    // child: mounts ... seccomp until exec
+  int64_t maps_us = 0;     // uid/gid maps
+  int64_t verify_us = 0;   // the verifier (spawn with one), concurrent with the child's setup
+  int64_t setup_us = 0;    // child: mounts ... seccomp until exec (what the verifier left)
 };
 
 // A running sandbox. Owns the pidfd; destroying it kills every process in the
@@ -137,6 +140,20 @@ class Child {
 // (sandbox/passed_fds.h says why). Errors name the
 // setup step and errno ("sandbox step pivot_root: Operation not permitted").
 Result<Child> spawn(const VerifiedBinary& binary, const Policy& policy,
+                    const std::vector<FdMapping>& fds);
+
+// Turns the opened binary into the VerifiedBinary that may run, or says why not.
+using BinaryVerifier = std::function<Result<VerifiedBinary>(OpenedBinary&&)>;
+
+// spawn() with the binary's verification overlapped with the sandbox's setup:
+// the sandbox is built around `binary`'s open file, and `verify` runs on this
+// thread while the child sets up (on a second CPU, hashing and setup run at
+// once: about half a millisecond of a launch). The child execs nothing until
+// `verify` has returned a VerifiedBinary holding that same open file, so the
+// bytes hashed are still the bytes executed. If `verify` fails, the child is
+// killed and reaped and its error is returned as it came. argv[0] defaults to
+// the path's base name.
+Result<Child> spawn(OpenedBinary&& binary, const BinaryVerifier& verify, const Policy& policy,
                     const std::vector<FdMapping>& fds);
 
 }  // namespace stockade::sandbox

@@ -1,6 +1,6 @@
 // spawn(): prepares everything the child needs (as plain arrays: the child
 // shares our memory and may not allocate), clones it into its namespaces,
-// writes its id maps and cgroup placement, lets it go, and waits until it has
+// writes its id maps, lets it go, and waits until it has
 // either exec'd (the close-on-exec channel reaches EOF after the seccomp
 // listener was handed over) or reported the step that failed.
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -21,6 +22,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -205,7 +208,8 @@ Error step_error(const StepFailure& failure, const MountPlan& mounts) {
   std::string what = std::string("sandbox step ") + step_name(failure.step);
   if (failure.step == Step::mount_op && failure.detail >= 0 && failure.detail < mounts.count()) {
     what = "sandbox step " + mounts.describe(failure.detail);
-  } else if (failure.step == Step::rlimit || failure.step == Step::fds) {
+  } else if (failure.step == Step::rlimit || failure.step == Step::fds ||
+             failure.step == Step::cgroup) {
     if (failure.detail >= 0) what += " (" + std::to_string(failure.detail) + ")";
   }
   return sys_error(what, {}, failure.error);
@@ -250,12 +254,14 @@ Result<UniqueFd> await_exec(int channel, const MountPlan& mounts) {
   return listener;
 }
 
-}  // namespace
-
-Result<Child> spawn(const VerifiedBinary& binary, const Policy& policy,
-                    const std::vector<FdMapping>& fds) {
+// Everything both spawn()s share. `before_exec`, if set, runs after the
+// child was released into its setup; the child execs only once it returned
+// success (the 'X' byte).
+Result<Child> spawn_fd(int binary_fd, const std::string& default_argv0, const Policy& policy,
+                       const std::vector<FdMapping>& fds,
+                       const std::function<Status()>& before_exec) {
   const auto start = Clock::now();
-  if (binary.fd() < 0) return invalid("the verified binary has no open fd", "binary");
+  if (binary_fd < 0) return invalid("the binary has no open fd", "binary");
   if (auto s = check_policy(policy, fds); !s) return std::move(s).error();
   auto program = cached_seccomp_program(policy);
   if (!program) return std::move(program).error();
@@ -305,7 +311,7 @@ Result<Child> spawn(const VerifiedBinary& binary, const Policy& policy,
   UniqueFd report_end(report_pipe[1]);
 
   std::vector<FdMove> moves;
-  int highest = std::max({channel.get(), child_end.get(), binary.fd(), *init_fd,
+  int highest = std::max({channel.get(), child_end.get(), binary_fd, *init_fd,
                           report_end.get(), 2});
   for (const auto& m : passed->mappings) {
     moves.push_back(FdMove{m.parent_fd, m.child_fd});
@@ -324,13 +330,13 @@ Result<Child> spawn(const VerifiedBinary& binary, const Policy& policy,
                                            std::to_string(scratch_base),
                                            std::to_string(scratch_base + 3)};
   argv_strings.insert(argv_strings.end(), policy.argv.begin(), policy.argv.end());
-  if (policy.argv.empty()) argv_strings.push_back(binary.name());
+  if (policy.argv.empty()) argv_strings.push_back(default_argv0);
   std::vector<char*> argv = c_strings(argv_strings);
   std::vector<char*> envp = c_strings(policy.env);
 
   ChildPlan plan;
   plan.channel_fd = child_end.get();
-  plan.binary_fd = binary.fd();
+  plan.binary_fd = binary_fd;
   plan.init_fd = *init_fd;
   plan.report_fd = report_end.get();
   plan.init_argv = argv.data();
@@ -348,7 +354,10 @@ Result<Child> spawn(const VerifiedBinary& binary, const Policy& policy,
   plan.inner_gid = ids.inner_gid;
   plan.rlimits = rlimits.data();
   plan.rlimit_count = static_cast<int>(rlimits.size());
-  plan.await_placement = state->cgroup.needs_placement();
+  std::vector<int> tasks_fds;
+  for (const auto& fd : state->cgroup.placement_fds()) tasks_fds.push_back(fd.get());
+  plan.cgroup_tasks_fds = tasks_fds.data();
+  plan.cgroup_tasks_fd_count = static_cast<int>(tasks_fds.size());
   plan.affinity = set_affinity ? &affinity : nullptr;
   plan.fd_moves = moves.data();
   plan.fd_move_count = static_cast<int>(moves.size());
@@ -407,30 +416,60 @@ Result<Child> spawn(const VerifiedBinary& binary, const Policy& policy,
   const char go = 'G';
   if (retry_on_eintr([&] { return send(channel.get(), &go, 1, MSG_NOSIGNAL); }) != 1)
     return abandon(sys_error("sandbox step sync (releasing the child)"));
-  // The v1 placement runs while the child builds its root: writing a pid to
-  // a v1 cgroup.procs can wait for an RCU grace period per controller
-  // (measured 0.1 to 16 ms on the CI guests). The child waits for this byte
-  // before its limits and its exec, so it never runs the plugin unplaced.
-  if (plan.await_placement) {
-    if (auto s = state->cgroup.place(state->pid); !s) {
-      Error e = std::move(s).error();
-      e.what = "sandbox step cgroup: " + e.what;
-      return abandon(std::move(e));
-    }
-    const char placed = 'P';
-    // EPIPE: the child already failed a step and said which; await_exec reads it.
-    if (retry_on_eintr([&] { return send(channel.get(), &placed, 1, MSG_NOSIGNAL); }) != 1 &&
-        errno != EPIPE && errno != ECONNRESET)
-      return abandon(sys_error("sandbox step sync (cgroup placement done)"));
-  }
   state->timings.maps_us = micros_since(maps_start);
+
+  // The child is building its sandbox now; the verifier (hashing) runs beside it.
+  if (before_exec) {
+    const auto verify_start = Clock::now();
+    if (auto s = before_exec(); !s) return abandon(std::move(s).error());
+    state->timings.verify_us = micros_since(verify_start);
+  }
+  const char exec = 'X';
+  // EPIPE: the child already failed a step and said which; await_exec reads it.
+  if (retry_on_eintr([&] { return send(channel.get(), &exec, 1, MSG_NOSIGNAL); }) != 1 &&
+      errno != EPIPE && errno != ECONNRESET)
+    return abandon(sys_error("sandbox step sync (letting the child exec)"));
 
   const auto setup_start = Clock::now();
   auto listener = await_exec(channel.get(), *mounts);
   if (!listener) return abandon(std::move(listener).error());
   state->listener = std::move(*listener);
+  state->cgroup.close_placement_fds();
   state->timings.setup_us = micros_since(setup_start);
   return Child(std::move(state));
+}
+
+}  // namespace
+
+Result<Child> spawn(const VerifiedBinary& binary, const Policy& policy,
+                    const std::vector<FdMapping>& fds) {
+  return spawn_fd(binary.fd(), binary.name(), policy, fds, nullptr);
+}
+
+Result<Child> spawn(OpenedBinary&& binary, const BinaryVerifier& verify, const Policy& policy,
+                    const std::vector<FdMapping>& fds) {
+  const int fd = binary.fd();
+  const std::string path = binary.path();
+  struct stat opened {};
+  if (fd < 0 || fstat(fd, &opened) != 0) return sys_error("cannot stat the binary", path);
+  std::optional<VerifiedBinary> verified;  // kept open until the child has exec'd
+  auto run_verifier = [&]() -> Status {
+    auto result = verify(std::move(binary));
+    if (!result) return std::move(result).error();
+    // The child holds a copy of `fd` from the clone: what was verified must
+    // be that very open file, or the hash would vouch for other bytes.
+    struct stat checked {};
+    if (result->fd() != fd || fstat(result->fd(), &checked) != 0 ||
+        checked.st_dev != opened.st_dev || checked.st_ino != opened.st_ino) {
+      return Error{Errc::internal, "the verifier vouched for another file than the one opened",
+                   path, 0};
+    }
+    verified.emplace(std::move(*result));
+    return {};
+  };
+  const auto slash = path.find_last_of('/');
+  const std::string argv0 = slash == std::string::npos ? path : path.substr(slash + 1);
+  return spawn_fd(fd, argv0, policy, fds, run_verifier);
 }
 
 }  // namespace stockade::sandbox

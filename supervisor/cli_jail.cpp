@@ -237,24 +237,36 @@ int run_jail(std::span<const std::string> args) {
     return kExitNotFound;
   }
 
-  Result<VerifiedBinary> binary = Error{};
-  if (o.dev) {
-    spdlog::warn("DEVELOPMENT MODE: {} runs WITHOUT whitelist verification; never use --dev in production",
-                 *binary_path);
-    binary = VerifiedBinary::unverified(*binary_path, manifest.name,
-                                        VerifiedBinary::DangerousDevelopmentMode{});
-  } else {
-    auto whitelist = Whitelist::load(*o.whitelist);
-    if (!whitelist) {
-      print_line(whitelist.error().message());
+  // Opened and checked now, hashed while the sandbox is built around it
+  // (sandbox::spawn with a verifier); it runs only once verified.
+  std::optional<Whitelist> whitelist;
+  if (!o.dev) {
+    auto loaded = Whitelist::load(*o.whitelist);
+    if (!loaded) {
+      print_line(loaded.error().message());
       return kExitOwnFailure;
     }
-    binary = VerifiedBinary::verify(*binary_path, manifest.name, *whitelist);
+    whitelist = std::move(*loaded);
   }
+  auto binary = OpenedBinary::open(*binary_path);
   if (!binary) {
     print_line(binary.error().message());
     return exit_code_for_binary_error(binary.error());
   }
+  std::optional<Error> refusal;  // the verifier's error, which has its own exit code
+  sandbox::BinaryVerifier verify = [&](OpenedBinary&& opened) -> Result<VerifiedBinary> {
+    Result<VerifiedBinary> verified = Error{};
+    if (whitelist) {
+      verified = VerifiedBinary::verify(std::move(opened), manifest.name, *whitelist);
+    } else {
+      spdlog::warn("DEVELOPMENT MODE: {} runs WITHOUT whitelist verification; never use --dev in "
+                   "production", *binary_path);
+      verified = VerifiedBinary::unverified(std::move(opened), manifest.name,
+                                            VerifiedBinary::DangerousDevelopmentMode{});
+    }
+    if (!verified) refusal = verified.error();
+    return verified;
+  };
 
   LaunchRequest launch;
   launch.argv0 = binary_arg;
@@ -278,10 +290,10 @@ int run_jail(std::span<const std::string> args) {
 
   std::optional<std::chrono::seconds> limit;
   if (o.time_limit) limit = std::chrono::seconds(*o.time_limit);
-  auto outcome = run_attached(*binary, *policy, limit);
+  auto outcome = run_attached(std::move(*binary), verify, *policy, limit);
   if (!outcome) {
     print_line(outcome.error().message());
-    return exit_code_for_spawn_error(outcome.error());
+    return refusal ? exit_code_for_binary_error(*refusal) : exit_code_for_spawn_error(outcome.error());
   }
   return report(*outcome, o.time_limit);
 }

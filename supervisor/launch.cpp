@@ -46,13 +46,16 @@ Result<std::string> make_cookie() {
 
 Result<LaunchedPlugin> launch_plugin(const Manifest& manifest, const LaunchSettings& settings) {
   const std::string path = endpoint_path(manifest);
-  Result<VerifiedBinary> binary = Error{};
-  if (settings.whitelist == nullptr) {
-    binary = VerifiedBinary::unverified(path, manifest.name, VerifiedBinary::DangerousDevelopmentMode{});
-  } else {
-    binary = VerifiedBinary::verify(path, manifest.name, *settings.whitelist);
-  }
+  // Opened and checked now; hashed while the sandbox is built around it.
+  auto binary = OpenedBinary::open(path);
   if (!binary) return binary.error();
+  sandbox::BinaryVerifier verify = [&](OpenedBinary&& opened) -> Result<VerifiedBinary> {
+    if (settings.whitelist == nullptr) {
+      return VerifiedBinary::unverified(std::move(opened), manifest.name,
+                                        VerifiedBinary::DangerousDevelopmentMode{});
+    }
+    return VerifiedBinary::verify(std::move(opened), manifest.name, *settings.whitelist);
+  };
 
   auto cookie = make_cookie();
   if (!cookie) return cookie.error();
@@ -79,7 +82,7 @@ Result<LaunchedPlugin> launch_plugin(const Manifest& manifest, const LaunchSetti
                                          {out->second.get(), 1},
                                          {err->second.get(), 2},
                                          {theirs.get(), wire::kPluginSocketFd}};
-  auto child = sandbox::spawn(*binary, *policy, fds);
+  auto child = sandbox::spawn(std::move(*binary), verify, *policy, fds);
   if (!child) return child.error();
   // Our copies of the child's ends close here (scope end), so the plugin's
   // exit shows up as EOF on the socket and the pipes.

@@ -93,7 +93,8 @@ Result<std::vector<sandbox::FdMapping>> stdio_mappings(std::vector<UniqueFd>& ke
 
 }  // namespace
 
-Result<AttachedOutcome> run_attached(const VerifiedBinary& binary, const sandbox::Policy& policy,
+Result<AttachedOutcome> run_attached(OpenedBinary&& binary, const sandbox::BinaryVerifier& verify,
+                                     const sandbox::Policy& policy,
                                      std::optional<std::chrono::seconds> time_limit) {
   // Before spawning: a signal that arrives during setup must not be lost.
   auto forwarding = SignalForwarding::install();
@@ -101,7 +102,7 @@ Result<AttachedOutcome> run_attached(const VerifiedBinary& binary, const sandbox
   std::vector<UniqueFd> keep_open;
   auto fds = stdio_mappings(keep_open);
   if (!fds) return fds.error();
-  auto child = sandbox::spawn(binary, policy, *fds);
+  auto child = sandbox::spawn(std::move(binary), verify, policy, *fds);
   if (!child) return child.error();
 
   using Clock = std::chrono::steady_clock;

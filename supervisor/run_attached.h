@@ -10,9 +10,6 @@
 #include "sandbox/policy.h"
 #include "sandbox/sandbox.h"
 
-namespace stockade {
-class VerifiedBinary;
-}
 
 namespace stockade::supervisor {
 
@@ -23,9 +20,11 @@ struct AttachedOutcome {
 };
 
 // Spawns `binary` under `policy` with our fds 0, 1, 2 as its own (a closed one
-// is replaced by /dev/null) and waits for it. Errors are spawn or wait
-// failures (the sandbox's own step and errno).
-Result<AttachedOutcome> run_attached(const VerifiedBinary& binary, const sandbox::Policy& policy,
+// is replaced by /dev/null), verifying it with `verify` while the sandbox is
+// set up (sandbox.h), and waits for it. Errors are the verifier's, or spawn or
+// wait failures (the sandbox's own step and errno).
+Result<AttachedOutcome> run_attached(OpenedBinary&& binary, const sandbox::BinaryVerifier& verify,
+                                     const sandbox::Policy& policy,
                                      std::optional<std::chrono::seconds> time_limit);
 
 }  // namespace stockade::supervisor

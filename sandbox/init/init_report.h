@@ -14,8 +14,8 @@ struct stockade_init_report {
 
 /* Step numbers init writes on the setup channel; they continue the
  * supervisor's Step enum (child_plan.h checks they agree). */
-#define STOCKADE_STEP_INIT 20
-#define STOCKADE_STEP_START_PLUGIN 21
-#define STOCKADE_STEP_EXEC_PLUGIN 22
+#define STOCKADE_STEP_INIT 21
+#define STOCKADE_STEP_START_PLUGIN 22
+#define STOCKADE_STEP_EXEC_PLUGIN 23
 
 #endif

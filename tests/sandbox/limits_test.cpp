@@ -63,22 +63,29 @@ TEST(SandboxLimits, AppliedLimitsSayHowEachLimitIsEnforced) {
 }
 
 TEST(SandboxLimits, PluginStartsInsideItsV1CgroupsAlready) {
-  // The parent places the child in the v1 cgroups while the child builds its
-  // root; the child waits for that before its limits and exec. So the
-  // plugin's first read of its own membership shows the sandbox's groups
-  // (paths relative to its cgroup namespace), never the supervisor's.
+  // The child joins its v1 cgroups itself, first thing after the clone, so
+  // the plugin's first read of its own membership shows the sandbox's groups
+  // (paths relative to its cgroup namespace), never the supervisor's, in
+  // every v1 controller the summary names.
   SandboxRun run = run_sandboxed(policy_for({"probe", "cat", "/proc/self/cgroup"}));
   ASSERT_TRUE(run.status.ok()) << run.status.error().message();
   EXPECT_EQ(run.status->kind, Kind::exited) << run.output;
   if (!running_as_root() || run.applied.cgroup.rfind("v1", 0) != 0) return;  // no v1 groups to join
-  std::istringstream in(run.output);
-  int v1_lines = 0;
-  for (std::string line; std::getline(in, line);) {
-    if (line.find(":memory:") == std::string::npos && line.find(":pids:") == std::string::npos) continue;
-    ++v1_lines;
-    EXPECT_NE(line.find("/stockade/sbx-"), std::string::npos) << line;
+  for (const std::string controller : {"memory", "pids", "cpu"}) {
+    if (run.applied.cgroup.find(controller) == std::string::npos) continue;
+    bool found = false;
+    std::istringstream in(run.output);
+    for (std::string line; std::getline(in, line);) {
+      // "id:controller[,controller...]:path"
+      auto first = line.find(':'), second = line.find(':', first + 1);
+      if (first == std::string::npos || second == std::string::npos) continue;
+      std::string list = "," + line.substr(first + 1, second - first - 1) + ",";
+      if (list.find("," + controller + ",") == std::string::npos) continue;
+      found = true;
+      EXPECT_NE(line.find("/stockade/sbx-"), std::string::npos) << line;
+    }
+    EXPECT_TRUE(found) << controller << " missing from:\n" << run.output;
   }
-  EXPECT_EQ(v1_lines, 2) << run.output;
 }
 
 TEST(SandboxLimits, ProcessLimitIsEnforced) {
