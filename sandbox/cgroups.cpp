@@ -192,101 +192,105 @@ SandboxCgroup& SandboxCgroup::operator=(SandboxCgroup&& other) noexcept {
     memory_how_ = std::move(other.memory_how_);
     pids_how_ = std::move(other.pids_how_);
     cpu_how_ = std::move(other.cpu_how_);
-    summary_ = std::move(other.summary_);
+    name_ = std::move(other.name_);
+    v1_used_ = std::exchange(other.v1_used_, {});
   }
   return *this;
 }
 
 SandboxCgroup::~SandboxCgroup() { remove(); }
 
-Result<SandboxCgroup> SandboxCgroup::create(const ResourceLimits& limits) {
+Result<SandboxCgroup> SandboxCgroup::create_v2(const ResourceLimits& limits, bool cpu_quota) {
   SandboxCgroup group;
-  const std::string name = unique_name();
+  group.name_ = unique_name();
   const CgroupLayout& where = layout();
-
-  if (!where.v2_dir.empty() && make_group_dir(where.v2_dir, name, group.v2_dir_)) {
-    enable_v2_controllers(where.v2_dir + "/stockade");
-    const std::string& dir = group.v2_dir_;
-    if (file_exists(dir + "/memory.max")) {
-      if (auto s = write_file(dir + "/memory.max", std::to_string(limits.memory_bytes)); !s)
-        return std::move(s).error();
-      if (file_exists(dir + "/memory.swap.max")) {
-        if (auto s = write_file(dir + "/memory.swap.max", "0"); !s) return std::move(s).error();
-      }
-      group.memory_how_ = "cgroup v2 memory.max=" + std::to_string(limits.memory_bytes);
-      group.oom_file_ = dir + "/memory.events";
+  // A v2 group only where v2 has a controller of ours: on the hybrid layout
+  // (controllers all in v1) it would limit nothing, and the pid namespace
+  // already kills every process of the sandbox with its init.
+  const bool useful = has_v2_controller("memory") || has_v2_controller("pids") ||
+                      (cpu_quota && has_v2_controller("cpu"));
+  if (!useful || where.v2_dir.empty() || !make_group_dir(where.v2_dir, group.name_, group.v2_dir_))
+    return group;
+  enable_v2_controllers(where.v2_dir + "/stockade");
+  const std::string& dir = group.v2_dir_;
+  if (file_exists(dir + "/memory.max")) {
+    if (auto s = write_file(dir + "/memory.max", std::to_string(limits.memory_bytes)); !s)
+      return std::move(s).error();
+    if (file_exists(dir + "/memory.swap.max")) {
+      if (auto s = write_file(dir + "/memory.swap.max", "0"); !s) return std::move(s).error();
     }
-    if (file_exists(dir + "/pids.max")) {
-      if (auto s = write_file(dir + "/pids.max", std::to_string(limits.processes)); !s)
-        return std::move(s).error();
-      group.pids_how_ = "cgroup v2 pids.max=" + std::to_string(limits.processes);
-    }
-    if (file_exists(dir + "/cpu.max")) {
-      std::string value = cpu_quota_us(limits.cpu_cores) + " " + std::to_string(kCpuPeriodUs);
-      if (auto s = write_file(dir + "/cpu.max", value); !s) return std::move(s).error();
-      group.cpu_how_ = "cgroup v2 cpu.max=" + value;
-    }
-    int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return sys_error("opening the sandbox cgroup", dir);
-    group.v2_dir_fd_.reset(fd);
+    group.memory_how_ = "cgroup v2 memory.max=" + std::to_string(limits.memory_bytes);
+    group.oom_file_ = dir + "/memory.events";
   }
+  if (file_exists(dir + "/pids.max")) {
+    if (auto s = write_file(dir + "/pids.max", std::to_string(limits.processes)); !s)
+      return std::move(s).error();
+    group.pids_how_ = "cgroup v2 pids.max=" + std::to_string(limits.processes);
+  }
+  if (cpu_quota && file_exists(dir + "/cpu.max")) {
+    std::string value = cpu_quota_us(limits.cpu_cores) + " " + std::to_string(kCpuPeriodUs);
+    if (auto s = write_file(dir + "/cpu.max", value); !s) return std::move(s).error();
+    group.cpu_how_ = "cgroup v2 cpu.max=" + value;
+  }
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return sys_error("opening the sandbox cgroup", dir);
+  group.v2_dir_fd_.reset(fd);
+  return group;
+}
 
-  std::vector<std::string> v1_used;
+Status SandboxCgroup::add_v1(const ResourceLimits& limits, bool cpu_quota) {
+  const CgroupLayout& where = layout();
   auto use_v1 = [&](const std::string& controller, std::string& dir) {
     auto it = where.v1_dirs.find(controller);
     if (it == where.v1_dirs.end()) return false;
-    if (!make_group_dir(it->second, name, dir)) return false;
-    group.v1_dirs_.push_back(dir);
-    v1_used.push_back(controller);
+    if (!make_group_dir(it->second, name_, dir)) return false;
+    v1_dirs_.push_back(dir);
+    v1_used_.push_back(controller);
     return true;
   };
   // The `tasks` file of a v1 group, for placement_fds().
   auto open_tasks = [&](const std::string& dir) -> Status {
     int fd = open((dir + "/tasks").c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) return sys_error("opening the cgroup's tasks file", dir + "/tasks");
-    group.placement_fds_.emplace_back(fd);
+    placement_fds_.emplace_back(fd);
     return {};
   };
   std::string dir;
-  if (!group.memory_limited() && use_v1("memory", dir)) {
+  if (!memory_limited() && use_v1("memory", dir)) {
     const std::string bytes = std::to_string(limits.memory_bytes);
-    if (auto s = write_file(dir + "/memory.limit_in_bytes", bytes); !s) return std::move(s).error();
-    group.memory_how_ = "cgroup v1 memory.limit_in_bytes=" + bytes;
+    if (auto s = write_file(dir + "/memory.limit_in_bytes", bytes); !s) return s;
+    memory_how_ = "cgroup v1 memory.limit_in_bytes=" + bytes;
     // With swap accounting, also cap memory+swap so the limit is not
     // stretched by swapping out.
     if (file_exists(dir + "/memory.memsw.limit_in_bytes")) {
-      if (auto s = write_file(dir + "/memory.memsw.limit_in_bytes", bytes); !s)
-        return std::move(s).error();
-      group.memory_how_ += " memory.memsw.limit_in_bytes=" + bytes;
+      if (auto s = write_file(dir + "/memory.memsw.limit_in_bytes", bytes); !s) return s;
+      memory_how_ += " memory.memsw.limit_in_bytes=" + bytes;
     }
-    group.oom_file_ = dir + "/memory.oom_control";
-    if (auto s = open_tasks(dir); !s) return std::move(s).error();
+    oom_file_ = dir + "/memory.oom_control";
+    if (auto s = open_tasks(dir); !s) return s;
   }
-  if (!group.pids_limited() && use_v1("pids", dir)) {
+  if (!pids_limited() && use_v1("pids", dir)) {
     const std::string count = std::to_string(limits.processes);
-    if (auto s = write_file(dir + "/pids.max", count); !s) return std::move(s).error();
-    group.pids_how_ = "cgroup v1 pids.max=" + count;
-    if (auto s = open_tasks(dir); !s) return std::move(s).error();
+    if (auto s = write_file(dir + "/pids.max", count); !s) return s;
+    pids_how_ = "cgroup v1 pids.max=" + count;
+    if (auto s = open_tasks(dir); !s) return s;
   }
-  if (!group.cpu_limited() && use_v1("cpu", dir)) {
+  if (cpu_quota && !cpu_limited() && use_v1("cpu", dir)) {
     const std::string quota = cpu_quota_us(limits.cpu_cores);
-    if (auto s = write_file(dir + "/cpu.cfs_period_us", std::to_string(kCpuPeriodUs)); !s)
-      return std::move(s).error();
-    if (auto s = write_file(dir + "/cpu.cfs_quota_us", quota); !s) return std::move(s).error();
-    group.cpu_how_ = "cgroup v1 cpu.cfs_quota_us=" + quota + "/" + std::to_string(kCpuPeriodUs);
-    if (auto s = open_tasks(dir); !s) return std::move(s).error();
+    if (auto s = write_file(dir + "/cpu.cfs_period_us", std::to_string(kCpuPeriodUs)); !s) return s;
+    if (auto s = write_file(dir + "/cpu.cfs_quota_us", quota); !s) return s;
+    cpu_how_ = "cgroup v1 cpu.cfs_quota_us=" + quota + "/" + std::to_string(kCpuPeriodUs);
+    if (auto s = open_tasks(dir); !s) return s;
   }
+  return {};
+}
 
-  if (group.v2_dir_.empty() && group.v1_dirs_.empty()) {
-    group.summary_ = "none (no writable cgroup hierarchy; rlimits only)";
-  } else if (group.v1_dirs_.empty()) {
-    group.summary_ = "v2";
-  } else {
-    group.summary_ = "v1 (";
-    for (size_t i = 0; i < v1_used.size(); ++i) group.summary_ += (i ? ", " : "") + v1_used[i];
-    group.summary_ += group.v2_dir_.empty() ? ")" : ") + v2 group";
-  }
-  return group;
+std::string SandboxCgroup::summary() const {
+  if (v2_dir_.empty() && v1_dirs_.empty()) return "none (no writable cgroup hierarchy; rlimits only)";
+  if (v1_dirs_.empty()) return "v2";
+  std::string text = "v1 (";
+  for (size_t i = 0; i < v1_used_.size(); ++i) text += (i ? ", " : "") + v1_used_[i];
+  return text + (v2_dir_.empty() ? ")" : ") + v2");
 }
 
 void SandboxCgroup::kill_all() const {

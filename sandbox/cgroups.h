@@ -1,14 +1,16 @@
 // Per-sandbox cgroups: detected at run time, v2 first, v1 fallback.
 //
 // Each sandbox gets its own cgroup, `stockade/sbx-<pid>-<n>` under the
-// supervisor's own cgroup in every hierarchy used. On a pure v2 host with
-// delegated controllers: memory.max, pids.max and cpu.max there, and the child
-// is born inside it (CLONE_INTO_CGROUP). On a hybrid host (v1 controllers, v2
-// without them, as on the CI machines): the v2 group is still used for
-// CLONE_INTO_CGROUP and cgroup.kill, and the limits go to the v1 memory, pids
-// and cpu controllers, which the child joins itself before it runs anything
-// (placement_fds()). With no writable cgroup (an unprivileged supervisor)
-// nothing is created and the rlimits are the only limits; applied() says so.
+// supervisor's own cgroup in every hierarchy used, made in two phases:
+//  - create_v2(), before the clone: on a v2 host with delegated controllers,
+//    memory.max, pids.max and cpu.max, and the child is born inside the group
+//    (CLONE_INTO_CGROUP). Where v2 has none of those controllers (the hybrid
+//    layout of the CI machines) no v2 group is made.
+//  - add_v1(), while the child builds its root: the v1 memory, pids and cpu
+//    controllers for what v2 did not limit. The child joins them itself
+//    before its rlimits and exec (placement_fds()).
+// With no writable cgroup (an unprivileged supervisor) nothing is created and
+// the rlimits are the only limits; summary() says so.
 #pragma once
 
 #include <sys/types.h>
@@ -26,10 +28,14 @@ namespace stockade::sandbox {
 
 class SandboxCgroup {
  public:
-  // Creates the cgroups and writes the limits. Never fails for lack of a
-  // usable cgroup (that is reported by the *_limited() accessors); fails only
-  // when a cgroup was created but a limit could not be written.
-  static Result<SandboxCgroup> create(const ResourceLimits& limits);
+  // The v2 group and its limits, when v2 has one of our controllers. Never
+  // fails for lack of a usable cgroup (the *_limited() accessors say what is
+  // limited); fails only when a group was made but a limit could not be set.
+  // `cpu_quota`: whether cpu_cores needs a CPU quota (spawn.cpp says when).
+  static Result<SandboxCgroup> create_v2(const ResourceLimits& limits, bool cpu_quota);
+  // v1 groups for the limits the v2 group does not set, where the v1
+  // controllers are mounted and writable; errors as create_v2's.
+  Status add_v1(const ResourceLimits& limits, bool cpu_quota);
 
   SandboxCgroup() = default;
   SandboxCgroup(SandboxCgroup&& other) noexcept { *this = std::move(other); }
@@ -64,8 +70,8 @@ class SandboxCgroup {
   const std::string& memory_how() const { return memory_how_; }
   const std::string& pids_how() const { return pids_how_; }
   const std::string& cpu_how() const { return cpu_how_; }
-  // "v2", "v1 (memory, pids, cpu) + v2 group", "none (...)".
-  const std::string& summary() const { return summary_; }
+  // "v2", "v1 (memory, pids, cpu)", "v1 (cpu) + v2", "none (...)".
+  std::string summary() const;
 
  private:
   UniqueFd v2_dir_fd_;
@@ -73,7 +79,9 @@ class SandboxCgroup {
   std::vector<std::string> v1_dirs_; // created v1 directories
   std::vector<UniqueFd> placement_fds_;  // v1 `tasks` files, see placement_fds()
   std::string oom_file_;             // v2 memory.events or v1 memory.oom_control
-  std::string memory_how_, pids_how_, cpu_how_, summary_;
+  std::string name_;                 // sbx-<pid>-<n>, the same in every hierarchy
+  std::vector<std::string> v1_used_; // the v1 controllers, for summary()
+  std::string memory_how_, pids_how_, cpu_how_;
 };
 
 }  // namespace stockade::sandbox

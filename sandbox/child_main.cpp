@@ -19,6 +19,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 
@@ -324,6 +325,52 @@ void install_seccomp(const ChildPlan& plan, const ChildFds& fds) {
   if (failed(rc)) fail(fds, Step::send_listener, rc);
 }
 
+// The fds of the parent's 'X' message (see receive_exec_grant).
+struct CgroupFds {
+  int fd[kMaxCgroupFds];
+  int count;
+};
+
+// Waits for the parent's 'X': the binary was verified, the v1 cgroups exist
+// and plan.late is written. Anything else, or the parent gone, and we exit
+// without exec. The message carries the v1 cgroups' tasks fds.
+CgroupFds receive_exec_grant(const ChildFds& fds) {
+  char exec = 0;
+  iovec iov{&exec, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxCgroupFds)] = {};
+  msghdr message{};
+  message.msg_iov = &iov;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = sizeof(control);
+  long rc = call(SYS_recvmsg, fds.channel, &message, MSG_CMSG_CLOEXEC);
+  if (failed(rc)) fail(fds, Step::exec_grant, rc);
+  if (rc != 1 || exec != 'X') exit_now(125);  // the parent gave up on us
+  if (message.msg_flags & MSG_CTRUNC) fail(fds, Step::exec_grant, -EMSGSIZE);
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with release_child's
+  CgroupFds received{{}, 0};
+  cmsghdr* c = CMSG_FIRSTHDR(&message);
+  if (c != nullptr && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+    const size_t bytes = c->cmsg_len - CMSG_LEN(0);
+    for (size_t i = 0; i < bytes / sizeof(int) && i < kMaxCgroupFds; ++i) {
+      __builtin_memcpy(&received.fd[i], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+      ++received.count;
+    }
+  }
+  return received;
+}
+
+// Into the v1 cgroups before our rlimits and exec: "0" means the writing
+// thread (we have one), which the kernel moves without the global lock a
+// move by pid takes (cgroups.h says what that saves).
+void join_cgroups(const ChildFds& fds, const CgroupFds& cgroups) {
+  for (int i = 0; i < cgroups.count; ++i) {
+    long rc = call(SYS_write, cgroups.fd[i], "0", 1);
+    if (rc != 1) fail(fds, Step::cgroup, failed(rc) ? rc : -EIO, i);
+    call(SYS_close, cgroups.fd[i]);
+  }
+}
+
 }  // namespace
 
 int run_child(void* arg) {
@@ -335,15 +382,6 @@ int run_child(void* arg) {
   char go = 0;
   long rc = call(SYS_read, fds.channel, &go, 1);
   if (rc != 1) exit_now(125);  // the parent gave up on us
-
-  // Into the v1 cgroups before anything else, so the root's tmpfs and every
-  // later step are charged to the sandbox. "0" means the writing thread
-  // (we have one): the kernel moves it without the global lock a move by pid
-  // takes (cgroups.h says what that saves).
-  for (int i = 0; i < plan.cgroup_tasks_fd_count; ++i) {
-    rc = call(SYS_write, plan.cgroup_tasks_fds[i], "0", 1);
-    if (rc != 1) fail(fds, Step::cgroup, failed(rc) ? rc : -EIO, i);
-  }
 
   // A new session: no controlling terminal, so TIOCSTI has nothing to push into.
   rc = call(SYS_setsid);
@@ -363,19 +401,7 @@ int run_child(void* arg) {
   rc = call(SYS_chdir, plan.cwd);
   if (failed(rc)) fail(fds, Step::chdir, rc);
 
-  if (plan.affinity != nullptr) {
-    rc = call(SYS_sched_setaffinity, 0, sizeof(cpu_set_t), plan.affinity);
-    if (failed(rc)) fail(fds, Step::affinity, rc);
-  }
-
   arrange_fds(plan, fds);
-
-  // After the fds are in place: RLIMIT_NOFILE may be lower than the scratch
-  // fd numbers used while arranging them.
-  for (int i = 0; i < plan.rlimit_count; ++i) {
-    rc = call(SYS_prlimit64, 0, plan.rlimits[i].resource, &plan.rlimits[i].value, nullptr);
-    if (failed(rc)) fail(fds, Step::rlimit, rc, plan.rlimits[i].resource);
-  }
 
   rc = call(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   if (failed(rc)) fail(fds, Step::no_new_privs, rc);
@@ -383,11 +409,20 @@ int run_child(void* arg) {
   apply_landlock(plan.landlock, fds);
   install_seccomp(plan, fds);
 
-  // The parent verifies the binary while we set up (spawn with a verifier);
-  // 'X' says it passed. Anything else, or nothing, and we exit unexec'd.
-  char exec = 0;
-  rc = call(SYS_read, fds.channel, &exec, 1);
-  if (rc != 1 || exec != 'X') exit_now(125);
+  // Last, the supervisor's go-ahead: it has verified the binary and made our
+  // v1 cgroups while we built all of the above. We join them and take our
+  // rlimits (RLIMIT_AS depends on the cgroups) now, under the filter: the
+  // syscalls left (recvmsg, write, close, prlimit64, execveat) are all in
+  // the default allowlist, which seccomp_test.cpp checks. Nothing of the
+  // plugin's has run yet.
+  join_cgroups(fds, receive_exec_grant(fds));
+  // After the fds are in place: RLIMIT_NOFILE may be lower than the scratch
+  // fd numbers used while arranging them.
+  const LateDecisions& late = plan.late;
+  for (int i = 0; i < late.rlimit_count; ++i) {
+    rc = call(SYS_prlimit64, 0, late.rlimits[i].resource, &late.rlimits[i].value, nullptr);
+    if (failed(rc)) fail(fds, Step::rlimit, rc, late.rlimits[i].resource);
+  }
 
   // Every signal stays blocked across this exec: stockade-init takes them
   // with rt_sigtimedwait and unblocks them only in the plugin. The seccomp

@@ -15,7 +15,6 @@ namespace stockade::sandbox {
 
 // The setup steps, in order; a failure is reported as (step, errno, detail).
 enum class Step : uint32_t {
-  cgroup,          // joining the v1 cgroups (detail = index into cgroup_tasks_fds)
   setsid,
   mount_private,   // making every mount private so nothing propagates to the host
   mount_root,      // the fresh tmpfs root
@@ -27,14 +26,15 @@ enum class Step : uint32_t {
   chdir,
   credentials,     // setresgid/setresuid/setgroups to the inner ids
   pdeathsig,
-  rlimit,          // detail = resource
-  affinity,
   fds,             // moving the passed fds into place, close_range
   no_new_privs,
   capabilities,
   landlock,
   seccomp,
   send_listener,   // passing the seccomp listener to the parent
+  exec_grant,      // receiving the parent's go-ahead ('X') and the cgroup fds
+  cgroup,          // joining the v1 cgroups (detail = index of the fd)
+  rlimit,          // detail = resource
   exec_init,       // execveat of stockade-init's memfd
   // Reported by stockade-init (init/stockade_init.c) on the same channel.
   init_setup,
@@ -79,6 +79,17 @@ struct ResourceLimit {
   rlimit value;
 };
 
+// The v1 cgroups a child joins: memory, pids, cpu.
+inline constexpr size_t kMaxCgroupFds = 4;
+
+// What the parent decides while the child builds its root (the v1 cgroups
+// exist only then, and RLIMIT_AS depends on them). Written before the 'X'
+// byte is sent, read by the child after it is received.
+struct LateDecisions {
+  ResourceLimit rlimits[8] = {};
+  int rlimit_count = 0;
+};
+
 struct FdMove {
   int from;  // a parent fd, valid in the child's copied table
   int to;
@@ -115,14 +126,7 @@ struct ChildPlan {
   uint32_t inner_uid = 0;
   uint32_t inner_gid = 0;
 
-  const ResourceLimit* rlimits = nullptr;
-  int rlimit_count = 0;
-  // v1 `tasks` files (cgroups.h, placement_fds()) the child writes "0" to,
-  // first thing, so nothing it does runs outside its cgroups.
-  const int* cgroup_tasks_fds = nullptr;
-  int cgroup_tasks_fd_count = 0;
-
-  const cpu_set_t* affinity = nullptr;  // null: leave as inherited
+  LateDecisions late;
 
   const FdMove* fd_moves = nullptr;
   int fd_move_count = 0;

@@ -51,7 +51,6 @@ std::string AppliedLimits::describe() const {
 
 const char* step_name(Step step) {
   switch (step) {
-    case Step::cgroup: return "joining the v1 cgroups";
     case Step::setsid: return "setsid";
     case Step::mount_private: return "mount private";
     case Step::mount_root: return "mount tmpfs root";
@@ -63,8 +62,9 @@ const char* step_name(Step step) {
     case Step::chdir: return "chdir";
     case Step::credentials: return "setuid/setgid";
     case Step::pdeathsig: return "parent-death signal";
+    case Step::exec_grant: return "waiting for the supervisor's go-ahead";
+    case Step::cgroup: return "joining the v1 cgroups";
     case Step::rlimit: return "rlimit";
-    case Step::affinity: return "cpu affinity";
     case Step::fds: return "close_range";
     case Step::no_new_privs: return "no_new_privs";
     case Step::capabilities: return "capabilities";

@@ -59,7 +59,7 @@ struct ExitStatus {
 // weaker than asked where the host lacks a mechanism: an unprivileged
 // supervisor has no cgroup, a hard rlimit of the supervisor caps ours).
 struct AppliedLimits {
-  std::string cgroup;        // "v2", "v1 (memory, pids, cpu) + v2 group", "none (...)"
+  std::string cgroup;        // "v2", "v1 (memory, pids, cpu)", "none (...)"
   std::string memory;        // e.g. "cgroup v1 memory.limit_in_bytes=536870912; RLIMIT_AS=1073741824"
   std::string cpu_time;      // "RLIMIT_CPU=60s (SIGXCPU), hard 61s (SIGKILL)"
   std::string cpu_cores;     // "affinity 1 of 2 CPUs; cgroup v1 cpu.cfs_quota_us=100000/100000"
@@ -75,7 +75,7 @@ struct AppliedLimits {
 // Where the launch time went, in microseconds (for benchmarks and logs).
 struct LaunchTimings {
   int64_t prepare_us = 0;  // policy checks, seccomp compile, mount plan, rlimits
-  int64_t cgroup_us = 0;   // creating the cgroups and writing their limits
+  int64_t cgroup_us = 0;   // creating the cgroups and their limits (v1: while the child sets up)
   int64_t clone_us = 0;    // clone3 with the namespaces
   int64_t maps_us = 0;     // uid/gid maps
   int64_t verify_us = 0;   // the verifier (spawn with one), concurrent with the child's setup

@@ -35,6 +35,8 @@ constexpr std::string_view kReasonMounts = "changes the mount tree";
 constexpr std::string_view kReasonOtherProcess = "reads or controls another process";
 constexpr std::string_view kReasonKernel = "exposes a large kernel attack surface";
 constexpr std::string_view kReasonHost = "changes host-wide state";
+constexpr std::string_view kReasonLimits =
+    "widens the CPU affinity that enforces max_cpu_cores";
 constexpr std::string_view kReasonArgChecked =
     "is allowed only with argument checks that a wholesale grant would remove";
 
@@ -73,6 +75,7 @@ const std::vector<NeverGrantable>& never_grantable_table() {
       {"settimeofday", kReasonHost},  {"clock_settime", kReasonHost},
       {"clock_adjtime", kReasonHost}, {"adjtimex", kReasonHost},
       {"syslog", kReasonHost},        {"mknod", kReasonHost},
+      {"sched_setaffinity", kReasonLimits},
       {"mknodat", kReasonHost},
   };
   return table;
@@ -203,6 +206,12 @@ Result<SeccompProgram> build_seccomp_program(const Policy& policy) {
   if (!ctx) return Error{Errc::internal, "seccomp_init failed", "libseccomp", ENOMEM};
   int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
   if (rc < 0) return libseccomp_error("bad-arch action", rc);
+  // A binary tree of syscall numbers rather than one long chain: each syscall
+  // takes a few comparisons instead of up to 280, and the kernel loads it
+  // faster too (measured in the sandbox child: seccomp() 130-170 us against
+  // 360-390 us for the chain).
+  rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
+  if (rc < 0) return libseccomp_error("binary-tree layout", rc);
 
   auto allow = [&](std::string_view name) -> Status {
     const std::string text(name);
@@ -261,7 +270,8 @@ Result<SeccompProgram> build_seccomp_program(const Policy& policy) {
   // ENOSYS so glibc and other runtimes fall back to the checked clone.
   rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
   if (rc < 0) return libseccomp_error("clone3 rule", rc);
-  // Widening the CPU affinity would undo the max_cpu_cores limit.
+  // Widening the CPU affinity would undo the max_cpu_cores limit (for whole
+  // cores it is the only CPU limit: spawn.cpp, cpu_quota_needed).
   rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(EPERM), SCMP_SYS(sched_setaffinity), 0);
   if (rc < 0) return libseccomp_error("sched_setaffinity rule", rc);
   // Only querying the execution domain: a personality change could turn on

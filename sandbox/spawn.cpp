@@ -159,6 +159,13 @@ std::vector<ResourceLimit> plan_rlimits(const ResourceLimits& l, const SandboxCg
   return out;
 }
 
+// Whether cpu_cores needs a cgroup CPU quota besides the affinity. Not for
+// whole cores: a sandbox pinned to N CPUs cannot use more than N CPUs' time,
+// and it cannot widen its affinity (seccomp refuses sched_setaffinity, and
+// no manifest can grant it). A fraction (0.5 cores) needs the quota. Saves
+// a cgroup hierarchy per launch (a mkdir, an rmdir, two writes).
+bool cpu_quota_needed(double cores) { return cores != std::floor(cores); }
+
 // ceil(cpu_cores) CPUs of those we may use, rotating the starting CPU so
 // concurrent sandboxes spread out. Returns false when all would be used.
 bool plan_affinity(double cores, cpu_set_t& out, std::string& how) {
@@ -236,6 +243,10 @@ Result<UniqueFd> await_exec(int channel, const MountPlan& mounts) {
     message.msg_control = control;
     message.msg_controllen = sizeof(control);
     ssize_t got = retry_on_eintr([&] { return recvmsg(channel, &message, MSG_CMSG_CLOEXEC); });
+    // A child that failed a step and exited with our 'X' still unread in
+    // its queue resets the connection: the kernel reports that once (and
+    // clears it), then hands over what the child wrote before it went.
+    if (got < 0 && errno == ECONNRESET) continue;
     if (got < 0) return sys_error("reading the sandbox setup channel");
     for (cmsghdr* c = CMSG_FIRSTHDR(&message); c != nullptr; c = CMSG_NXTHDR(&message, c)) {
       if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
@@ -252,6 +263,39 @@ Result<UniqueFd> await_exec(int channel, const MountPlan& mounts) {
     return Error{Errc::internal, "the sandbox's process died during setup, before exec", "", 0};
   }
   return listener;
+}
+
+// The 'X' byte: the binary passed, plan.late is written, exec when ready.
+// It carries the v1 cgroups' tasks fds (SCM_RIGHTS) for the child to join.
+// The fence orders our writes to the plan before the send, as the child's
+// after its receive (the plan is shared memory: CLONE_VM).
+Status release_child(int channel, const std::vector<UniqueFd>& cgroup_fds) {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  char exec = 'X';
+  iovec iov{&exec, 1};
+  msghdr message{};
+  message.msg_iov = &iov;
+  message.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxCgroupFds)] = {};
+  if (cgroup_fds.size() > kMaxCgroupFds)
+    return Error{Errc::internal, "too many cgroup fds for the child", "", 0};
+  if (!cgroup_fds.empty()) {
+    message.msg_control = control;
+    message.msg_controllen = CMSG_SPACE(sizeof(int) * cgroup_fds.size());
+    cmsghdr* c = CMSG_FIRSTHDR(&message);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * cgroup_fds.size());
+    for (size_t i = 0; i < cgroup_fds.size(); ++i) {
+      const int fd = cgroup_fds[i].get();
+      std::memcpy(CMSG_DATA(c) + i * sizeof(int), &fd, sizeof(int));
+    }
+  }
+  // EPIPE: the child already failed a step and said which; await_exec reads it.
+  if (retry_on_eintr([&] { return sendmsg(channel, &message, MSG_NOSIGNAL); }) != 1 &&
+      errno != EPIPE && errno != ECONNRESET)
+    return sys_error("sandbox step sync (letting the child exec)");
+  return {};
 }
 
 // Everything both spawn()s share. `before_exec`, if set, runs after the
@@ -278,18 +322,18 @@ Result<Child> spawn_fd(int binary_fd, const std::string& default_argv0, const Po
 
   auto state = std::make_unique<Child::State>();
   state->cpu_seconds_limit = policy.limits.cpu_seconds;
+  // Only the v2 group now (the child is born into it); the v1 groups are
+  // made while the child builds its root, see below.
   const auto cgroup_start = Clock::now();
-  auto cgroup = SandboxCgroup::create(limits);
+  const bool cpu_quota = cpu_quota_needed(limits.cpu_cores);
+  auto cgroup = SandboxCgroup::create_v2(limits, cpu_quota);
   if (!cgroup) return std::move(cgroup).error();
   state->cgroup = std::move(*cgroup);
   state->timings.cgroup_us = micros_since(cgroup_start);
   AppliedLimits& applied = state->applied;
-  applied.cgroup = state->cgroup.summary();
 
-  const std::vector<ResourceLimit> rlimits = plan_rlimits(limits, state->cgroup, applied);
   cpu_set_t affinity;
   const bool set_affinity = plan_affinity(policy.limits.cpu_cores, affinity, applied.cpu_cores);
-  if (state->cgroup.cpu_limited()) applied.cpu_cores += "; " + state->cgroup.cpu_how();
   applied.network = policy.network == Network::none
                         ? "none (empty network namespace, loopback down)"
                         : "host";
@@ -352,13 +396,6 @@ Result<Child> spawn_fd(int binary_fd, const std::string& default_argv0, const Po
   plan.set_groups = !ids.deny_setgroups;
   plan.inner_uid = ids.inner_uid;
   plan.inner_gid = ids.inner_gid;
-  plan.rlimits = rlimits.data();
-  plan.rlimit_count = static_cast<int>(rlimits.size());
-  std::vector<int> tasks_fds;
-  for (const auto& fd : state->cgroup.placement_fds()) tasks_fds.push_back(fd.get());
-  plan.cgroup_tasks_fds = tasks_fds.data();
-  plan.cgroup_tasks_fd_count = static_cast<int>(tasks_fds.size());
-  plan.affinity = set_affinity ? &affinity : nullptr;
   plan.fd_moves = moves.data();
   plan.fd_move_count = static_cast<int>(moves.size());
   plan.fd_scratch_base = scratch_base;
@@ -418,23 +455,41 @@ Result<Child> spawn_fd(int binary_fd, const std::string& default_argv0, const Po
     return abandon(sys_error("sandbox step sync (releasing the child)"));
   state->timings.maps_us = micros_since(maps_start);
 
-  // The child is building its sandbox now; the verifier (hashing) runs beside it.
+  // The child is building its root now. Beside it: the verifier (hashing),
+  // then the v1 cgroups and, with them known, the rlimits.
   if (before_exec) {
     const auto verify_start = Clock::now();
     if (auto s = before_exec(); !s) return abandon(std::move(s).error());
     state->timings.verify_us = micros_since(verify_start);
   }
-  const char exec = 'X';
-  // EPIPE: the child already failed a step and said which; await_exec reads it.
-  if (retry_on_eintr([&] { return send(channel.get(), &exec, 1, MSG_NOSIGNAL); }) != 1 &&
-      errno != EPIPE && errno != ECONNRESET)
-    return abandon(sys_error("sandbox step sync (letting the child exec)"));
+  const auto v1_start = Clock::now();
+  if (auto s = state->cgroup.add_v1(limits, cpu_quota); !s) return abandon(std::move(s).error());
+  state->timings.cgroup_us += micros_since(v1_start);
+  applied.cgroup = state->cgroup.summary();
+  const std::vector<ResourceLimit> rlimits = plan_rlimits(limits, state->cgroup, applied);
+  if (state->cgroup.cpu_limited()) {
+    applied.cpu_cores += "; " + state->cgroup.cpu_how();
+  } else if (set_affinity && !cpu_quota) {
+    applied.cpu_cores += " (whole cores: the affinity is the limit)";
+  }
+  if (rlimits.size() > std::size(plan.late.rlimits))
+    return abandon(Error{Errc::internal, "too many rlimits for the child's plan", "", 0});
+  std::copy(rlimits.begin(), rlimits.end(), plan.late.rlimits);
+  plan.late.rlimit_count = static_cast<int>(rlimits.size());
+  // We pin the child, not it itself: pinned during its setup it could be made
+  // to take turns with us on our CPU (measured: stalls of 0.7 ms). Now, just
+  // before it may exec, we are about to wait; stockade-init and the plugin
+  // inherit the affinity, and seccomp keeps them from changing it.
+  if (set_affinity && sched_setaffinity(state->pid, sizeof(affinity), &affinity) != 0)
+    return abandon(sys_error("sandbox step cpu affinity"));
+  if (auto s = release_child(channel.get(), state->cgroup.placement_fds()); !s)
+    return abandon(std::move(s).error());
+  state->cgroup.close_placement_fds();
 
   const auto setup_start = Clock::now();
   auto listener = await_exec(channel.get(), *mounts);
   if (!listener) return abandon(std::move(listener).error());
   state->listener = std::move(*listener);
-  state->cgroup.close_placement_fds();
   state->timings.setup_us = micros_since(setup_start);
   return Child(std::move(state));
 }

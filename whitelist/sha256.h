@@ -46,7 +46,7 @@ class Sha256Hasher {
   std::unique_ptr<Context> ctx_;
 };
 
-// Streams an open file's content through SHA-256 in 256 KiB pread() blocks
+// Streams an open file's content through SHA-256 in 64 KiB pread() blocks
 // (never loading it whole), from offset 0 to end of file; the fd's offset is
 // untouched. `bytes_hashed`, if given, receives the length hashed.
 Result<Sha256Digest> sha256_of_fd(int fd, uint64_t* bytes_hashed = nullptr);

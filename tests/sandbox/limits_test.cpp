@@ -155,5 +155,48 @@ TEST(SandboxLimits, CpuCoresBecomeAffinity) {
   }
 }
 
+TEST(SandboxLimits, WholeCoresAreEnforcedByTheAffinityAlone) {
+  // The plugin cannot widen its affinity (seccomp refuses it), so whole
+  // cores need no CPU quota, and no cpu cgroup is made for them.
+  Policy policy = policy_for({"probe", "exit", "0"});
+  policy.limits.cpu_cores = 1;
+  SandboxRun run = run_sandboxed(policy);
+  ASSERT_TRUE(run.status.ok()) << run.status.error().message();
+  EXPECT_EQ(run.applied.cpu_cores.find("cfs_quota"), std::string::npos) << run.applied.cpu_cores;
+  EXPECT_EQ(run.applied.cpu_cores.find("cpu.max"), std::string::npos) << run.applied.cpu_cores;
+  EXPECT_EQ(run.applied.cgroup.find("cpu"), std::string::npos) << run.applied.cgroup;
+  if (run.applied.cpu_cores.rfind("affinity 1 of", 0) == 0) {
+    EXPECT_NE(run.applied.cpu_cores.find("the affinity is the limit"), std::string::npos)
+        << run.applied.cpu_cores;
+  }
+}
+
+TEST(SandboxLimits, AFractionOfACoreGetsACgroupQuota) {
+  Policy policy = policy_for({"probe", "cat", "/proc/self/cgroup"});
+  policy.limits.cpu_cores = 0.5;
+  SandboxRun run = run_sandboxed(policy);
+  ASSERT_TRUE(run.status.ok()) << run.status.error().message();
+  EXPECT_EQ(run.status->kind, Kind::exited) << run.output;
+  if (!running_as_root()) {
+    EXPECT_EQ(run.applied.cgroup, "none (no writable cgroup hierarchy; rlimits only)");
+    return;
+  }
+  // v2 cpu.max where v2 has the controller, else the v1 cpu controller.
+  const bool v2 = run.applied.cpu_cores.find("cpu.max=50000 100000") != std::string::npos;
+  const bool v1 = run.applied.cpu_cores.find("cfs_quota_us=50000/100000") != std::string::npos;
+  EXPECT_TRUE(v1 || v2) << run.applied.cpu_cores;
+  if (!v1) return;
+  bool in_cpu_group = false;  // "id:cpu[,cpuacct]:/stockade/sbx-..."
+  std::istringstream in(run.output);
+  for (std::string line; std::getline(in, line);) {
+    auto first = line.find(':'), second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    const std::string list = "," + line.substr(first + 1, second - first - 1) + ",";
+    if (list.find(",cpu,") != std::string::npos)
+      in_cpu_group = line.find("/stockade/sbx-", second) != std::string::npos;
+  }
+  EXPECT_TRUE(in_cpu_group) << run.output;
+}
+
 }  // namespace
 }  // namespace stockade::sandbox::test

@@ -53,7 +53,7 @@ TEST(SeccompPolicy, NeverGrantableSyscallsAreRefused) {
         "delete_module", "keyctl", "add_key", "request_key", "unshare", "setns", "clone",
         "clone3", "process_vm_readv", "process_vm_writev", "personality", "swapon", "reboot",
         "acct", "quotactl", "name_to_handle_at", "open_by_handle_at", "iopl", "ioperm",
-        "vhangup", "kcmp", "pidfd_getfd", "ioctl", "prctl", "seccomp"}) {
+        "vhangup", "kcmp", "pidfd_getfd", "ioctl", "prctl", "seccomp", "sched_setaffinity"}) {
     Status status = check_grantable(name);
     ASSERT_FALSE(status.ok()) << name;
     EXPECT_EQ(status.error().code, Errc::refused) << name;
@@ -88,6 +88,15 @@ TEST(SeccompPolicy, ForbiddenSyscallsAreReportedAndCommonOnesAllowed) {
   EXPECT_EQ(verdict(program, SYS_io_uring_setup), kNotify);
   EXPECT_EQ(verdict(program, SYS_unshare), kNotify);
   EXPECT_EQ(verdict(program, SYS_mlock), kNotify);
+}
+
+TEST(SeccompPolicy, TheChildsLastStepsRunUnderTheFilter) {
+  // child_main.cpp waits for the supervisor's go-ahead after installing the
+  // filter, then joins its cgroups, sets its rlimits and execs stockade-init:
+  // a syscall of those refused would hang the launch on a notification.
+  SeccompProgram program = default_program();
+  for (int nr : {SYS_recvmsg, SYS_write, SYS_close, SYS_prlimit64, SYS_execveat, SYS_exit_group})
+    EXPECT_EQ(verdict(program, nr), kAllow) << "syscall " << nr;
 }
 
 TEST(SeccompPolicy, IoctlIsCheckedOnTheLow32BitsOfTheRequest) {
