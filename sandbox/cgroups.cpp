@@ -1,4 +1,5 @@
 #include "sandbox/cgroups.h"
+#include "sandbox/sandbox.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -62,22 +63,41 @@ std::string read_small_file(const std::string& path) {
   return text;
 }
 
-CgroupLayout detect_layout() {
-  std::map<std::string, std::string, std::less<>> own_paths;  // "" for v2, controller for v1
-  const std::string self = read_small_file("/proc/self/cgroup");
-  for (std::string_view line : split(self, '\n')) {
-    // "hierarchy-id:controller,list:path"
-    auto first = line.find(':');
-    auto second = line.find(':', first + 1);
-    if (first == std::string_view::npos || second == std::string_view::npos) continue;
-    std::string_view controllers = line.substr(first + 1, second - first - 1);
-    std::string path(line.substr(second + 1));
-    if (controllers.empty()) {
-      own_paths[""] = path;
-    } else {
-      for (auto c : split(controllers, ',')) own_paths[std::string(c)] = path;
+using OwnPaths = std::map<std::string, std::string, std::less<>>;  // "" for v2, controller for v1
+
+// Where this process sits in each hierarchy, from /proc/self/cgroup.
+const OwnPaths& own_cgroup_paths() {
+  static const OwnPaths cached = [] {
+    OwnPaths own_paths;
+    const std::string self = read_small_file("/proc/self/cgroup");
+    for (std::string_view line : split(self, '\n')) {
+      // "hierarchy-id:controller,list:path"
+      auto first = line.find(':');
+      auto second = line.find(':', first + 1);
+      if (first == std::string_view::npos || second == std::string_view::npos) continue;
+      std::string_view controllers = line.substr(first + 1, second - first - 1);
+      std::string path(line.substr(second + 1));
+      if (controllers.empty()) {
+        own_paths[""] = path;
+      } else {
+        for (auto c : split(controllers, ',')) own_paths[std::string(c)] = path;
+      }
     }
-  }
+    return own_paths;
+  }();
+  return cached;
+}
+
+// True when every controller we would use is bound to a v1 hierarchy (a
+// controller lives in one hierarchy only): v2 then has none of them, which
+// /proc/self/cgroup alone tells, without the mount table.
+bool all_in_v1(bool cpu_quota) {
+  const OwnPaths& own = own_cgroup_paths();
+  return own.count("memory") && own.count("pids") && (!cpu_quota || own.count("cpu"));
+}
+
+CgroupLayout detect_layout() {
+  const OwnPaths& own_paths = own_cgroup_paths();
   CgroupLayout layout;
   const std::string mounts = read_small_file("/proc/self/mountinfo");
   for (std::string_view line : split(mounts, '\n')) {
@@ -129,8 +149,7 @@ std::string unique_name() {
   return "sbx-" + std::to_string(getpid()) + "-" + std::to_string(counter.fetch_add(1));
 }
 
-// A supervisor killed outright leaves its sandboxes' (empty) cgroups behind:
-// remove those of dead supervisors, once per hierarchy and process.
+// Removes the groups of dead supervisors under `base`, once per process.
 void prune_stale_groups(const std::string& base) {
   static std::mutex mutex;
   static std::set<std::string> pruned;
@@ -152,7 +171,6 @@ void prune_stale_groups(const std::string& base) {
 bool make_group_dir(const std::string& parent, const std::string& name, std::string& out) {
   std::string base = parent + "/stockade";
   if (mkdir(base.c_str(), 0755) != 0 && errno != EEXIST) return false;
-  prune_stale_groups(base);
   std::string dir = base + "/" + name;
   if (mkdir(dir.c_str(), 0755) != 0) return false;
   out = dir;
@@ -207,6 +225,7 @@ Result<SandboxCgroup> SandboxCgroup::create_v2(const ResourceLimits& limits, boo
   // A v2 group only where v2 has a controller of ours: on the hybrid layout
   // (controllers all in v1) it would limit nothing, and the pid namespace
   // already kills every process of the sandbox with its init.
+  if (all_in_v1(cpu_quota)) return group;  // before the clone: spare the mount table
   const bool useful = has_v2_controller("memory") || has_v2_controller("pids") ||
                       (cpu_quota && has_v2_controller("cpu"));
   if (!useful || where.v2_dir.empty() || !make_group_dir(where.v2_dir, group.name_, group.v2_dir_))
@@ -331,6 +350,12 @@ void SandboxCgroup::remove() {
   placement_fds_.clear();
   for (const auto& dir : v1_dirs_) remove_dir(dir);
   v1_dirs_.clear();
+}
+
+void prune_stale_cgroups() {
+  const CgroupLayout& where = layout();
+  if (!where.v2_dir.empty()) prune_stale_groups(where.v2_dir + "/stockade");
+  for (const auto& [controller, dir] : where.v1_dirs) prune_stale_groups(dir + "/stockade");
 }
 
 }  // namespace stockade::sandbox

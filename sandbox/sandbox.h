@@ -156,4 +156,11 @@ using BinaryVerifier = std::function<Result<VerifiedBinary>(OpenedBinary&&)>;
 Result<Child> spawn(OpenedBinary&& binary, const BinaryVerifier& verify, const Policy& policy,
                     const std::vector<FdMapping>& fds);
 
+// A supervisor killed outright (SIGKILL) leaves its sandboxes' empty cgroups
+// behind, stockade/sbx-<pid>-<n>; this removes those whose supervisor is
+// gone (a group still in use is kept). Once per process and hierarchy, and
+// off the launch path: `stockade jail` calls it while its program runs, the
+// runtime when it starts. Best effort; it never fails.
+void prune_stale_cgroups();
+
 }  // namespace stockade::sandbox

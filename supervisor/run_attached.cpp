@@ -104,6 +104,8 @@ Result<AttachedOutcome> run_attached(OpenedBinary&& binary, const sandbox::Binar
   if (!fds) return fds.error();
   auto child = sandbox::spawn(std::move(binary), verify, policy, *fds);
   if (!child) return child.error();
+  // While the program runs, off the launch's path.
+  sandbox::prune_stale_cgroups();
 
   using Clock = std::chrono::steady_clock;
   std::optional<Clock::time_point> deadline;

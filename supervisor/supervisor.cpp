@@ -35,6 +35,8 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(const SupervisorOptions& 
   } else {
     spdlog::warn("DEVELOPMENT MODE: plugins run WITHOUT whitelist verification; never use it in production");
   }
+  // Before any launch: the empty cgroups of a supervisor that was killed.
+  sandbox::prune_stale_cgroups();
   auto registry = PluginRegistry::discover(options.plugins_dir);
   if (!registry) return registry.error();
   impl->registry = std::move(*registry);

@@ -4,11 +4,13 @@
 // reach them.
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <string>
@@ -251,6 +253,53 @@ TEST_P(Jail, UsageErrorsExit125) {
   auto help = run_command({dir_.file("stockade"), "jail", "--help"});
   EXPECT_EQ(help.code, 0);
   EXPECT_NE(help.out.find("exit codes"), std::string::npos);
+}
+
+// The v1 pids hierarchy's stockade/ directory where there is one, else v2's
+// (a group there is what stockade makes and prunes); "" when unknown.
+std::string stockade_cgroup_base() {
+  std::string self = testing::read_file("/proc/self/cgroup");
+  std::string v1, v2;
+  size_t start = 0;
+  while (start < self.size()) {
+    size_t end = self.find('\n', start);
+    if (end == std::string::npos) end = self.size();
+    std::string line = self.substr(start, end - start);
+    start = end + 1;
+    auto first = line.find(':'), second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    std::string controllers = "," + line.substr(first + 1, second - first - 1) + ",";
+    std::string path = line.substr(second + 1);
+    if (controllers.find(",pids,") != std::string::npos) v1 = "/sys/fs/cgroup/pids" + path;
+    if (controllers == ",,") v2 = "/sys/fs/cgroup" + path;
+  }
+  std::string dir = !v1.empty() ? v1 : v2;
+  return dir.empty() ? "" : dir + "/stockade";
+}
+
+TEST_P(Jail, StaleCgroupsOfDeadSupervisorsArePrunedAndLiveOnesKept) {
+  const std::string base = stockade_cgroup_base();
+  // A pid that is certainly gone: a child we made and reaped.
+  pid_t dead = ::fork();
+  if (dead == 0) ::_exit(0);
+  ASSERT_GT(dead, 0);
+  ASSERT_EQ(::waitpid(dead, nullptr, 0), dead);
+  const std::string stale = base + "/sbx-" + std::to_string(dead) + "-0";
+  const std::string live = base + "/sbx-" + std::to_string(::getpid()) + "-77";
+  // Making them needs a writable cgroup hierarchy: root.
+  const bool made = !base.empty() && (::mkdir(base.c_str(), 0755) == 0 || errno == EEXIST) &&
+                    ::mkdir(stale.c_str(), 0755) == 0 && ::mkdir(live.c_str(), 0755) == 0;
+  auto ok = jail({}, {probe(), "exit", "0"});
+  EXPECT_EQ(ok.code, 0) << ok.err;
+  if (made) {
+    // uid 65534 may not remove anything there; root removes the dead one.
+    EXPECT_EQ(::access(stale.c_str(), F_OK) == 0, switches_to_nobody()) << stale;
+    EXPECT_EQ(::access(live.c_str(), F_OK), 0) << "a live supervisor's group was removed";
+    ::rmdir(stale.c_str());
+    ::rmdir(live.c_str());
+  } else {
+    EXPECT_NE(::geteuid(), 0u) << "root could not make cgroups under " << base;
+  }
 }
 
 // Root runs both cases; an ordinary user can only run the unprivileged one.
