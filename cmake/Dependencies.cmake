@@ -54,8 +54,18 @@ endif()
 # we ship (see above). Not for programs that load a shared C++ library
 # (libbenchmark), which would bring a second libstdc++ into the process; not
 # under the sanitizers, whose runtimes expect the shared one.
+# Also packs the program's relative relocations (DT_RELR, binutils 2.38 and
+# glibc 2.36, Debian 12's): the loader applies a bitmap instead of 5,700
+# entries, 0.05-0.07 ms of each start of `stockade` (`--version` 1.45 -> 1.39
+# ms, interleaved runs). A glibc too old for it refuses the program by name
+# (GLIBC_ABI_DT_RELR) rather than misloading it.
+include(CheckLinkerFlag)
+check_linker_flag(CXX "-Wl,-z,pack-relative-relocs" STOCKADE_HAVE_PACK_RELATIVE_RELOCS)
 function(stockade_static_runtime target)
   if(STOCKADE_STATIC_DEPS AND NOT STOCKADE_SANITIZE AND NOT STOCKADE_FUZZ AND NOT STOCKADE_AFL)
     target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc)
+    if(STOCKADE_HAVE_PACK_RELATIVE_RELOCS)
+      target_link_options(${target} PRIVATE -Wl,-z,pack-relative-relocs)
+    endif()
   endif()
 endfunction()
