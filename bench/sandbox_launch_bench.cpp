@@ -138,8 +138,8 @@ void run_round(const char* label, const std::string& path, const stockade::White
   std::printf("  cgroup create + limits     median %8.0f us\n", median(cgroup));
   std::printf("  clone3 (namespaces)        median %8.0f us\n", median(clone));
   std::printf("  id maps                    median %8.0f us\n", median(maps));
-  std::printf("  verify (sha256), while the child sets up  median %8.0f us\n", median(verify));
-  std::printf("  child setup left after it  median %8.0f us\n", median(setup));
+  std::printf("  wait for the verifier      median %8.0f us   (sha256 on its own thread)\n", median(verify));
+  std::printf("  child setup until exec     median %8.0f us\n", median(setup));
   std::printf("  run + wait + reap + rmdir  median %8.0f us\n", median(wait));
 }
 

@@ -78,7 +78,7 @@ struct LaunchTimings {
   int64_t cgroup_us = 0;   // creating the cgroups and their limits (v1: while the child sets up)
   int64_t clone_us = 0;    // clone3 with the namespaces
   int64_t maps_us = 0;     // uid/gid maps
-  int64_t verify_us = 0;   // the verifier (spawn with one), concurrent with the child's setup
+  int64_t verify_us = 0;   // waiting for the verifier (spawn with one), once the child was released
   int64_t setup_us = 0;    // child: mounts ... seccomp until exec (what the verifier left)
 };
 
@@ -146,13 +146,14 @@ Result<Child> spawn(const VerifiedBinary& binary, const Policy& policy,
 using BinaryVerifier = std::function<Result<VerifiedBinary>(OpenedBinary&&)>;
 
 // spawn() with the binary's verification overlapped with the sandbox's setup:
-// the sandbox is built around `binary`'s open file, and `verify` runs on this
-// thread while the child sets up (on a second CPU, hashing and setup run at
-// once: about half a millisecond of a launch). The child execs nothing until
+// the sandbox is built around `binary`'s open file while `verify` runs on a
+// thread of its own, pinned to another CPU where the process may use one
+// (verifier_thread.h; in line otherwise). The child execs nothing until
 // `verify` has returned a VerifiedBinary holding that same open file, so the
 // bytes hashed are still the bytes executed. If `verify` fails, the child is
-// killed and reaped and its error is returned as it came. argv[0] defaults to
-// the path's base name.
+// killed and reaped and the verifier's error is returned as it came. `verify`
+// must be safe to run on another thread; `binary` is its alone until spawn
+// returns. argv[0] defaults to the path's base name.
 Result<Child> spawn(OpenedBinary&& binary, const BinaryVerifier& verify, const Policy& policy,
                     const std::vector<FdMapping>& fds);
 

@@ -38,6 +38,7 @@
 #include "sandbox/passed_fds.h"
 #include "sandbox/seccomp_policy.h"
 #include "sandbox/userns.h"
+#include "sandbox/verifier_thread.h"
 #include "whitelist/whitelist.h"
 
 namespace stockade::sandbox {
@@ -524,7 +525,11 @@ Result<Child> spawn(OpenedBinary&& binary, const BinaryVerifier& verify, const P
   };
   const auto slash = path.find_last_of('/');
   const std::string argv0 = slash == std::string::npos ? path : path.substr(slash + 1);
-  return spawn_fd(fd, argv0, policy, fds, run_verifier);
+  // Hashing starts now, beside the cgroups, the clone and the child's setup;
+  // joined before the child may exec, and on every early return (after
+  // `verified`, which it may fill, is declared: destroyed first).
+  VerifierThread verifier(run_verifier);
+  return spawn_fd(fd, argv0, policy, fds, [&] { return verifier.result(); });
 }
 
 }  // namespace stockade::sandbox

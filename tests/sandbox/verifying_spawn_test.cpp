@@ -3,6 +3,7 @@
 // same open file. Real processes; as root and (run_unprivileged.sh) uid 65534.
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,12 +74,52 @@ TEST(VerifyingSpawn, RunsTheBinaryOnceTheVerifierVouchesForIt) {
   ASSERT_TRUE(child.ok()) << child.error().message();
   out.write_end.reset();
   EXPECT_TRUE(verifier_ran);
-  EXPECT_GT(child->timings().verify_us, 0);
   EXPECT_EQ(drain(out.read_end.get()), "[probe]\n[argv]\n[ran]\n");
   auto status = child->wait(10s);
   ASSERT_TRUE(status.ok());
   EXPECT_EQ(status->kind, Kind::exited);
   EXPECT_EQ(status->code, 0);
+}
+
+// The verifier runs on its own thread pinned to another CPU where there is
+// one, and in line (on this thread) where the process may use a single CPU.
+TEST(VerifyingSpawn, TheVerifierRunsBesideUsOrInLineOnASingleCpu) {
+  const Whitelist whitelist = whitelist_pinning(probe_path(), "probe");
+  cpu_set_t original;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(original), &original), 0);
+  for (bool single_cpu : {false, true}) {
+    if (single_cpu) {
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(sched_getcpu(), &one);
+      ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+    }
+    auto opened = OpenedBinary::open(probe_path());
+    ASSERT_TRUE(opened.ok()) << opened.error().message();
+    pid_t verifier_tid = 0;
+    int verifier_cpus = 0;
+    BinaryVerifier verify = [&](OpenedBinary&& binary) {
+      verifier_tid = gettid();
+      cpu_set_t mine;
+      CPU_ZERO(&mine);
+      if (sched_getaffinity(0, sizeof(mine), &mine) == 0) verifier_cpus = CPU_COUNT(&mine);
+      return VerifiedBinary::verify(std::move(binary), "probe", whitelist);
+    };
+    auto child = spawn(std::move(*opened), verify, policy_for({"probe", "exit", "0"}), {});
+    if (single_cpu) {
+      ASSERT_EQ(sched_setaffinity(0, sizeof(original), &original), 0);
+    }
+    ASSERT_TRUE(child.ok()) << child.error().message();
+    auto status = child->wait(10s);
+    ASSERT_TRUE(status.ok());
+    EXPECT_EQ(status->kind, Kind::exited);
+    if (single_cpu || CPU_COUNT(&original) < 2) {
+      EXPECT_EQ(verifier_tid, gettid()) << "single CPU: verified in line";
+    } else {
+      EXPECT_NE(verifier_tid, gettid()) << "verified on its own thread";
+      EXPECT_EQ(verifier_cpus, 1) << "pinned to one CPU";
+    }
+  }
 }
 
 TEST(VerifyingSpawn, ARefusalIsReturnedAsItCameAndNothingRuns) {
