@@ -52,9 +52,9 @@ class SandboxCgroup {
   // global threadgroup lock, whose RCU grace period made a pid written to
   // cgroup.procs cost 5-16 ms here, against 0.03 ms. We open them so the
   // kernel's permission check sees our credentials (the file's opener), not
-  // the child's unmapped ones.
+  // the child's.
   const std::vector<UniqueFd>& placement_fds() const { return placement_fds_; }
-  // Once the child has joined (it has exec'd): they are not needed again.
+  // Once sent to the child (it received copies of its own): not needed again.
   void close_placement_fds() { placement_fds_.clear(); }
   // SIGKILL to every process in the cgroup (v2 cgroup.kill), when available.
   void kill_all() const;

@@ -41,6 +41,17 @@ Result<OpenedBinary> OpenedBinary::open(const std::string& path, const VerifyOpt
   return binary;
 }
 
+VerifiedBinary VerifiedBinary::adopt(OpenedBinary&& binary, std::string_view name,
+                                     const Sha256Digest& digest, bool verified) {
+  VerifiedBinary result;
+  result.fd_ = std::move(binary.fd_);
+  result.path_ = std::move(binary.path_);
+  result.name_ = std::string(name);
+  result.digest_ = digest;
+  result.verified_ = verified;
+  return result;
+}
+
 Result<VerifiedBinary> VerifiedBinary::verify(const std::string& path, std::string_view name,
                                               const Whitelist& whitelist,
                                               const VerifyOptions& options) {
@@ -58,13 +69,7 @@ Result<VerifiedBinary> VerifiedBinary::verify(OpenedBinary&& binary, std::string
   if (!whitelist.allows(name, *digest)) {
     return not_whitelisted(binary.path_, name, *digest, whitelist.has_name(name));
   }
-  VerifiedBinary verified;
-  verified.fd_ = std::move(binary.fd_);
-  verified.path_ = std::move(binary.path_);
-  verified.name_ = std::string(name);
-  verified.digest_ = *digest;
-  verified.verified_ = true;
-  return verified;
+  return adopt(std::move(binary), name, *digest, true);
 }
 
 Result<VerifiedBinary> VerifiedBinary::unverified(const std::string& path, std::string_view name,
@@ -87,13 +92,7 @@ Result<VerifiedBinary> VerifiedBinary::unverified(OpenedBinary&& binary, std::st
                               " runs UNVERIFIED as \"" + std::string(name) + "\" (sha256 " +
                               to_hex(*digest) + "); no whitelist was checked\n";
   (void)!write(STDERR_FILENO, warning.data(), warning.size());
-  VerifiedBinary verified;
-  verified.fd_ = std::move(binary.fd_);
-  verified.path_ = std::move(binary.path_);
-  verified.name_ = std::string(name);
-  verified.digest_ = *digest;
-  verified.verified_ = false;
-  return verified;
+  return adopt(std::move(binary), name, *digest, false);
 }
 
 }  // namespace stockade

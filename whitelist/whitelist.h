@@ -118,6 +118,9 @@ class VerifiedBinary {
 
  private:
   VerifiedBinary() = default;
+  // Takes over the opened file once `digest` is known.
+  static VerifiedBinary adopt(OpenedBinary&& binary, std::string_view name,
+                              const Sha256Digest& digest, bool verified);
   UniqueFd fd_;
   std::string path_;
   std::string name_;

@@ -2,6 +2,7 @@
 // has a usable cgroup (root here) the cgroup limits are exercised; without one
 // (the unprivileged run) the rlimits alone, and applied() says which.
 #include <csignal>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -62,9 +63,23 @@ TEST(SandboxLimits, AppliedLimitsSayHowEachLimitIsEnforced) {
   EXPECT_EQ(run.applied.open_files, "RLIMIT_NOFILE=256");
 }
 
+// The path /proc/self/cgroup text gives for `controller` (lines are
+// "id:controller[,controller...]:path"), or nullopt when no line names it.
+std::optional<std::string> cgroup_path_of(const std::string& proc_self_cgroup,
+                                          const std::string& controller) {
+  std::istringstream in(proc_self_cgroup);
+  for (std::string line; std::getline(in, line);) {
+    auto first = line.find(':'), second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    const std::string list = "," + line.substr(first + 1, second - first - 1) + ",";
+    if (list.find("," + controller + ",") != std::string::npos) return line.substr(second + 1);
+  }
+  return std::nullopt;
+}
+
 TEST(SandboxLimits, PluginStartsInsideItsV1CgroupsAlready) {
-  // The child joins its v1 cgroups itself, first thing after the clone, so
-  // the plugin's first read of its own membership shows the sandbox's groups
+  // The child joins its v1 cgroups itself before it execs anything, so the
+  // plugin's first read of its own membership shows the sandbox's groups
   // (paths relative to its cgroup namespace), never the supervisor's, in
   // every v1 controller the summary names.
   SandboxRun run = run_sandboxed(policy_for({"probe", "cat", "/proc/self/cgroup"}));
@@ -73,18 +88,9 @@ TEST(SandboxLimits, PluginStartsInsideItsV1CgroupsAlready) {
   if (!running_as_root() || run.applied.cgroup.rfind("v1", 0) != 0) return;  // no v1 groups to join
   for (const std::string controller : {"memory", "pids", "cpu"}) {
     if (run.applied.cgroup.find(controller) == std::string::npos) continue;
-    bool found = false;
-    std::istringstream in(run.output);
-    for (std::string line; std::getline(in, line);) {
-      // "id:controller[,controller...]:path"
-      auto first = line.find(':'), second = line.find(':', first + 1);
-      if (first == std::string::npos || second == std::string::npos) continue;
-      std::string list = "," + line.substr(first + 1, second - first - 1) + ",";
-      if (list.find("," + controller + ",") == std::string::npos) continue;
-      found = true;
-      EXPECT_NE(line.find("/stockade/sbx-"), std::string::npos) << line;
-    }
-    EXPECT_TRUE(found) << controller << " missing from:\n" << run.output;
+    auto path = cgroup_path_of(run.output, controller);
+    ASSERT_TRUE(path) << controller << " missing from:\n" << run.output;
+    EXPECT_EQ(path->rfind("/stockade/sbx-", 0), 0u) << controller << ": " << *path;
   }
 }
 
@@ -186,16 +192,9 @@ TEST(SandboxLimits, AFractionOfACoreGetsACgroupQuota) {
   const bool v1 = run.applied.cpu_cores.find("cfs_quota_us=50000/100000") != std::string::npos;
   EXPECT_TRUE(v1 || v2) << run.applied.cpu_cores;
   if (!v1) return;
-  bool in_cpu_group = false;  // "id:cpu[,cpuacct]:/stockade/sbx-..."
-  std::istringstream in(run.output);
-  for (std::string line; std::getline(in, line);) {
-    auto first = line.find(':'), second = line.find(':', first + 1);
-    if (first == std::string::npos || second == std::string::npos) continue;
-    const std::string list = "," + line.substr(first + 1, second - first - 1) + ",";
-    if (list.find(",cpu,") != std::string::npos)
-      in_cpu_group = line.find("/stockade/sbx-", second) != std::string::npos;
-  }
-  EXPECT_TRUE(in_cpu_group) << run.output;
+  auto path = cgroup_path_of(run.output, "cpu");
+  ASSERT_TRUE(path) << run.output;
+  EXPECT_EQ(path->rfind("/stockade/sbx-", 0), 0u) << *path;
 }
 
 }  // namespace
