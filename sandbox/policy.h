@@ -43,6 +43,15 @@ struct Policy {
   // Syscall names allowed beyond the default profile. spawn() refuses names
   // that can never be granted (see seccomp_policy.h).
   std::vector<std::string> extra_syscalls;
+  // Off by default, and each gated by an operator ceiling (config.h):
+  // allow_exec lets the plugin execve/execveat other programs (anything the
+  // read-only root holds: /usr/bin/sh and every interpreter, unverified);
+  // allow_jit lets it map memory writable and executable, or make anonymous
+  // memory executable (JIT compilers need it; so does code that was never
+  // pinned). Without them only the verified binary runs, with what its loader
+  // maps from the read-only root.
+  bool allow_exec = false;
+  bool allow_jit = false;
 
   // When the supervisor runs as root, the sandbox's uid/gid map to these
   // unprivileged host ids; otherwise to the supervisor's own ids.

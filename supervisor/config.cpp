@@ -20,7 +20,10 @@ void read_ceilings(ObjectReader& r, Ceilings& out) {
   r.integer("max_open_files", out.max_open_files, kMinOpenFiles, kMaxOpenFilesRange);
   r.integer("max_file_size_mb", out.max_file_size_mb, 0, kMaxFileSizeMbRange);
   r.integer("max_tmpfs_mb", out.max_tmpfs_mb, 1, kMaxTmpfsMbRange);
+  r.integer("max_wall_seconds", out.max_wall_seconds, 1, kMaxWallSecondsRange);
   r.boolean("allow_network", out.allow_network);
+  r.boolean("allow_exec", out.allow_exec);
+  r.boolean("allow_jit", out.allow_jit);
   r.string_list("allowed_readonly_paths", out.allowed_readonly_paths, kMaxConfigListItems,
                 {1, kMaxPathBytes});
   r.string_list("allowed_syscalls", out.allowed_syscalls, kMaxConfigListItems, {1, 64});

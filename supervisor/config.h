@@ -28,7 +28,10 @@ struct Ceilings {
   uint32_t max_open_files = 1024;
   uint32_t max_file_size_mb = 1024;
   uint32_t max_tmpfs_mb = 256;
+  uint32_t max_wall_seconds = 3600;                 // resources.max_wall_seconds (jail)
   bool allow_network = false;                       // may a manifest ask for "host"?
+  bool allow_exec = false;                          // may a manifest set sandbox.allow_exec?
+  bool allow_jit = false;                           // may a manifest set sandbox.allow_jit?
   std::vector<std::string> allowed_readonly_paths;  // prefixes manifests may bind read-only
   std::vector<std::string> allowed_syscalls;        // extra syscalls manifests may ask for
 };

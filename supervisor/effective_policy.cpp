@@ -101,6 +101,8 @@ Result<sandbox::Policy> effective_policy(const Manifest& m, const Ceilings& c,
   refusals.cap("resources.max_open_files", r.max_open_files, c.max_open_files, "max_open_files", "");
   refusals.cap("resources.max_file_size_mb", r.max_file_size_mb, c.max_file_size_mb,
                "max_file_size_mb", " MiB");
+  refusals.cap("resources.max_wall_seconds", r.max_wall_seconds, c.max_wall_seconds,
+               "max_wall_seconds", " s");
 
   const auto& s = m.sandbox;
   refusals.cap("sandbox.tmpfs_mb", s.tmpfs_mb, c.max_tmpfs_mb, "max_tmpfs_mb", " MiB");
@@ -108,6 +110,16 @@ Result<sandbox::Policy> effective_policy(const Manifest& m, const Ceilings& c,
     refusals.refuse("sandbox.network",
                     "requests \"host\", but the operator does not allow network access "
                     "(ceilings.allow_network)");
+  }
+  if (s.allow_exec && !c.allow_exec) {
+    refusals.refuse("sandbox.allow_exec",
+                    "requests running programs other than the pinned binary, but the operator "
+                    "does not allow it (ceilings.allow_exec)");
+  }
+  if (s.allow_jit && !c.allow_jit) {
+    refusals.refuse("sandbox.allow_jit",
+                    "requests writable and executable memory, but the operator does not allow "
+                    "it (ceilings.allow_jit)");
   }
   for (size_t i = 0; i < s.readonly_paths.size(); ++i) {
     check_readonly_path(refusals, "sandbox.readonly_paths[" + std::to_string(i) + "]",
@@ -158,6 +170,8 @@ Result<sandbox::Policy> effective_policy(const Manifest& m, const Ceilings& c,
   p.tmp_bytes = uint64_t{s.tmpfs_mb} * sandbox::kMiB;
   p.network = s.network;
   p.extra_syscalls = s.extra_syscalls;
+  p.allow_exec = s.allow_exec;
+  p.allow_jit = s.allow_jit;
   p.outer_uid = identity.uid;
   p.outer_gid = identity.gid;
   return p;

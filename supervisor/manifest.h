@@ -35,6 +35,7 @@ inline constexpr uint32_t kMaxMemoryMbRange = 65536;
 inline constexpr double kMinCpuCores = 0.01;
 inline constexpr double kMaxCpuCoresRange = 1024;
 inline constexpr uint32_t kMaxCpuSecondsRange = 7 * 24 * 3600;
+inline constexpr uint32_t kMaxWallSecondsRange = 7 * 24 * 3600;
 inline constexpr uint32_t kMaxProcessesRange = 65536;
 inline constexpr uint32_t kMinOpenFiles = 8;  // stdio, the socket, the loader's own opens
 inline constexpr uint32_t kMaxOpenFilesRange = 1048576;
@@ -49,6 +50,9 @@ struct ResourceRequest {
   uint32_t max_processes = 32;      // pids in the sandbox (cgroup pids or RLIMIT_NPROC)
   uint32_t max_open_files = 256;    // RLIMIT_NOFILE
   uint32_t max_file_size_mb = 16;   // RLIMIT_FSIZE: largest file it may write (in /tmp)
+  // Wall-clock limit of a `stockade jail` run (its --time-limit); the
+  // runtime's long-lived plugins have per-call deadlines instead.
+  uint32_t max_wall_seconds = 600;
 };
 
 // The sandbox shape the plugin asks for, beyond the default profile.
@@ -60,6 +64,8 @@ struct SandboxRequest {
   uint32_t tmpfs_mb = 16;                   // size of the private, writable /tmp
   sandbox::Network network = sandbox::Network::none;
   std::vector<std::string> extra_syscalls;  // beyond the default seccomp allowlist
+  bool allow_exec = false;  // may run programs other than the pinned binary (sandbox::Policy)
+  bool allow_jit = false;   // may map writable+executable or anonymous executable memory
 };
 
 struct ExecuteSettings {

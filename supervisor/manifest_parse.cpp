@@ -12,6 +12,7 @@ void read_resources(ObjectReader& r, ResourceRequest& out) {
   r.integer("max_processes", out.max_processes, 1, kMaxProcessesRange);
   r.integer("max_open_files", out.max_open_files, kMinOpenFiles, kMaxOpenFilesRange);
   r.integer("max_file_size_mb", out.max_file_size_mb, 0, kMaxFileSizeMbRange);
+  r.integer("max_wall_seconds", out.max_wall_seconds, 1, kMaxWallSecondsRange);
 }
 
 void read_sandbox(ObjectReader& r, SandboxRequest& out) {
@@ -23,6 +24,8 @@ void read_sandbox(ObjectReader& r, SandboxRequest& out) {
   r.choice("network", network, {"none", "host"});
   out.network = network == "host" ? sandbox::Network::host : sandbox::Network::none;
   r.string_list("extra_syscalls", out.extra_syscalls, kMaxManifestListItems, {1, 64});
+  r.boolean("allow_exec", out.allow_exec);
+  r.boolean("allow_jit", out.allow_jit);
 }
 
 void read_execute(ObjectReader& r, ExecuteSettings& out) {
