@@ -4,11 +4,13 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -88,14 +90,6 @@ const OwnPaths& own_cgroup_paths() {
   return cached;
 }
 
-// True when every controller we would use is bound to a v1 hierarchy (a
-// controller lives in one hierarchy only): v2 then has none of them, which
-// /proc/self/cgroup alone tells, without the mount table.
-bool all_in_v1(bool cpu_quota) {
-  const OwnPaths& own = own_cgroup_paths();
-  return own.count("memory") && own.count("pids") && (!cpu_quota || own.count("cpu"));
-}
-
 CgroupLayout detect_layout() {
   const OwnPaths& own_paths = own_cgroup_paths();
   CgroupLayout layout;
@@ -144,9 +138,31 @@ Status write_file(const std::string& path, const std::string& content) {
 
 bool file_exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
+// A group that is empty this long after its creation belongs to nobody: a
+// launch puts its child into the group within the setup timeout (10 s), and
+// a live sandbox's group is never empty (the kernel refuses its rmdir).
+constexpr int64_t kStaleAfterSeconds = 60;
+
+int64_t unix_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// sbx-t<creation time>-<random>: the plugin reads this name in its own
+// /proc/self/cgroup (v1, joined after its cgroup namespace was made), so it
+// holds nothing of the host it could not know anyway (no supervisor pid:
+// the old sbx-<pid>-<n> told it). The time is the liveness record stale-group
+// pruning needs, together with the kernel's refusal to remove a populated
+// group.
 std::string unique_name() {
   static std::atomic<uint64_t> counter{0};
-  return "sbx-" + std::to_string(getpid()) + "-" + std::to_string(counter.fetch_add(1));
+  uint64_t random = 0;
+  if (getrandom(&random, sizeof(random), GRND_NONBLOCK) != static_cast<ssize_t>(sizeof(random)))
+    random = counter.fetch_add(1) ^ (static_cast<uint64_t>(getpid()) << 32);  // unique is enough
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(random));
+  return "sbx-t" + std::to_string(unix_seconds()) + "-" + hex;
 }
 
 // Removes the groups of dead supervisors under `base`, once per process.
@@ -157,10 +173,19 @@ void prune_stale_groups(const std::string& base) {
   if (!pruned.insert(base).second) return;
   DIR* dir = opendir(base.c_str());
   if (dir == nullptr) return;
+  const int64_t now = unix_seconds();
   while (dirent* entry = readdir(dir)) {
+    long long created = 0;
     int owner = 0;
-    if (std::sscanf(entry->d_name, "sbx-%d-", &owner) != 1 || owner == getpid()) continue;
-    if (kill(owner, 0) == 0 || errno != ESRCH) continue;
+    char rest = 0;
+    if (std::sscanf(entry->d_name, "sbx-t%lld-%c", &created, &rest) == 2) {
+      if (now - created < kStaleAfterSeconds) continue;  // may be a launch in progress
+    } else if (std::sscanf(entry->d_name, "sbx-%d-", &owner) == 1) {
+      // The names of older releases: sbx-<supervisor pid>-<n>.
+      if (owner == getpid() || kill(owner, 0) == 0 || errno != ESRCH) continue;
+    } else {
+      continue;
+    }
     (void)rmdir((base + "/" + entry->d_name).c_str());  // EBUSY: still in use, keep
   }
   closedir(dir);
@@ -212,6 +237,8 @@ SandboxCgroup& SandboxCgroup::operator=(SandboxCgroup&& other) noexcept {
     cpu_how_ = std::move(other.cpu_how_);
     name_ = std::move(other.name_);
     v1_used_ = std::exchange(other.v1_used_, {});
+    cpu_usage_file_ = std::exchange(other.cpu_usage_file_, {});
+    cpu_usage_how_ = std::exchange(other.cpu_usage_how_, {});
   }
   return *this;
 }
@@ -222,16 +249,18 @@ Result<SandboxCgroup> SandboxCgroup::create_v2(const ResourceLimits& limits, boo
   SandboxCgroup group;
   group.name_ = unique_name();
   const CgroupLayout& where = layout();
-  // A v2 group only where v2 has a controller of ours: on the hybrid layout
-  // (controllers all in v1) it would limit nothing, and the pid namespace
-  // already kills every process of the sandbox with its init.
-  if (all_in_v1(cpu_quota)) return group;  // before the clone: spare the mount table
-  const bool useful = has_v2_controller("memory") || has_v2_controller("pids") ||
-                      (cpu_quota && has_v2_controller("cpu"));
-  if (!useful || where.v2_dir.empty() || !make_group_dir(where.v2_dir, group.name_, group.v2_dir_))
+  // A v2 group wherever the v2 hierarchy is writable, even with none of our
+  // controllers (the hybrid layout): its core files still account the CPU
+  // time of every process it ever held (cpu.stat, the sandbox's CPU budget)
+  // and kill them all at once (cgroup.kill). One mkdir and one rmdir a launch.
+  if (where.v2_dir.empty() || !make_group_dir(where.v2_dir, group.name_, group.v2_dir_))
     return group;
   enable_v2_controllers(where.v2_dir + "/stockade");
   const std::string& dir = group.v2_dir_;
+  if (file_exists(dir + "/cpu.stat")) {
+    group.cpu_usage_file_ = dir + "/cpu.stat";
+    group.cpu_usage_how_ = "cgroup v2 cpu.stat";
+  }
   if (file_exists(dir + "/memory.max")) {
     if (auto s = write_file(dir + "/memory.max", std::to_string(limits.memory_bytes)); !s)
       return std::move(s).error();
@@ -294,14 +323,57 @@ Status SandboxCgroup::add_v1(const ResourceLimits& limits, bool cpu_quota) {
     pids_how_ = "cgroup v1 pids.max=" + count;
     if (auto s = open_tasks(dir); !s) return s;
   }
+  std::string cpu_dir;
   if (cpu_quota && !cpu_limited() && use_v1("cpu", dir)) {
     const std::string quota = cpu_quota_us(limits.cpu_cores);
     if (auto s = write_file(dir + "/cpu.cfs_period_us", std::to_string(kCpuPeriodUs)); !s) return s;
     if (auto s = write_file(dir + "/cpu.cfs_quota_us", quota); !s) return s;
     cpu_how_ = "cgroup v1 cpu.cfs_quota_us=" + quota + "/" + std::to_string(kCpuPeriodUs);
     if (auto s = open_tasks(dir); !s) return s;
+    cpu_dir = dir;
+  }
+  // Without a v2 group, v1 cpuacct keeps the sandbox's CPU account (dead
+  // processes included). Often mounted together with cpu: the group made
+  // above is then the same directory.
+  if (cpu_usage_file_.empty() && where.v1_dirs.count("cpuacct")) {
+    auto cpu = where.v1_dirs.find("cpu");
+    const bool shared = !cpu_dir.empty() && cpu != where.v1_dirs.end() &&
+                        cpu->second == where.v1_dirs.at("cpuacct");
+    if (shared) {
+      cpu_usage_file_ = cpu_dir + "/cpuacct.usage";
+    } else if (use_v1("cpuacct", dir)) {
+      cpu_usage_file_ = dir + "/cpuacct.usage";
+      if (auto s = open_tasks(dir); !s) return s;
+    }
+    if (!cpu_usage_file_.empty()) cpu_usage_how_ = "cgroup v1 cpuacct";
   }
   return {};
+}
+
+std::optional<uint64_t> SandboxCgroup::cpu_usage_us() const {
+  if (cpu_usage_file_.empty()) return std::nullopt;
+  const std::string text = read_small_file(cpu_usage_file_);
+  // v2 cpu.stat: "usage_usec N" lines; v1 cpuacct.usage: one number, in ns.
+  std::string_view digits = text;
+  const bool v2 = cpu_usage_file_.ends_with("/cpu.stat");
+  if (v2) {
+    constexpr std::string_view kKey = "usage_usec ";
+    if (!digits.starts_with(kKey)) {
+      auto at = digits.find("\nusage_usec ");
+      if (at == std::string_view::npos) return std::nullopt;
+      digits.remove_prefix(at + 1);
+    }
+    digits.remove_prefix(kKey.size());
+  }
+  uint64_t value = 0;
+  size_t used = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9' || value > UINT64_MAX / 10) break;
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+    ++used;
+  }
+  if (used == 0) return std::nullopt;  // unreadable (removed, say): no knowledge
+  return v2 ? value : value / 1000;
 }
 
 std::string SandboxCgroup::summary() const {

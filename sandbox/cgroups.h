@@ -1,14 +1,18 @@
 // Per-sandbox cgroups: detected at run time, v2 first, v1 fallback.
 //
-// Each sandbox gets its own cgroup, `stockade/sbx-<pid>-<n>` under the
-// supervisor's own cgroup in every hierarchy used, made in two phases:
-//  - create_v2(), before the clone: on a v2 host with delegated controllers,
-//    memory.max, pids.max and cpu.max, and the child is born inside the group
-//    (CLONE_INTO_CGROUP). Where v2 has none of those controllers (the hybrid
-//    layout of the CI machines) no v2 group is made.
+// Each sandbox gets its own cgroup, `stockade/sbx-t<time>-<random>` under
+// the supervisor's own cgroup in every hierarchy used (no supervisor pid in
+// the name: the plugin reads it in /proc/self/cgroup), made in two phases:
+//  - create_v2(), before the clone, wherever the v2 hierarchy is writable:
+//    the child is born inside the group (CLONE_INTO_CGROUP), which accounts
+//    the CPU time of all its processes (cpu.stat) and can kill them at once
+//    (cgroup.kill) even with no controller (the hybrid layout of the CI
+//    machines); with delegated controllers also memory.max, pids.max and
+//    cpu.max.
 //  - add_v1(), while the child builds its root: the v1 memory, pids and cpu
-//    controllers for what v2 did not limit. The child joins them itself
-//    before its rlimits and exec (placement_fds()).
+//    controllers for what v2 did not limit, and v1 cpuacct for the CPU
+//    account when there is no v2 group. The child joins them itself before
+//    its rlimits and exec (placement_fds()).
 // With no writable cgroup (an unprivileged supervisor) nothing is created and
 // the rlimits are the only limits; summary() says so.
 #pragma once
@@ -16,6 +20,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -63,6 +68,14 @@ class SandboxCgroup {
   // Removes the directories now (idempotent; the destructor calls it).
   void remove();
 
+  // The CPU time used by every process the group ever held, in microseconds
+  // (v2 cpu.stat usage_usec, v1 cpuacct.usage), or nullopt when no group
+  // accounts it (or its file could not be read).
+  std::optional<uint64_t> cpu_usage_us() const;
+  bool cpu_accounted() const { return !cpu_usage_file_.empty(); }
+  // "cgroup v2 cpu.stat" / "cgroup v1 cpuacct", for AppliedLimits.
+  const std::string& cpu_usage_how() const { return cpu_usage_how_; }
+
   bool memory_limited() const { return !memory_how_.empty(); }
   bool pids_limited() const { return !pids_how_.empty(); }
   bool cpu_limited() const { return !cpu_how_.empty(); }
@@ -79,7 +92,9 @@ class SandboxCgroup {
   std::vector<std::string> v1_dirs_; // created v1 directories
   std::vector<UniqueFd> placement_fds_;  // v1 `tasks` files, see placement_fds()
   std::string oom_file_;             // v2 memory.events or v1 memory.oom_control
-  std::string name_;                 // sbx-<pid>-<n>, the same in every hierarchy
+  std::string name_;                 // sbx-t<time>-<random>, the same in every hierarchy
+  std::string cpu_usage_file_;       // v2 cpu.stat or v1 cpuacct.usage, or empty
+  std::string cpu_usage_how_;
   std::vector<std::string> v1_used_; // the v1 controllers, for summary()
   std::string memory_how_, pids_how_, cpu_how_;
 };

@@ -53,6 +53,29 @@ void CircuitBreaker::on_neutral(bool probe) {
   if (probe && state_ == State::half_open && probes_in_flight_ > 0) --probes_in_flight_;
 }
 
+void CircuitBreaker::on_failure_event(Clock::time_point now) {
+  if (state_ == State::closed) {
+    if (++consecutive_failures_ >= settings_.failure_threshold) open(now);
+    return;
+  }
+  // Half-open: whatever the probes were doing, the plugin just failed.
+  if (state_ == State::half_open) open(now);
+}
+
+void CircuitBreaker::on_recovered() {
+  if (state_ != State::open) return;
+  state_ = State::half_open;
+  probes_in_flight_ = 0;
+  probe_successes_ = 0;
+}
+
+void CircuitBreaker::reset() {
+  state_ = State::closed;
+  consecutive_failures_ = 0;
+  probes_in_flight_ = 0;
+  probe_successes_ = 0;
+}
+
 void CircuitBreaker::open(Clock::time_point now) {
   state_ = State::open;
   opened_at_ = now;

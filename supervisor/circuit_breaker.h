@@ -34,8 +34,19 @@ class CircuitBreaker {
   void on_success(bool probe);
   // It ended with the plugin's fault (crash, timeout, UNAVAILABLE, INTERNAL).
   void on_failure(bool probe, Clock::time_point now);
-  // It ended with nobody's fault (shed, not sent): only frees a probe slot.
+  // It ended with nobody's fault (shed, not sent), or with a failure that is
+  // counted once elsewhere (the plugin's crash): only frees a probe slot.
   void on_neutral(bool probe);
+  // One failure of the plugin itself, not tied to one admitted call: a crash
+  // counts once however many calls were in flight (8 callers must not make
+  // one SIGKILL look like 8 consecutive failures). Open: no effect.
+  void on_failure_event(Clock::time_point now);
+  // The plugin was restarted and completed its handshake: an open breaker
+  // goes half-open at once, so the next calls probe the new process instead
+  // of waiting out open_for against a plugin that is ready again.
+  void on_recovered();
+  // Back to closed with no failures (the operator's restart()).
+  void reset();
 
   State state() const { return state_; }
   uint32_t consecutive_failures() const { return consecutive_failures_; }

@@ -1,6 +1,7 @@
 #include "supervisor/execute_call.h"
 
 #include <optional>
+#include <utility>
 
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
@@ -24,18 +25,42 @@ CallPolicy::CallPolicy(const Manifest& m)
       idempotent(m.execute.idempotent),
       random(std::random_device{}()) {}
 
+CallError supervisor_stopped() {
+  CallError error{StatusCode::unavailable, "supervisor stopped", Delivery::not_sent};
+  error.hopeless = true;
+  return error;
+}
+
+void CallRegistry::stop_all() {
+  stopping = true;
+  // cancel() never runs a handler in line: each waiting call's handler runs
+  // later on the loop, sees `stopping` and ends.
+  for (auto& [id, timer] : waiting) timer->cancel();
+  if (live == 0 && on_idle) std::exchange(on_idle, nullptr)();
+}
+
+void CallRegistry::ended() {
+  --live;
+  if (stopping && live == 0 && on_idle) std::exchange(on_idle, nullptr)();
+}
+
 namespace {
 
 class ExecuteCall : public std::enable_shared_from_this<ExecuteCall> {
  public:
-  ExecuteCall(asio::io_context& io, std::shared_ptr<PluginProcess> plugin,
-              std::shared_ptr<CallPolicy> policy, std::string method, Bytes payload,
-              Clock::time_point deadline, bool idempotent, ExecuteDone done)
-      : io_(io), plugin_(std::move(plugin)), policy_(std::move(policy)), method_(std::move(method)),
-        payload_(std::move(payload)), deadline_(deadline), idempotent_(idempotent), done_(std::move(done)) {}
+  ExecuteCall(asio::io_context& io, std::shared_ptr<CallRegistry> registry,
+              std::shared_ptr<PluginProcess> plugin, std::shared_ptr<CallPolicy> policy,
+              std::string method, Bytes payload, Clock::time_point deadline, bool idempotent,
+              ExecuteDone done)
+      : io_(io), registry_(std::move(registry)), plugin_(std::move(plugin)), policy_(std::move(policy)),
+        method_(std::move(method)), payload_(std::move(payload)), deadline_(deadline),
+        idempotent_(idempotent), done_(std::move(done)) {
+    ++registry_->live;
+  }
 
   void attempt() {
     ++attempt_;
+    if (registry_->stopping) return finish(supervisor_stopped());
     auto now = Clock::now();
     if (now >= deadline_) {
       return finish(CallError{StatusCode::deadline_exceeded, "deadline passed", Delivery::not_sent});
@@ -66,11 +91,18 @@ class ExecuteCall : public std::enable_shared_from_this<ExecuteCall> {
       return finish(Bytes(bytes.begin(), bytes.end()));
     }
     switch (fault_of(*error)) {
-      case Fault::plugin: breaker.on_failure(probe_, Clock::now()); break;
+      case Fault::plugin:
+        // A crash reaches the breaker once, from the process (supervisor.cpp).
+        if (error->plugin_ended) {
+          breaker.on_neutral(probe_);
+        } else {
+          breaker.on_failure(probe_, Clock::now());
+        }
+        break;
       case Fault::caller: breaker.on_success(probe_); break;
       case Fault::none: breaker.on_neutral(probe_); break;
     }
-    if (attempt_ < policy_->max_attempts && may_retry(*error, idempotent_)) {
+    if (!registry_->stopping && attempt_ < policy_->max_attempts && may_retry(*error, idempotent_)) {
       auto left = std::chrono::duration_cast<milliseconds>(deadline_ - Clock::now());
       auto delay = retry_delay(policy_->backoff, attempt_, left, policy_->random);
       if (delay && policy_->budget.try_spend()) {
@@ -78,8 +110,18 @@ class ExecuteCall : public std::enable_shared_from_this<ExecuteCall> {
         spdlog::debug("[{}] retrying {} in {} ms after {}", plugin_->manifest().name, method_,
                       delay->count(), error->describe());
         timer_.emplace(io_, *delay);
-        timer_->async_wait([self = shared_from_this()](const boost::system::error_code&) {
-          self->attempt();
+        const uint64_t waiter = ++registry_->next_waiter;
+        registry_->waiting.emplace(waiter, &*timer_);
+        timer_->async_wait([self = shared_from_this(), waiter, last = *error](const boost::system::error_code&) {
+          self->registry_->waiting.erase(waiter);
+          if (!self->registry_->stopping) return self->attempt();
+          // Cancelled by stop(): the caller hears of it now, with what the
+          // last attempt did (it may have reached the plugin).
+          CallError stopped = supervisor_stopped();
+          stopped.message = "supervisor stopped while the call waited to retry; last attempt: " + last.describe();
+          stopped.delivery = last.delivery;
+          stopped.plugin_exit = last.plugin_exit;
+          self->finish(std::move(stopped));
         });
         return;
       }
@@ -95,9 +137,11 @@ class ExecuteCall : public std::enable_shared_from_this<ExecuteCall> {
     }
     auto done = std::move(done_);
     done(std::move(result));
+    registry_->ended();
   }
 
   asio::io_context& io_;
+  std::shared_ptr<CallRegistry> registry_;
   std::shared_ptr<PluginProcess> plugin_;
   std::shared_ptr<CallPolicy> policy_;
   std::string method_;
@@ -112,11 +156,12 @@ class ExecuteCall : public std::enable_shared_from_this<ExecuteCall> {
 
 }  // namespace
 
-void execute_call(asio::io_context& io, const std::shared_ptr<PluginProcess>& plugin,
-                  const std::shared_ptr<CallPolicy>& policy, std::string method, Bytes payload,
-                  Clock::time_point deadline, bool idempotent, ExecuteDone done) {
-  std::make_shared<ExecuteCall>(io, plugin, policy, std::move(method), std::move(payload), deadline,
-                                idempotent, std::move(done))
+void execute_call(asio::io_context& io, const std::shared_ptr<CallRegistry>& registry,
+                  const std::shared_ptr<PluginProcess>& plugin, const std::shared_ptr<CallPolicy>& policy,
+                  std::string method, Bytes payload, Clock::time_point deadline, bool idempotent,
+                  ExecuteDone done) {
+  std::make_shared<ExecuteCall>(io, registry, plugin, policy, std::move(method), std::move(payload),
+                                deadline, idempotent, std::move(done))
       ->attempt();
 }
 

@@ -53,6 +53,11 @@ struct CallError {
   bool hopeless = false;
   // The plugin process's shell-style exit code when its end failed this call.
   std::optional<int> plugin_exit;
+  // The plugin's end failed this call (it crashed, was killed, broke the
+  // protocol): one event however many calls it failed, reported to the
+  // circuit breaker once by the process (README "Execute semantics"), not
+  // once per call.
+  bool plugin_ended = false;
   // How many attempts were made (filled in by the execute path).
   unsigned attempts = 1;
 

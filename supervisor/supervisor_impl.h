@@ -2,9 +2,11 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -12,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include "supervisor/cgroup_janitor.h"
 #include "supervisor/execute_call.h"
 #include "supervisor/health_checker.h"
 #include "supervisor/plugin_process.h"
@@ -36,19 +39,42 @@ struct Supervisor::Impl {
   PluginRegistry registry;
   RuntimeSettings settings;
   std::map<std::string, PluginEntry> plugins;
+  std::shared_ptr<CallRegistry> calls = std::make_shared<CallRegistry>();
+  CgroupJanitor janitor;
   std::thread thread;
+  std::thread::id loop_id;
   std::atomic<bool> stopped{false};
+  // Execute calls accepted (execute/execute_async) whose completion has not
+  // returned yet. The destructor waits for 0 before it stops the loop, so a
+  // call accepted after stop() (it ends with "supervisor stopped", posted)
+  // is never dropped with the loop's queue.
+  std::atomic<size_t> outstanding{0};
+  std::mutex idle_mutex;
+  std::condition_variable idle;
 
   PluginEntry* find(const std::string& name) {
     auto it = plugins.find(name);
     return it == plugins.end() ? nullptr : &it->second;
   }
 
-  // Runs `work` on the loop, handing it a callback that fulfils the result,
-  // and waits. Never call from the loop thread.
+  bool on_loop_thread() const { return std::this_thread::get_id() == loop_id; }
+
+  // Any thread. Never runs `done` before returning: the call begins in a
+  // handler of its own on the loop, so a callback that issues the next call
+  // cannot grow the stack, however fast calls fail.
+  void submit(std::string name, std::string method, Bytes payload, const ExecuteOptions& options,
+              std::function<void(CallResult<Bytes>)> done);
+  // On the loop.
+  void begin_execute(const std::string& name, std::string method, Bytes payload,
+                     const ExecuteOptions& options, std::function<void(CallResult<Bytes>)> done);
+  void call_ended();
+
+  // Runs `body` on the loop, handing it a callback that fulfils the result,
+  // and waits. On the loop thread itself (a callback) it would wait forever:
+  // it returns `on_loop` instead.
   template <typename T, typename F>
-  T run_on_loop(F&& body, T if_stopped) {
-    if (stopped.load()) return if_stopped;
+  T run_on_loop(F&& body, T on_loop) {
+    if (on_loop_thread()) return on_loop;
     std::promise<T> promise;
     auto future = promise.get_future();
     boost::asio::post(io, [&promise, &body] {
@@ -59,6 +85,7 @@ struct Supervisor::Impl {
 };
 
 CallError no_such_plugin(const std::string& name);
-CallError supervisor_stopped();
+// A synchronous method called from the loop thread (an execute_async callback).
+CallError called_on_loop_thread(const char* method);
 
 }  // namespace stockade::supervisor

@@ -16,120 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "tests/supervisor/jail_fixture.h"
 #include "tests/support/temp_dir.h"
-#include "whitelist/whitelist.h"
 
-namespace stockade {
+namespace stockade::jailtest {
 namespace {
-
-struct Outcome {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs argv with `input` on stdin (or `stdin_fd` when given); collects
-// stdout and stderr.
-Outcome run_command(const std::vector<std::string>& argv, const std::string& input = {},
-                    int stdin_fd = -1) {
-  int in[2], out[2], err[2];
-  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
-    ADD_FAILURE() << "pipe2 failed";
-    return {};
-  }
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(stdin_fd >= 0 ? stdin_fd : in[0], 0);
-    ::dup2(out[1], 1);
-    ::dup2(err[1], 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    char* envp[] = {const_cast<char*>("PATH=/usr/bin:/bin"), nullptr};
-    ::execve(args[0], args.data(), envp);
-    ::_exit(99);
-  }
-  ::close(in[0]);
-  ::close(out[1]);
-  ::close(err[1]);
-  if (!input.empty()) {
-    EXPECT_EQ(::write(in[1], input.data(), input.size()), static_cast<ssize_t>(input.size()));
-  }
-  ::close(in[1]);
-  Outcome result;
-  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-  std::string* sinks[2] = {&result.out, &result.err};
-  int open = 2;
-  while (open > 0) {
-    if (::poll(fds, 2, -1) < 0) break;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      char buf[4096];
-      ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
-      if (n <= 0) {
-        ::close(fds[i].fd);
-        fds[i].fd = -1;
-        --open;
-      } else {
-        sinks[i]->append(buf, static_cast<size_t>(n));
-      }
-    }
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  result.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return result;
-}
-
-void copy_executable(const std::string& from, const std::string& to) {
-  testing::write_file(to, testing::read_file(from), 0755);
-}
-
-std::string digest_line(const std::string& path, const std::string& name) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  auto digest = sha256_of_fd(fd);
-  ::close(fd);
-  EXPECT_TRUE(digest);
-  return to_hex(*digest) + "  " + name + "\n";
-}
-
-enum class As { root, nobody };
-
-class Jail : public ::testing::TestWithParam<As> {
- protected:
-  void SetUp() override {
-    copy_executable(STOCKADE_BIN, dir_.file("stockade"));
-    copy_executable(JAIL_PROBE, dir_.file("jail_probe"));
-    copy_executable(JAIL_PROBE, dir_.file("unpinned_probe"));
-    testing::write_file(dir_.file("whitelist"), digest_line(dir_.file("jail_probe"), "jail_probe") +
-                                                    digest_line(dir_.file("jail_probe"), "calc"));
-  }
-
-  // The unprivileged case: as root, switch to uid 65534 with setpriv; run by
-  // an ordinary user, the suite already is unprivileged and runs as itself.
-  bool switches_to_nobody() const { return GetParam() == As::nobody && ::geteuid() == 0; }
-
-  // stockade jail --whitelist WL <options...> -- <command...>
-  Outcome jail(const std::vector<std::string>& options, const std::vector<std::string>& command,
-           const std::string& input = {}, int stdin_fd = -1) {
-    std::vector<std::string> argv;
-    if (switches_to_nobody()) {
-      argv = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
-    }
-    argv.push_back(dir_.file("stockade"));
-    argv.push_back("jail");
-    argv.push_back("--whitelist");
-    argv.push_back(dir_.file("whitelist"));
-    argv.insert(argv.end(), options.begin(), options.end());
-    argv.push_back("--");
-    argv.insert(argv.end(), command.begin(), command.end());
-    return run_command(argv, input, stdin_fd);
-  }
-
-  std::string probe() const { return dir_.file("jail_probe"); }
-
-  testing::TempDir dir_{"stockade-jail-", 0755};
-};
 
 TEST_P(Jail, ExitCodeOfTheProgramPassesThrough) {
   auto ok = jail({}, {probe(), "exit", "0"});
@@ -161,11 +52,9 @@ TEST_P(Jail, ProgramCannotMakeTheOperatorsTerminalNonBlocking) {
   ASSERT_NE(name, nullptr);
   int terminal = ::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
   ASSERT_GE(terminal, 0);
-  if (switches_to_nobody()) {
-    ASSERT_EQ(::fchown(terminal, 65534, 65534), 0);
-  }
+  give_to_operator(terminal);
   const int before = ::fcntl(terminal, F_GETFL);
-  Outcome r = jail({}, {probe(), "nonblock-stdin"}, {}, terminal);
+  Outcome r = jail({}, {probe(), "nonblock-stdin"}, {}, Stdio{.in = terminal});
   const int after = ::fcntl(terminal, F_GETFL);
   ::close(terminal);
   ::close(master);
@@ -302,16 +191,7 @@ TEST_P(Jail, StaleCgroupsOfDeadSupervisorsArePrunedAndLiveOnesKept) {
   }
 }
 
-// Root runs both cases; an ordinary user can only run the unprivileged one.
-std::vector<As> identities() {
-  if (::geteuid() == 0) return {As::root, As::nobody};
-  return {As::nobody};
-}
-
-INSTANTIATE_TEST_SUITE_P(AsRootAndNobody, Jail, ::testing::ValuesIn(identities()),
-                         [](const auto& param_info) {
-                           return std::string(param_info.param == As::root ? "root" : "uid65534");
-                         });
+INSTANTIATE_TEST_SUITE_P(AsRootAndNobody, Jail, ::testing::ValuesIn(identities()), identity_name);
 
 }  // namespace
-}  // namespace stockade
+}  // namespace stockade::jailtest
