@@ -15,7 +15,6 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
-#include <set>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -165,12 +164,12 @@ std::string unique_name() {
   return "sbx-t" + std::to_string(unix_seconds()) + "-" + hex;
 }
 
-// Removes the groups of dead supervisors under `base`, once per process.
+// Removes the groups of dead supervisors under `base`. Called at start and
+// then periodically (the runtime's janitor), so a long-running host also
+// cleans up after a neighbour killed later; serialised, off the launch path.
 void prune_stale_groups(const std::string& base) {
   static std::mutex mutex;
-  static std::set<std::string> pruned;
   std::lock_guard lock(mutex);
-  if (!pruned.insert(base).second) return;
   DIR* dir = opendir(base.c_str());
   if (dir == nullptr) return;
   const int64_t now = unix_seconds();

@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <linux/seccomp.h>
@@ -15,6 +17,7 @@
 #include "base/syscall.h"
 #include "sandbox/child_state.h"
 #include "sandbox/init/init_report.h"
+#include "sandbox/syscall_names.h"
 
 namespace stockade::sandbox {
 namespace {
@@ -23,16 +26,21 @@ namespace {
 constexpr idtype_t P_PIDFD = static_cast<idtype_t>(3);
 #endif
 
-// The plugin's wait status as stockade-init reported it, if it did: init
-// writes it just before exiting, so it is in the pipe once init is reaped.
-std::optional<int> plugin_wait_status(int report) {
+// What stockade-init reported, if it did: it writes its one record just
+// before exiting, so the record is in the pipe once init is reaped.
+std::optional<stockade_init_report> init_report(int report) {
   if (report < 0) return std::nullopt;
   stockade_init_report record{};
   ssize_t got = retry_on_eintr([&] { return read(report, &record, sizeof(record)); });
-  if (got != static_cast<ssize_t>(sizeof(record)) || record.magic != STOCKADE_INIT_REPORT_MAGIC)
+  if (got != static_cast<ssize_t>(sizeof(record))) return std::nullopt;
+  if (record.magic != STOCKADE_INIT_REPORT_MAGIC && record.magic != STOCKADE_INIT_CPU_LIMIT_MAGIC)
     return std::nullopt;
-  return record.wait_status;
+  return record;
 }
+
+// Checks are never closer together than this: cgroup accounting is exact,
+// but a read per millisecond near the budget would be a busy loop.
+constexpr auto kMinCpuCheckInterval = std::chrono::milliseconds(10);
 
 int64_t cpu_seconds_of(const rusage& usage) {
   return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
@@ -88,7 +96,10 @@ std::optional<ExitStatus> Child::State::reap(bool block) {
   // namespace's init from inside, and init takes every other signal blocked
   // and ignores those from inside).
   ExitStatus result;
-  const std::optional<int> plugin = plugin_wait_status(report.get());
+  const std::optional<stockade_init_report> record = init_report(report.get());
+  std::optional<int> plugin;
+  if (record && record->magic == STOCKADE_INIT_REPORT_MAGIC) plugin = record->value;
+  const bool init_cpu_limit = record && record->magic == STOCKADE_INIT_CPU_LIMIT_MAGIC;
   if (plugin && WIFEXITED(*plugin)) {
     result.kind = ExitStatus::Kind::exited;
     result.code = WEXITSTATUS(*plugin);
@@ -108,6 +119,13 @@ std::optional<ExitStatus> Child::State::reap(bool block) {
     // Killed by the filter itself: a foreign or x32 ABI entry point.
     result.kind = ExitStatus::Kind::seccomp_violation;
     result.syscall = "non-native syscall ABI";
+  } else if (cpu_budget_used_us || init_cpu_limit) {
+    // The sandbox's CPU budget ran out, across all its processes: ended by
+    // us (cgroup account) or by stockade-init (its own account).
+    result.kind = ExitStatus::Kind::cpu_limit;
+    result.signal = SIGKILL;
+    result.cpu_used_ms = cpu_budget_used_us ? *cpu_budget_used_us / 1000
+                                            : static_cast<uint64_t>(std::max(0, record->value));
   } else if (killed_by_supervisor) {
     result.kind = ExitStatus::Kind::killed;
     result.signal = SIGKILL;
@@ -139,11 +157,11 @@ bool Child::State::handle_violation() {
     seccomp_notif notification;
     std::memset(&notification, 0, sizeof(notification));  // the kernel insists on zeroes
     if (ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_RECV, &notification) == 0) {
-      if (!violation) {
-        char* name = seccomp_syscall_resolve_num_arch(notification.data.arch, notification.data.nr);
-        violation = name != nullptr ? std::string(name) : "#" + std::to_string(notification.data.nr);
-        std::free(name);
-      }
+      // Named by syscall_names.h: libseccomp 2.5.4 alone reported the
+      // syscalls of newer kernels as "#457". After the launch this includes
+      // execve and execveat without allow_exec (spawn() answered the
+      // sandbox's own two): ExitStatus::describe says what would allow them.
+      if (!violation) violation = syscall_name(notification.data.arch, notification.data.nr);
       // The offending syscall stays blocked until the kill: it never runs.
       kill_all();
       return true;
@@ -161,6 +179,32 @@ bool Child::State::handle_violation() {
   return false;
 }
 
+std::optional<std::chrono::steady_clock::time_point> Child::State::cpu_check_due() const {
+  if (cpu_budget_us == 0 || status || cpu_budget_used_us || !pidfd) return std::nullopt;
+  return next_cpu_check;
+}
+
+bool Child::State::check_cpu_budget() {
+  if (!cpu_check_due()) return false;
+  const auto now = std::chrono::steady_clock::now();
+  const std::optional<uint64_t> used = cgroup.cpu_usage_us();
+  if (!used) {
+    // The account is unreadable (the group is being removed): the sandbox is
+    // ending; look again a little later rather than never.
+    next_cpu_check = now + std::chrono::seconds(1);
+    return false;
+  }
+  if (*used >= cpu_budget_us) {
+    cpu_budget_used_us = *used;
+    kill_all();
+    return true;
+  }
+  // The earliest the rest could be spent: every CPU busy from now on.
+  const auto rest = std::chrono::microseconds((cpu_budget_us - *used) / std::max(1u, cpus));
+  next_cpu_check = now + std::max<std::chrono::steady_clock::duration>(rest, kMinCpuCheckInterval);
+  return false;
+}
+
 Child::Child(std::unique_ptr<State> state) : state_(std::move(state)) {}
 Child::Child(Child&&) noexcept = default;
 Child& Child::operator=(Child&&) noexcept = default;
@@ -172,6 +216,10 @@ int Child::violation_fd() const { return state_->listener.get(); }
 const AppliedLimits& Child::applied() const { return state_->applied; }
 const LaunchTimings& Child::timings() const { return state_->timings; }
 bool Child::handle_violation() { return state_->handle_violation(); }
+std::optional<std::chrono::steady_clock::time_point> Child::cpu_check_due() const {
+  return state_->cpu_check_due();
+}
+bool Child::check_cpu_budget() { return state_->check_cpu_budget(); }
 
 Status Child::State::signal(int sig) {
   if (status || !pidfd) return Error{Errc::invalid_input, "the sandbox has ended", "signal", ESRCH};
@@ -190,6 +238,8 @@ void Child::kill() {
 
 std::optional<ExitStatus> Child::try_wait() {
   state_->handle_violation();
+  if (auto due = state_->cpu_check_due(); due && *due <= std::chrono::steady_clock::now())
+    state_->check_cpu_budget();
   return state_->reap(false);
 }
 
@@ -199,10 +249,15 @@ Result<ExitStatus> Child::wait(std::optional<std::chrono::milliseconds> timeout)
   while (!state_->status) {
     // -1 once the listener has hung up (poll ignores negative fds).
     pollfd fds[2] = {{state_->pidfd.get(), POLLIN, 0}, {state_->listener.get(), POLLIN, 0}};
+    // Woken by the earlier of the deadline and the next CPU-budget check.
+    auto wake = timeout && !state_->killed_by_supervisor ? deadline : Clock::time_point::max();
+    const std::optional<Clock::time_point> cpu_due = state_->cpu_check_due();
+    if (cpu_due) wake = std::min(wake, *cpu_due);
     int wait_ms = -1;
-    if (timeout && !state_->killed_by_supervisor) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      wait_ms = static_cast<int>(std::max<int64_t>(0, left.count()));
+    if (wake != Clock::time_point::max()) {
+      // Rounded up: waking a little early would spin until the due time.
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(wake - Clock::now());
+      wait_ms = static_cast<int>(std::clamp<int64_t>(left.count(), 0, INT32_MAX));
     }
     int n = poll(fds, 2, wait_ms);
     if (n < 0) {
@@ -210,7 +265,9 @@ Result<ExitStatus> Child::wait(std::optional<std::chrono::milliseconds> timeout)
       return sys_error("waiting for the sandbox");
     }
     if (n == 0) {
-      kill();  // the time limit passed
+      if (cpu_due && *cpu_due <= Clock::now()) state_->check_cpu_budget();
+      if (timeout && !state_->killed_by_supervisor && deadline <= Clock::now())
+        kill();  // the time limit passed
       continue;
     }
     if (fds[1].revents != 0) state_->handle_violation();  // a violation, or the hang-up

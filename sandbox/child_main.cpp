@@ -9,12 +9,14 @@
 #include <linux/capability.h>
 #include <linux/landlock.h>
 #include <linux/mount.h>
+#include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -98,6 +100,140 @@ long make_bind_read_only(const MountOp& op) {
   return call(SYS_mount, nullptr, op.target, nullptr, flags, nullptr);
 }
 
+constexpr uint64_t kNoLinks = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+
+long open_how_at(int dirfd, const char* path, uint64_t flags, uint64_t resolve) {
+  open_how how{};
+  how.flags = flags;
+  how.resolve = resolve;
+  return call(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+// Before openat2 (5.6): one component at a time, none followed if it is a
+// symlink. Paths in the plan are normalized (no "." or ".." components but a
+// lone "."), so this stays beneath `dirfd` as RESOLVE_BENEATH would.
+long walk_no_links(int dirfd, const char* path) {
+  long current = call(SYS_openat, dirfd, ".", O_PATH | O_CLOEXEC | O_DIRECTORY, 0);
+  if (failed(current)) return current;
+  const char* p = path;
+  while (*p != '\0') {
+    char name[256];
+    int n = 0;
+    while (*p != '\0' && *p != '/') {
+      if (n == static_cast<int>(sizeof(name)) - 1) {
+        call(SYS_close, current);
+        return -ENAMETOOLONG;
+      }
+      name[n++] = *p++;
+    }
+    name[n] = '\0';
+    while (*p == '/') ++p;
+    if (n == 0 || (n == 1 && name[0] == '.')) continue;
+    if (n == 2 && name[0] == '.' && name[1] == '.') {
+      call(SYS_close, current);
+      return -EXDEV;
+    }
+    long next = call(SYS_openat, current, name, O_PATH | O_CLOEXEC | O_NOFOLLOW, 0);
+    call(SYS_close, current);
+    if (failed(next)) return next;
+    struct stat info;
+    long rc = call(SYS_fstat, next, &info);
+    if (failed(rc) || S_ISLNK(info.st_mode)) {
+      call(SYS_close, next);
+      return failed(rc) ? rc : -ELOOP;
+    }
+    current = next;
+  }
+  return current;
+}
+
+// A bind source, opened once: the granted prefix with no symlink followed,
+// then the path beneath it, no symlink followed and no way out (an absolute
+// link, "..", a magic /proc link). The kernel refuses a symlink at any
+// component with ELOOP, so a folder swapped for a link after the
+// supervisor's check cannot redirect us (runc CVE-2021-30465, flatpak
+// CVE-2024-42472).
+long open_bind_source(const MountOp& op) {
+  long prefix = open_how_at(AT_FDCWD, op.beneath, O_PATH | O_CLOEXEC | O_DIRECTORY, kNoLinks);
+  if (prefix == -ENOSYS) {
+    long root = call(SYS_openat, AT_FDCWD, "/", O_PATH | O_CLOEXEC | O_DIRECTORY, 0);
+    if (failed(root)) return root;
+    prefix = walk_no_links(static_cast<int>(root), op.beneath + 1);
+    call(SYS_close, root);
+    if (failed(prefix)) return prefix;
+    long fd = walk_no_links(static_cast<int>(prefix), op.relative);
+    call(SYS_close, prefix);
+    return fd;
+  }
+  if (failed(prefix)) return prefix;
+  long fd = open_how_at(static_cast<int>(prefix), op.relative, O_PATH | O_CLOEXEC,
+                        kNoLinks | RESOLVE_BENEATH);
+  call(SYS_close, prefix);
+  return fd;
+}
+
+bool same_inode(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+// The check of the open fd: what it is (a granted path is a directory or a
+// regular file, never a FIFO, socket or device, which would be channels to
+// the host; a /dev node is a character device; the binary is the verified
+// inode).
+long check_bind_source(const MountOp& op, long fd, int binary_fd) {
+  struct stat info;
+  long rc = call(SYS_fstat, fd, &info);
+  if (failed(rc)) return rc;
+  switch (op.source_type) {
+    case SourceType::directory_or_file:
+      return S_ISDIR(info.st_mode) || S_ISREG(info.st_mode) ? 0 : -EMEDIUMTYPE;
+    case SourceType::char_device:
+      return S_ISCHR(info.st_mode) ? 0 : -EMEDIUMTYPE;
+    case SourceType::verified_binary: {
+      struct stat verified;
+      rc = call(SYS_fstat, binary_fd, &verified);
+      if (failed(rc)) return rc;
+      return S_ISREG(info.st_mode) && same_inode(info, verified) ? 0 : -ESTALE;
+    }
+  }
+  return -EINVAL;
+}
+
+// The opened source onto its target, as that very object: open_tree clones
+// the fd's mount (recursively), mount_setattr makes the clone read-only while
+// it is still detached, move_mount attaches it. The target is made after the
+// source's type (the parent's look was only a plan).
+long bind_source(const MountOp& op) {
+  struct stat info;
+  long rc = call(SYS_fstat, op.source_fd, &info);
+  if (failed(rc)) return rc;
+  if (S_ISDIR(info.st_mode)) {
+    rc = call(SYS_mkdirat, AT_FDCWD, op.target, 0755);
+    if (failed(rc) && rc != -EEXIST) return rc;
+  } else {
+    long fd = call(SYS_openat, AT_FDCWD, op.target, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
+                   0644);
+    if (failed(fd)) return fd;
+    call(SYS_close, fd);
+  }
+  long tree = call(SYS_open_tree, op.source_fd, "",
+                   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+  if (tree == -ENOSYS) {  // before 5.2: the fd's magic link, which the mount resolves to it
+    rc = call(SYS_mount, op.source_path, op.target, nullptr, MS_BIND | MS_REC, nullptr);
+    if (failed(rc)) return rc;
+    return make_bind_read_only(op);
+  }
+  if (failed(tree)) return tree;
+  mount_attr attr{};
+  attr.attr_set = op.flags;
+  rc = call(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr));
+  if (!failed(rc)) {
+    rc = call(SYS_move_mount, tree, "", AT_FDCWD, op.target, MOVE_MOUNT_F_EMPTY_PATH);
+  }
+  call(SYS_close, tree);
+  return rc;
+}
+
 long run_mount_op(const MountOp& op) {
   switch (op.kind) {
     case MountOp::Kind::mkdir: {
@@ -112,11 +248,8 @@ long run_mount_op(const MountOp& op) {
     }
     case MountOp::Kind::symlink:
       return call(SYS_symlinkat, op.data, AT_FDCWD, op.target);
-    case MountOp::Kind::bind: {
-      long rc = call(SYS_mount, op.source_path, op.target, nullptr, MS_BIND | MS_REC, nullptr);
-      if (failed(rc)) return rc;
-      return make_bind_read_only(op);
-    }
+    case MountOp::Kind::bind:
+      return bind_source(op);
     case MountOp::Kind::tmpfs:
       return call(SYS_mount, "tmpfs", op.target, "tmpfs", op.flags, op.data);
     case MountOp::Kind::proc: {
@@ -131,7 +264,8 @@ long run_mount_op(const MountOp& op) {
   return -EINVAL;
 }
 
-void build_root(const ChildPlan& plan, const ChildFds& fds) {
+// Returns whether the verified binary was bound at plan.binary_inside_path.
+bool build_root(const ChildPlan& plan, const ChildFds& fds) {
   // Private first: without it our mounts would propagate into the host's
   // shared mount tree.
   long rc = call(SYS_mount, nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
@@ -139,24 +273,43 @@ void build_root(const ChildPlan& plan, const ChildFds& fds) {
   // Bind sources are opened now, in our mount namespace and before the root's
   // tmpfs hides anything, and parked at the fd numbers their
   // /proc/self/fd/N names were prepared for.
+  // An optional bind (the binary at its inside path) that fails here is
+  // skipped: nothing is parked at its source_fd, which is above every fd in
+  // play, so the slot is free (EBADF) when its turn comes.
+  bool binary_bound = false;
   for (int i = 0; i < plan.mount_count; ++i) {
     const MountOp& op = plan.mounts[i];
     if (op.kind != MountOp::Kind::bind) continue;
-    long fd = call(SYS_openat, AT_FDCWD, op.host_path, O_PATH | O_CLOEXEC, 0);
-    if (failed(fd)) fail(fds, Step::mount_op, fd, i);
+    long fd = open_bind_source(op);
+    if (!failed(fd)) {
+      rc = check_bind_source(op, fd, fds.binary);
+      if (failed(rc)) {
+        call(SYS_close, fd);
+        fd = rc;
+      }
+    }
+    if (failed(fd)) {
+      if (op.optional) continue;
+      fail(fds, Step::mount_op, fd, i);
+    }
     if (fd != op.source_fd) {
       rc = call(SYS_dup3, fd, op.source_fd, O_CLOEXEC);
       call(SYS_close, fd);
       if (failed(rc)) fail(fds, Step::mount_op, rc, i);
     }
+    if (op.source_type == SourceType::verified_binary) binary_bound = true;
   }
   rc = call(SYS_mount, "tmpfs", plan.root_mount_point, "tmpfs",
             MS_NOSUID | MS_NODEV | MS_NOEXEC, plan.root_tmpfs_options);
   if (failed(rc)) fail(fds, Step::mount_root, rc);
   for (int i = 0; i < plan.mount_count; ++i) {
-    rc = run_mount_op(plan.mounts[i]);
+    const MountOp& op = plan.mounts[i];
+    if (op.kind == MountOp::Kind::bind && op.optional &&
+        call(SYS_fcntl, op.source_fd, F_GETFD) == -EBADF)
+      continue;
+    rc = run_mount_op(op);
     if (failed(rc)) fail(fds, Step::mount_op, rc, i);
-    if (plan.mounts[i].kind == MountOp::Kind::bind) call(SYS_close, plan.mounts[i].source_fd);
+    if (op.kind == MountOp::Kind::bind) call(SYS_close, op.source_fd);
   }
   // pivot_root(".", ".") stacks the old root under the new one; detaching it
   // leaves no path back to the host's tree.
@@ -171,6 +324,29 @@ void build_root(const ChildPlan& plan, const ChildFds& fds) {
   rc = call(SYS_mount, nullptr, "/", nullptr,
             MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
   if (failed(rc)) fail(fds, Step::remount_root_ro, rc);
+  return binary_bound;
+}
+
+// The binary as it is bound inside: an fd of it opened here, in the new
+// root, is exec'd instead of the host's, so the plugin's /proc/self/exe reads
+// the inside path. It is the verified inode: the bind's source was checked
+// to be (st_dev, st_ino of binary_fd), and this open is checked again (our
+// mount namespace is ours alone, but the check costs one fstat). Any doubt
+// and the verified fd runs as before.
+void use_inside_binary(const ChildPlan& plan, const ChildFds& fds) {
+  long fd = open_how_at(AT_FDCWD, plan.binary_inside_path, O_PATH | O_CLOEXEC, kNoLinks);
+  if (failed(fd)) return;
+  struct stat inside, verified;
+  if (failed(call(SYS_fstat, fd, &inside)) || failed(call(SYS_fstat, fds.binary, &verified)) ||
+      !S_ISREG(inside.st_mode) || !same_inode(inside, verified)) {
+    call(SYS_close, fd);
+    return;
+  }
+  // Onto the verified fd's own number: a fresh fd is the lowest free one,
+  // which may be a scratch slot arrange_fds is about to overwrite.
+  long rc = call(SYS_dup3, fd, fds.binary, 0);
+  call(SYS_close, fd);
+  if (failed(rc)) fail(fds, Step::mount_op, rc);
 }
 
 void set_credentials(const ChildPlan& plan, const ChildFds& fds) {
@@ -300,8 +476,10 @@ void apply_landlock(const LandlockPlan& plan, const ChildFds& fds) {
 }
 
 // The filter's listener goes to the parent with SCM_RIGHTS; from here on only
-// syscalls of the default allowlist are made (sendmsg, close, execveat, write,
-// exit_group here; stockade-init's own list is in init/stockade_init.c).
+// syscalls of the default allowlist are made (sendmsg, close, write,
+// exit_group here; stockade-init's own list is in init/stockade_init.c), and
+// the execveat of init, which the filter reports unless allow_exec and
+// spawn()'s await_exec answers with CONTINUE.
 void install_seccomp(const ChildPlan& plan, const ChildFds& fds) {
   long listener = call(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
                        plan.seccomp_program);
@@ -394,7 +572,7 @@ int run_child(void* arg) {
   set_credentials(plan, fds);
   arm_parent_death_signal(fds);
 
-  build_root(plan, fds);
+  if (build_root(plan, fds) && plan.binary_inside_path != nullptr) use_inside_binary(plan, fds);
 
   rc = call(SYS_sethostname, plan.hostname, plan.hostname_length);
   if (failed(rc)) fail(fds, Step::hostname, rc);
@@ -412,9 +590,9 @@ int run_child(void* arg) {
   // Last, the supervisor's go-ahead: it has verified the binary and made our
   // v1 cgroups while we built all of the above. We join them and take our
   // rlimits (RLIMIT_AS depends on the cgroups) now, under the filter: the
-  // syscalls left (recvmsg, write, close, prlimit64, execveat) are all in
-  // the default allowlist, which seccomp_test.cpp checks. Nothing of the
-  // plugin's has run yet.
+  // syscalls left (recvmsg, write, close, prlimit64) are all in the default
+  // allowlist, which seccomp_test.cpp checks; the execveat is reported and
+  // answered by spawn() (await_exec). Nothing of the plugin's has run yet.
   join_cgroups(fds, receive_exec_grant(fds));
   // After the fds are in place: RLIMIT_NOFILE may be lower than the scratch
   // fd numbers used while arranging them.

@@ -56,20 +56,36 @@ struct StepFailure {
   int32_t detail;  // MountOp index / rlimit resource / -1
 };
 
+// What a bind source must be, checked on the open fd (fstat) in the child.
+enum class SourceType : uint32_t {
+  directory_or_file,  // a granted path or the profile's /usr, /lib*: no FIFO, socket or device
+  char_device,        // the /dev nodes
+  verified_binary,    // the binary's inode: st_dev/st_ino equal to ChildPlan::binary_fd's
+};
+
 struct MountOp {
   enum class Kind : uint32_t {
     mkdir,        // target (parents come first in the list)
     touch,        // target: an empty file to bind a file onto
     symlink,      // target -> data
-    bind,         // source_fd (O_PATH) onto target, then read-only
+    // The source, opened once with no symlink followed (openat2
+    // RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH:
+    // `relative` beneath `beneath`) and checked (`source_type`), is bound
+    // onto target (created as a directory or a file after the source's
+    // type) as the very object opened: open_tree of the fd, made read-only
+    // while still detached, then move_mount.
+    bind,
     tmpfs,        // target, data = mount options
     proc,         // target
   };
   Kind kind;
   const char* target;       // absolute path under the new root's mount point
-  const char* host_path;    // bind: the host path, opened in the child's mount namespace
+  const char* beneath;      // bind: the granted prefix, absolute, opened with RESOLVE_NO_SYMLINKS
+  const char* relative;     // bind: the path below it ("." for the prefix itself)
+  SourceType source_type;   // bind: what the opened source must be
+  bool optional;            // bind: a failure skips the op instead of failing the launch
   int source_fd;            // bind: the fd number the opened source is moved to
-  const char* source_path;  // bind: "/proc/self/fd/<source_fd>"
+  const char* source_path;  // bind: "/proc/self/fd/<source_fd>" (before open_tree, 5.2)
   const char* data;         // symlink target or mount options
   unsigned long flags;      // MS_* for tmpfs/proc; MOUNT_ATTR_* wanted for bind
 };
@@ -117,6 +133,11 @@ struct ChildPlan {
   const char* root_tmpfs_options = nullptr;
   const MountOp* mounts = nullptr;
   int mount_count = 0;
+  // Where the verified binary's own inode is bound inside (MountPlan); after
+  // pivot_root the child opens it there, checks st_dev/st_ino against
+  // binary_fd again and execs that fd, so /proc/self/exe names this path and
+  // not the host's. Null, or the bind skipped: binary_fd is exec'd as is.
+  const char* binary_inside_path = nullptr;
 
   const char* hostname = nullptr;
   int hostname_length = 0;

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,6 +23,14 @@ struct Child::State {
   AppliedLimits applied;
   LaunchTimings timings;
   uint64_t cpu_seconds_limit = 0;
+  // The sandbox's CPU budget where its cgroup accounts it (the supervisor
+  // checks; stockade-init does without a cgroup): 0 when not ours to check.
+  uint64_t cpu_budget_us = 0;
+  // How many CPUs the sandbox can run on at once: the budget cannot run out
+  // sooner than remaining / cpus after a check.
+  unsigned cpus = 1;
+  std::chrono::steady_clock::time_point next_cpu_check{};
+  std::optional<uint64_t> cpu_budget_used_us;  // set when the budget ended it
 
   std::optional<ExitStatus> status;  // set once reaped
   std::optional<std::string> violation;
@@ -40,6 +49,11 @@ struct Child::State {
   // `block` false: nullopt while running.
   std::optional<ExitStatus> reap(bool block);
   bool handle_violation();
+  // The time of the next CPU-budget check, or nullopt when none is ours.
+  std::optional<std::chrono::steady_clock::time_point> cpu_check_due() const;
+  // Reads the cgroup's account; kills the sandbox at the budget (true), else
+  // schedules the next check.
+  bool check_cpu_budget();
   // Signal `sig` to init, which forwards the stop/act signals to the plugin.
   Status signal(int sig);
 };

@@ -14,6 +14,17 @@ std::string signal_name(int sig) {
   return abbrev != nullptr ? "SIG" + std::string(abbrev) : "signal " + std::to_string(sig);
 }
 
+// What would have allowed a violation the default profile makes on purpose
+// (seccomp_policy.h), so that the operator is not left guessing.
+std::string violation_hint(const std::string& syscall) {
+  if (syscall == "execve" || syscall == "execveat")
+    return " (only the pinned binary may run: sandbox.allow_exec would allow it)";
+  if (syscall == "mmap" || syscall == "mprotect")
+    return " with these arguments (memory writable and executable, or anonymous executable "
+           "memory: sandbox.allow_jit would allow it)";
+  return "";
+}
+
 }  // namespace
 
 int ExitStatus::shell_code() const {
@@ -29,10 +40,15 @@ std::string ExitStatus::describe() const {
       return "killed by " + signal_name(signal);
     case Kind::seccomp_violation:
       return "seccomp violation: " + (syscall.empty() ? std::string("unknown syscall") : syscall) +
-             " is not allowed; the sandbox was killed";
+             " is not allowed" + violation_hint(syscall) + "; the sandbox was killed";
     case Kind::memory_limit:
       return "killed by the memory limit (cgroup OOM)";
     case Kind::cpu_limit:
+      if (cpu_used_ms > 0) {
+        return "killed by the CPU time limit (" + signal_name(signal) + ", " +
+               std::to_string(cpu_used_ms / 1000) + "." + std::to_string(cpu_used_ms % 1000 / 100) +
+               " s of CPU used by the whole sandbox)";
+      }
       return "killed by the CPU time limit (" + signal_name(signal) + ")";
     case Kind::file_size_limit:
       return "killed by the file size limit (SIGXFSZ)";
@@ -45,7 +61,7 @@ std::string ExitStatus::describe() const {
 std::string AppliedLimits::describe() const {
   return "cgroup: " + cgroup + "; memory: " + memory + "; cpu time: " + cpu_time +
          "; cpu cores: " + cpu_cores + "; processes: " + processes + "; open files: " +
-         open_files + "; file size: " + file_size + "; landlock: " + landlock +
+         open_files + "; file size: " + file_size + "; /tmp: " + tmp + "; landlock: " + landlock +
          "; network: " + network;
 }
 

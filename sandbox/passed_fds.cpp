@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstring>
 #include <map>
 #include <string>
 
@@ -21,13 +23,27 @@ bool is_pty_master(int fd) {
   return ioctl(fd, TIOCGPTN, &number) == 0;
 }
 
+Error refused(int fd, const std::string& what) {
+  return Error{Errc::refused,
+               "sandbox step fds: fd " + std::to_string(fd) + " is " + what +
+                   ", which the plugin must not hold a description of; pass a pipe and copy "
+                   "(see sandbox/passed_fds.h)",
+               "fds"};
+}
+
 // A fresh description of what `fd` refers to, or an empty UniqueFd when it
-// is to be shared (see passed_fds.h for which and why).
+// is to be shared, or an error when it may not be passed at all (see
+// passed_fds.h for which and why).
 Result<UniqueFd> reopen(int fd) {
   struct stat before {};
   if (fstat(fd, &before) != 0) return sys_error("sandbox step fds: fstat of fd " + std::to_string(fd));
-  if (!S_ISFIFO(before.st_mode) && !S_ISCHR(before.st_mode)) return UniqueFd();
-  if (S_ISCHR(before.st_mode) && is_pty_master(fd)) return UniqueFd();
+  if (S_ISSOCK(before.st_mode)) return UniqueFd();
+  if (S_ISREG(before.st_mode)) return refused(fd, "a regular file");
+  if (S_ISDIR(before.st_mode)) return refused(fd, "a directory");
+  if (S_ISBLK(before.st_mode)) return refused(fd, "a block device");
+  if (!S_ISFIFO(before.st_mode) && !S_ISCHR(before.st_mode)) return refused(fd, "not a pipe, socket or device");
+  if (S_ISCHR(before.st_mode) && is_pty_master(fd)) return refused(fd, "a pty master");
+  const bool terminal = S_ISCHR(before.st_mode) && isatty(fd) == 1;
   const int flags = fcntl(fd, F_GETFL);
   if (flags < 0) return sys_error("sandbox step fds: F_GETFL of fd " + std::to_string(fd));
   const std::string path = "/proc/self/fd/" + std::to_string(fd);
@@ -36,13 +52,19 @@ Result<UniqueFd> reopen(int fd) {
   // restored below.
   UniqueFd fresh(retry_on_eintr(
       [&] { return open(path.c_str(), (flags & O_ACCMODE) | O_NOCTTY | O_NONBLOCK | O_CLOEXEC); }));
-  if (!fresh) return UniqueFd();  // refused: share (documented fallback)
+  if (!fresh) {
+    if (terminal) return refused(fd, "a terminal that cannot be reopened (" + std::string(strerrordesc_np(errno)) + ")");
+    return UniqueFd();  // refused: share (documented fallback)
+  }
   struct stat after {};
   if (fstat(fresh.get(), &after) != 0)
     return sys_error("sandbox step fds: fstat of the reopened fd " + std::to_string(fd));
   // A device whose open makes a new instance (a cloning device) is not the
-  // file we were given: share the original instead.
-  if (!same_file(before, after)) return UniqueFd();
+  // file we were given: share the original instead (never a terminal's).
+  if (!same_file(before, after)) {
+    if (terminal) return refused(fd, "a terminal whose reopen gives another one");
+    return UniqueFd();
+  }
   if (fcntl(fresh.get(), F_SETFL, flags & (O_NONBLOCK | O_APPEND)) != 0)
     return sys_error("sandbox step fds: F_SETFL of the reopened fd " + std::to_string(fd));
   return fresh;

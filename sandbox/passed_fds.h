@@ -19,19 +19,30 @@ struct PassedFds {
   std::vector<UniqueFd> owned;
 };
 
-// A dup() shares the open file description, and with it the status flags:
-// a plugin setting O_NONBLOCK on a stdin that is the operator's terminal
-// would leave the operator's shell reading EAGAIN. Terminals, pipes, FIFOs
-// and other character devices are therefore reopened through
-// /proc/self/fd/N (same access mode, O_NOCTTY, the original's O_NONBLOCK and
-// O_APPEND), which gives the same file with a description of its own.
-// Shared on purpose: sockets (they cannot be reopened; the protocol socket is
-// the supervisor's own anyway), regular files and directories (a shell's
-// `>` / `>>` users expect the one offset), pty masters (a reopen of ptmx
-// makes a new terminal). Shared as a fallback, when the reopen is refused
-// (a terminal or pipe of another user, a FIFO whose reader is gone, no
-// /proc): the flags are a courtesy to the host, not a containment layer;
-// the plugin reaches the same file either way.
+// What each kind of descriptor becomes in the sandbox. A dup() would share
+// the open file description with the host, and with it the offset, the
+// status flags (O_APPEND, O_NONBLOCK) and whatever the file is: the plugin
+// could reopen it through /proc/self/fd/N for reading, truncate it, rewrite
+// it at any offset. So:
+//  - pipes and FIFOs, and character devices that are not terminals
+//    (/dev/null): reopened through /proc/self/fd/N (same access mode,
+//    O_NOCTTY, the original's O_NONBLOCK and O_APPEND), a description of
+//    the sandbox's own of the same pipe or device; shared as a fallback
+//    when the reopen is refused (a FIFO whose reader is gone): a pipe's
+//    bytes are the only thing it leads to, and the flags are a courtesy.
+//  - terminals (slaves, serial lines): reopened the same way, and refused
+//    when that fails, never shared. Note that the terminal itself is still
+//    the plugin's to read and to ioctl (the sandbox's setsid() keeps
+//    TIOCSTI out): pass a pipe instead, as `stockade jail` does.
+//  - sockets: shared (they cannot be reopened); pass only a socket of the
+//    caller's own, such as the runtime's socketpair. A shutdown() of it is
+//    the caller's to survive (ignore SIGPIPE, expect EPIPE).
+//  - refused, with an error naming the fd: regular files (memfds too),
+//    directories, block devices, pty masters (writing one types into that
+//    terminal), and anything else (epoll, eventfd, O_PATH of a symlink...).
+//    Copy a file's bytes through a pipe instead.
+// The runtime passes /dev/null, two pipes and a socketpair of its own;
+// `stockade jail` passes three pipes.
 Result<PassedFds> own_descriptions(const std::vector<FdMapping>& fds);
 
 }  // namespace stockade::sandbox

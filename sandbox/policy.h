@@ -38,6 +38,11 @@ struct Policy {
   // Host paths bound read-only at the same place inside, beside the default
   // profile (/usr, /lib*, /etc/ld.so.cache, a few /dev nodes, /proc, /tmp).
   std::vector<std::string> readonly_paths;
+  // readonly_prefixes[i]: the operator's granted prefix (a ceiling's
+  // allowed_readonly_paths entry) readonly_paths[i] is opened beneath, with
+  // no symlink followed in the prefix or below it (mount_plan.h). Empty (or
+  // an empty entry): "/", so the whole path must be free of symlinks.
+  std::vector<std::string> readonly_prefixes;
   uint64_t tmp_bytes = 16 * kMiB;  // size of the writable /tmp tmpfs
   Network network = Network::none;
   // Syscall names allowed beyond the default profile. spawn() refuses names

@@ -49,6 +49,9 @@ struct ExitStatus {
   int code = 0;          // exit code for `exited`
   int signal = 0;        // the terminating signal, when there was one
   std::string syscall;   // seccomp_violation: the syscall's name (or "#nr")
+  // cpu_limit, when the sandbox's CPU budget ended it: the CPU time all its
+  // processes had used (0 when a per-process RLIMIT_CPU ended it instead).
+  uint64_t cpu_used_ms = 0;
   // The shell-style code: `code` for exited, 128+signal otherwise.
   int shell_code() const;
   // One line for an operator: "exited with code 3", "seccomp violation: ptrace", ...
@@ -61,11 +64,13 @@ struct ExitStatus {
 struct AppliedLimits {
   std::string cgroup;        // "v2", "v1 (memory, pids, cpu)", "none (...)"
   std::string memory;        // e.g. "cgroup v1 memory.limit_in_bytes=536870912; RLIMIT_AS=1073741824"
-  std::string cpu_time;      // "RLIMIT_CPU=60s (SIGXCPU), hard 61s (SIGKILL)"
+  // "60 s for the whole sandbox (cgroup v2 cpu.stat); RLIMIT_CPU=61 s per process ..."
+  std::string cpu_time;
   std::string cpu_cores;     // "affinity 1 of 2 CPUs; cgroup v1 cpu.cfs_quota_us=100000/100000"
   std::string processes;     // "cgroup v1 pids.max=64; RLIMIT_NPROC=64"
   std::string open_files;    // "RLIMIT_NOFILE=256"
   std::string file_size;     // "RLIMIT_FSIZE=67108864"
+  std::string tmp;           // "tmpfs size=16777216, charged to the cgroup memory limit"
   std::string landlock;      // "ABI 7" or "unavailable"
   std::string network;       // "none (empty network namespace, loopback down)" or "host"
   // All of the above on one line.
@@ -113,6 +118,17 @@ class Child {
   // notification it closes the listener if it has hung up (see above).
   bool handle_violation();
 
+  // The sandbox's CPU budget (cpu_seconds, all its processes together) is
+  // checked by the supervisor where a cgroup accounts it, by stockade-init
+  // otherwise. cpu_check_due() is when the next supervisor-side check is due
+  // (nullopt: none is ours, or the sandbox has ended): the earliest the rest
+  // of the budget could be spent with every CPU it may use busy. An event
+  // loop arms a timer for it and calls check_cpu_budget() then, which ends
+  // the sandbox at the budget (Kind::cpu_limit; true) or moves the due time
+  // on. wait() and try_wait() do both themselves.
+  std::optional<std::chrono::steady_clock::time_point> cpu_check_due() const;
+  bool check_cpu_budget();
+
   // Blocks until the child ends (handling violations meanwhile), reaps it.
   // With a timeout, kills the sandbox when it passes (Kind::killed).
   Result<ExitStatus> wait(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
@@ -135,9 +151,10 @@ class Child {
 // Starts `binary` under `policy`. `fds` appear in the child at their
 // child_fd; every other descriptor is closed before exec. A terminal, pipe,
 // FIFO or other character device is reopened, so the child has an open file
-// description of its own (its O_NONBLOCK is not the host's); sockets and
-// regular files are shared (dup), as is anything the reopen is refused for
-// (sandbox/passed_fds.h says why). Errors name the
+// description of its own (its O_NONBLOCK is not the host's); sockets are
+// shared (dup), as is a pipe or device the reopen is refused for; regular
+// files, directories, pty masters and a terminal that cannot be reopened are
+// refused (sandbox/passed_fds.h says why). Errors name the
 // setup step and errno ("sandbox step pivot_root: Operation not permitted").
 Result<Child> spawn(const VerifiedBinary& binary, const Policy& policy,
                     const std::vector<FdMapping>& fds);
@@ -158,10 +175,11 @@ Result<Child> spawn(OpenedBinary&& binary, const BinaryVerifier& verify, const P
                     const std::vector<FdMapping>& fds);
 
 // A supervisor killed outright (SIGKILL) leaves its sandboxes' empty cgroups
-// behind, stockade/sbx-<pid>-<n>; this removes those whose supervisor is
-// gone (a group still in use is kept). Once per process and hierarchy, and
-// off the launch path: `stockade jail` calls it while its program runs, the
-// runtime when it starts. Best effort; it never fails.
+// behind, stockade/sbx-t<time>-<random>; this removes those older than a
+// minute that the kernel lets go (a group still in use refuses rmdir and is
+// kept). Off the launch path: `stockade jail` calls it while its program
+// runs, the runtime at start and then periodically (its janitor thread).
+// Thread-safe; best effort; it never fails.
 void prune_stale_cgroups();
 
 }  // namespace stockade::sandbox

@@ -1,4 +1,5 @@
-// Build-time tool: compiles the default seccomp profile (no extra syscalls)
+// Build-time tool: compiles the default seccomp profile (Policy{}: no extra
+// syscalls, neither allow_exec nor allow_jit)
 // with libseccomp and writes its BPF instructions as C initialisers, so that
 // spawn() in a short-lived process (`stockade jail`) does not spend 0.8 ms
 // compiling the same program on every run. Runs on the build machine, for

@@ -21,6 +21,8 @@
 #include <utility>
 
 #include "base/unique_fd.h"
+#include "sandbox/seccomp_errno_prefix.h"
+#include "sandbox/syscall_names.h"
 
 namespace stockade::sandbox {
 namespace {
@@ -39,6 +41,18 @@ constexpr std::string_view kReasonLimits =
     "widens the CPU affinity that enforces max_cpu_cores";
 constexpr std::string_view kReasonArgChecked =
     "is allowed only with argument checks that a wholesale grant would remove";
+constexpr std::string_view kReasonExec =
+    "is governed by sandbox.allow_exec (gated by the operator's ceiling allow_exec): set that "
+    "instead";
+constexpr std::string_view kReasonHostMounts =
+    "reveals the mount tree and the host devices behind the binds (as /proc/self/mountinfo)";
+constexpr std::string_view kReasonHostCounters =
+    "reports host-wide memory, load and process counts; it answers ENOSYS in every sandbox";
+constexpr std::string_view kReasonLocks =
+    "locks files bound read-only from the host, blocking host writers; it answers ENOLCK in "
+    "every sandbox";
+constexpr std::string_view kReasonHostNamespaces = "lists namespaces beyond the sandbox's";
+constexpr std::string_view kReasonSecurityAttrs = "changes the process's LSM security attributes";
 
 const std::vector<NeverGrantable>& never_grantable_table() {
   static const std::vector<NeverGrantable> table = {
@@ -77,6 +91,12 @@ const std::vector<NeverGrantable>& never_grantable_table() {
       {"syslog", kReasonHost},        {"mknod", kReasonHost},
       {"sched_setaffinity", kReasonLimits},
       {"mknodat", kReasonHost},
+      {"execve", kReasonExec},        {"execveat", kReasonExec},
+      // Newer than libseccomp 2.5.4 (syscall_names.cpp names them).
+      {"statmount", kReasonHostMounts}, {"listmount", kReasonHostMounts},
+      {"open_tree_attr", kReasonMounts}, {"lsm_set_self_attr", kReasonSecurityAttrs},
+      {"listns", kReasonHostNamespaces},
+      {"sysinfo", kReasonHostCounters}, {"flock", kReasonLocks},
   };
   return table;
 }
@@ -113,6 +133,58 @@ Error libseccomp_error(const std::string& what, int rc) {
   return Error{Errc::internal, "building the seccomp filter: " + what, "libseccomp", -rc};
 }
 
+// Granted through extra_syscalls, these get the memory rules below rather
+// than an unconditional allow (which would make libseccomp drop the rules).
+bool has_memory_rules(std::string_view name) {
+  return name == "mmap" || name == "mprotect" || name == "pkey_mprotect";
+}
+
+// Without allow_jit: no mapping writable and executable at once, and no
+// anonymous executable memory, so every instruction that runs comes from a
+// file of the read-only root (noexec /tmp and /dev cannot be mapped
+// executable: the kernel refuses PROT_EXEC on a noexec mount). prot and
+// flags are ints to the kernel: only masked comparisons, whose masks have no
+// high bits, so the high 32 bits are ignored here as there.
+Status add_memory_rules(void* ctx, bool allow_jit, bool pkey_granted) {
+  const int mprotects[] = {SCMP_SYS(mprotect), pkey_granted ? SCMP_SYS(pkey_mprotect) : -1};
+  int rc = 0;
+  if (allow_jit) {
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 0);
+    for (int nr : mprotects)
+      if (rc >= 0 && nr >= 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+    if (rc < 0) return libseccomp_error("memory rules", rc);
+    return {};
+  }
+  // mmap: not executable; or executable, not writable, of a file.
+  rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+                        SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+  if (rc >= 0) {
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 2,
+                          SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_WRITE | PROT_EXEC, PROT_EXEC),
+                          SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, 0));
+  }
+  // mprotect never adds PROT_EXEC: seccomp cannot see whether the pages are
+  // a file's or were written by the plugin. (The loader maps code with mmap.)
+  for (int nr : mprotects) {
+    if (rc >= 0 && nr >= 0)
+      rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+  }
+  if (rc < 0) return libseccomp_error("memory rules", rc);
+  return {};
+}
+
+// Without allow_exec, execve and execveat are left to the default action:
+// reported to the supervisor, which answers the sandbox's own two execs
+// (stockade-init, then the verified binary) while spawn() waits for the
+// launch (spawn.cpp, await_exec) and treats any later one as a violation.
+Status add_exec_rules(void* ctx, bool allow_exec) {
+  if (!allow_exec) return {};
+  int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(execve), 0);
+  if (rc >= 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(execveat), 0);
+  if (rc < 0) return libseccomp_error("exec rules", rc);
+  return {};
+}
+
 }  // namespace
 
 const std::vector<std::string_view>& default_allowed_syscalls() {
@@ -126,7 +198,7 @@ const std::vector<std::string_view>& default_allowed_syscalls() {
       "unlink", "unlinkat", "link", "linkat", "symlink", "symlinkat", "chmod", "fchmod",
       "fchmodat", "fchmodat2", "chown", "fchown", "fchownat", "lchown", "truncate",
       "ftruncate", "fallocate", "fsync", "fdatasync", "utimensat", "umask", "dup", "dup2",
-      "dup3", "fcntl", "flock", "pipe", "pipe2", "sendfile", "splice", "tee",
+      "dup3", "fcntl", "pipe", "pipe2", "sendfile", "splice", "tee",
       "copy_file_range", "fadvise64", "readahead", "getxattr", "lgetxattr",
       "fgetxattr", "listxattr", "llistxattr", "flistxattr",
       // waiting and events
@@ -134,7 +206,8 @@ const std::vector<std::string_view>& default_allowed_syscalls() {
       "epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd", "eventfd2", "signalfd",
       "signalfd4", "timerfd_create", "timerfd_settime", "timerfd_gettime",
       // memory
-      "brk", "mmap", "munmap", "mremap", "mprotect", "madvise", "msync", "mincore",
+      // (mmap and mprotect have argument rules unless allow_jit: add_memory_rules)
+      "brk", "munmap", "mremap", "madvise", "msync", "mincore",
       "membarrier",
       // threads and synchronisation
       "futex", "futex_waitv", "set_robust_list", "get_robust_list", "set_tid_address", "rseq",
@@ -147,12 +220,13 @@ const std::vector<std::string_view>& default_allowed_syscalls() {
       // identity and limits (read-only, or within the sandbox)
       "getpid", "getppid", "gettid", "getuid", "geteuid", "getgid", "getegid", "getgroups",
       "getresuid", "getresgid", "getpgrp", "getpgid", "getsid", "setpgid", "setsid", "uname",
-      "sysinfo", "getrlimit", "prlimit64", "getrusage", "times", "getpriority", "capget",
+      "getrlimit", "prlimit64", "getrusage", "times", "getpriority", "capget",
       // signals and processes (the pid namespace keeps them inside)
       "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigpending", "rt_sigtimedwait",
       "rt_sigsuspend", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "sigaltstack", "kill", "tgkill",
-      "tkill", "pause", "restart_syscall", "wait4", "waitid", "exit", "exit_group", "execve",
-      "execveat", "fork", "vfork", "pidfd_open", "pidfd_send_signal",
+      "tkill", "pause", "restart_syscall", "wait4", "waitid", "exit", "exit_group",
+      // (execve and execveat only with allow_exec: add_exec_rules)
+      "fork", "vfork", "pidfd_open", "pidfd_send_signal",
       // sockets (socket itself is checked by family)
       "socketpair", "connect", "accept", "accept4", "bind", "listen", "sendto", "recvfrom",
       "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "shutdown", "getsockname", "getpeername",
@@ -181,7 +255,7 @@ Status check_grantable(std::string_view name) {
                    "sandbox.extra_syscalls", 0};
     }
   }
-  if (seccomp_syscall_resolve_name(text.c_str()) < 0) {
+  if (syscall_number(name) < 0) {
     return Error{Errc::invalid_input, "unknown syscall " + text + " on this architecture",
                  "sandbox.extra_syscalls", 0};
   }
@@ -214,19 +288,37 @@ Result<SeccompProgram> build_seccomp_program(const Policy& policy) {
   if (rc < 0) return libseccomp_error("binary-tree layout", rc);
 
   auto allow = [&](std::string_view name) -> Status {
-    const std::string text(name);
-    int nr = seccomp_syscall_resolve_name(text.c_str());
+    // syscall_number, not libseccomp alone: it knows no syscall after 456.
+    int nr = syscall_number(name);
     if (nr < 0) return {};  // not a syscall of this architecture (e.g. open on aarch64)
     int err = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, nr, 0);
-    if (err < 0) return libseccomp_error("allow " + text, err);
+    if (err < 0) return libseccomp_error("allow " + std::string(name), err);
     return {};
   };
   for (auto name : default_allowed_syscalls()) {
     if (auto status = allow(name); !status) return std::move(status).error();
   }
+  bool pkey_granted = false;
   for (const auto& name : policy.extra_syscalls) {
+    if (has_memory_rules(name)) {
+      pkey_granted = pkey_granted || name == "pkey_mprotect";
+      continue;
+    }
     if (auto status = allow(name); !status) return std::move(status).error();
   }
+  if (auto status = add_memory_rules(ctx.get(), policy.allow_jit, pkey_granted); !status)
+    return std::move(status).error();
+  if (auto status = add_exec_rules(ctx.get(), policy.allow_exec); !status)
+    return std::move(status).error();
+  // sysinfo reports host-wide memory, load and process counts; ENOSYS makes
+  // glibc's get_phys_pages and friends fall back or fail cleanly.
+  rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(sysinfo), 0);
+  if (rc < 0) return libseccomp_error("sysinfo rule", rc);
+  // flock on a read-only bound host file blocked host writers; seccomp cannot
+  // tell host files from /tmp's, so no flock anywhere (fcntl's locks: the
+  // errno prefix, seccomp_errno_prefix.h).
+  rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOLCK), SCMP_SYS(flock), 0);
+  if (rc < 0) return libseccomp_error("flock rule", rc);
 
   // ioctl's request is an unsigned int in the kernel but a 64-bit argument to
   // seccomp: compare only the low 32 bits (CVE-2019-10063).
@@ -304,9 +396,15 @@ Result<SeccompProgram> build_seccomp_program(const Policy& policy) {
       size / static_cast<off_t>(sizeof(sock_filter)) > BPF_MAXINSNS) {
     return Error{Errc::internal, "exported seccomp filter has a bad size", "libseccomp", 0};
   }
+  const std::vector<sock_filter> prefix = seccomp_errno_prefix();
+  const size_t exported = static_cast<size_t>(size) / sizeof(sock_filter);
+  if (prefix.size() + exported > BPF_MAXINSNS)
+    return Error{Errc::internal, "the seccomp filter is too long", "libseccomp", 0};
   SeccompProgram program;
-  program.filter_.resize(static_cast<size_t>(size) / sizeof(sock_filter));
-  ssize_t got = pread(memfd.get(), program.filter_.data(), static_cast<size_t>(size), 0);
+  program.filter_.resize(prefix.size() + exported);
+  std::copy(prefix.begin(), prefix.end(), program.filter_.begin());
+  ssize_t got = pread(memfd.get(), program.filter_.data() + prefix.size(),
+                      static_cast<size_t>(size), 0);
   if (got != size) return sys_error("reading the seccomp filter back");
   program.program_.len = static_cast<unsigned short>(program.filter_.size());
   program.program_.filter = program.filter_.data();
@@ -331,13 +429,17 @@ std::shared_ptr<const SeccompProgram> prebuilt_default_seccomp_program() {
 
 Result<std::shared_ptr<const SeccompProgram>> cached_seccomp_program(const Policy& policy) {
 #ifndef STOCKADE_SECCOMP_GENERATOR
-  if (policy.extra_syscalls.empty()) return prebuilt_default_seccomp_program();
+  if (policy.extra_syscalls.empty() && !policy.allow_exec && !policy.allow_jit)
+    return prebuilt_default_seccomp_program();
 #endif
   constexpr size_t kMaxEntries = 32;
   static std::mutex mutex;
+  // Every input of build_seccomp_program: the two switches, then the
+  // extra syscalls in order.
   static std::map<std::vector<std::string>, std::shared_ptr<const SeccompProgram>> cache;
   std::vector<std::string> key = policy.extra_syscalls;
   std::sort(key.begin(), key.end());
+  key.insert(key.begin(), {policy.allow_exec ? "exec" : "-", policy.allow_jit ? "jit" : "-"});
   {
     std::lock_guard lock(mutex);
     if (auto it = cache.find(key); it != cache.end()) return it->second;

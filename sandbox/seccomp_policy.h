@@ -5,9 +5,15 @@
 // syscall outside the list is reported to the supervisor through seccomp user
 // notification (the Child names it) and the sandbox is killed. Some syscalls
 // are allowed only with argument checks (ioctl, clone, socket, prctl,
-// personality); some are answered with an errno so common runtimes fall back
-// (clone3 → ENOSYS, glibc then uses clone; sched_setaffinity → EPERM, so the
-// CPU affinity limit cannot be widened).
+// personality, and unless Policy::allow_jit mmap and mprotect: nothing
+// writable and executable, no anonymous executable memory); some are
+// answered with an errno so common runtimes fall back (clone3 → ENOSYS,
+// glibc then uses clone; sched_setaffinity → EPERM, so the CPU affinity
+// limit cannot be widened; sysinfo → ENOSYS, it reports host-wide counters;
+// flock and fcntl's lock commands → ENOLCK; raising socket buffers → EPERM).
+// Unless Policy::allow_exec, execve and execveat are reported like a
+// violation: spawn() answers the sandbox's own two execs, and any later one
+// kills the sandbox.
 #pragma once
 
 #include <linux/filter.h>
@@ -60,14 +66,17 @@ class SeccompProgram {
 };
 
 // Compiles the default profile plus `policy.extra_syscalls` (each checked by
-// check_grantable). The rules do not depend on Policy::network: IP sockets in
-// an empty network namespace reach nothing.
+// check_grantable), with Policy::allow_exec and Policy::allow_jit. The rules
+// do not depend on Policy::network: IP sockets in an empty network namespace
+// reach nothing.
 Result<SeccompProgram> build_seccomp_program(const Policy& policy);
 
-// build_seccomp_program, memoised on the extra syscalls (the only input):
+// build_seccomp_program, memoised on its inputs (allow_exec, allow_jit and the
+// extra syscalls):
 // compiling and exporting with libseccomp is most of spawn()'s preparation
 // (0.8-0.9 ms here, spent in libseccomp's rule database and export). The
-// default profile (no extra syscalls) is compiled at build time instead
+// default profile (no extra syscalls, neither allow_exec nor allow_jit) is
+// compiled at build time instead
 // (prebuilt_default_seccomp_program), so a short-lived process such as
 // `stockade jail` does not pay it. Thread-safe; a bounded number of entries.
 Result<std::shared_ptr<const SeccompProgram>> cached_seccomp_program(const Policy& policy);

@@ -9,12 +9,14 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/seccomp.h>
 
 #include <algorithm>
 #include <atomic>
@@ -37,6 +39,7 @@
 #include "sandbox/mount_plan.h"
 #include "sandbox/passed_fds.h"
 #include "sandbox/seccomp_policy.h"
+#include "sandbox/syscall_names.h"
 #include "sandbox/userns.h"
 #include "sandbox/verifier_thread.h"
 #include "whitelist/whitelist.h"
@@ -144,9 +147,15 @@ std::vector<ResourceLimit> plan_rlimits(const ResourceLimits& l, const SandboxCg
   rlim_t as_applied = add(RLIMIT_AS, as, as);
   applied.memory = (cgroup.memory_limited() ? cgroup.memory_how() + "; " : std::string()) +
                    "RLIMIT_AS=" + std::to_string(as_applied);
-  // SIGXCPU at the limit, SIGKILL a second later for a process ignoring it.
-  rlim_t cpu = add(RLIMIT_CPU, l.cpu_seconds, l.cpu_seconds + 1);
-  applied.cpu_time = "RLIMIT_CPU=" + std::to_string(cpu) + "s (SIGXCPU, then SIGKILL 1s later)";
+  // The budget is the sandbox's as a whole (cgroup or stockade-init account,
+  // see cpu_budget_how); RLIMIT_CPU stays a per-process backstop a second
+  // past it, so the whole-sandbox account is what normally ends a spin:
+  // SIGXCPU then, and SIGKILL a second later for a process ignoring it.
+  rlim_t cpu = add(RLIMIT_CPU, l.cpu_seconds + 1, l.cpu_seconds + 2);
+  applied.cpu_time = std::to_string(l.cpu_seconds) + " s for the whole sandbox (" +
+                     (cgroup.cpu_accounted() ? cgroup.cpu_usage_how() : "stockade-init accounting") +
+                     "); RLIMIT_CPU=" + std::to_string(cpu) +
+                     " s per process (SIGXCPU, then SIGKILL 1 s later)";
   // RLIMIT_NPROC counts per (user namespace, uid) since 5.14, so it is a
   // per-sandbox count here; pids.max also bounds threads and is exact.
   rlim_t nproc = add(RLIMIT_NPROC, l.processes, l.processes);
@@ -158,6 +167,16 @@ std::vector<ResourceLimit> plan_rlimits(const ResourceLimits& l, const SandboxCg
                       std::to_string(add(RLIMIT_FSIZE, l.file_size_bytes, l.file_size_bytes));
   add(RLIMIT_CORE, 0, 0);
   return out;
+}
+
+// How many CPUs the sandbox can keep busy at once: its pinned CPUs, or all
+// of ours when it is not pinned.
+unsigned usable_cpus(bool pinned, const cpu_set_t& affinity) {
+  if (pinned) return static_cast<unsigned>(std::max(1, CPU_COUNT(&affinity)));
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return CPU_SETSIZE;  // check early
+  return static_cast<unsigned>(std::max(1, CPU_COUNT(&allowed)));
 }
 
 // Whether cpu_cores needs a cgroup CPU quota besides the affinity. Not for
@@ -215,7 +234,7 @@ int last_capability() {
 Error step_error(const StepFailure& failure, const MountPlan& mounts) {
   std::string what = std::string("sandbox step ") + step_name(failure.step);
   if (failure.step == Step::mount_op && failure.detail >= 0 && failure.detail < mounts.count()) {
-    what = "sandbox step " + mounts.describe(failure.detail);
+    return mounts.step_error(failure.detail, failure.error);  // says why a bind failed
   } else if (failure.step == Step::rlimit || failure.step == Step::fds ||
              failure.step == Step::cgroup) {
     if (failure.detail >= 0) what += " (" + std::to_string(failure.detail) + ")";
@@ -223,17 +242,84 @@ Error step_error(const StepFailure& failure, const MountPlan& mounts) {
   return sys_error(what, {}, failure.error);
 }
 
+// The sandbox's own execs, which the filter reports when the policy does not
+// allow exec: stockade-init's (the first process, from its memfd) and then
+// the plugin's (init's child, from the verified fd). Both are execveat(fd,
+// "", ..., AT_EMPTY_PATH) of fds at the numbers arrange_fds gives them.
+struct ExpectedExecs {
+  bool notified = false;  // false: allow_exec, the filter lets them through
+  pid_t first_process = -1;
+  int init_fd = -1;
+  int binary_fd = -1;
+};
+
+// Answers one notification of the launch: CONTINUE for the next expected
+// exec, an error for anything else. CONTINUE lets the kernel run the call as
+// made; it is safe here (and only here) because nothing of the plugin's has
+// run yet: the arguments are the sandbox's own, in memory no plugin code
+// could have changed. Returns how many execs have now been answered.
+Result<int> answer_launch_exec(int listener, const ExpectedExecs& expected, int answered) {
+  seccomp_notif notification;
+  std::memset(&notification, 0, sizeof(notification));  // the kernel insists on zeroes
+  if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &notification) != 0) {
+    if (errno == EINTR || errno == ENOENT) return answered;  // ENOENT: the task died
+    return sys_error("reading the sandbox's seccomp notification during setup");
+  }
+  const seccomp_data& call = notification.data;
+  const bool first = answered == 0;
+  const bool exec_of_expected_fd =
+      call.nr == SYS_execveat &&
+      static_cast<int>(static_cast<uint32_t>(call.args[0])) ==
+          (first ? expected.init_fd : expected.binary_fd) &&
+      (call.args[4] & AT_EMPTY_PATH) != 0;
+  // The first exec is the first process's (the pid we cloned); the second
+  // its child's, the only other process there is.
+  const bool from_expected_process = first ? static_cast<pid_t>(notification.pid) ==
+                                                 expected.first_process
+                                           : static_cast<pid_t>(notification.pid) !=
+                                                 expected.first_process;
+  if (answered >= 2 || !exec_of_expected_fd || !from_expected_process) {
+    // Left unanswered: the caller kills the sandbox, which ends the call.
+    return Error{Errc::internal,
+                 "sandbox setup made an unexpected syscall (" + syscall_name(call.arch, call.nr) +
+                     ") before the plugin started",
+                 "seccomp", 0};
+  }
+  seccomp_notif_resp response{};
+  response.id = notification.id;
+  response.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+  if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &response) != 0 && errno != ENOENT)
+    return sys_error("answering the sandbox's exec during setup");
+  return answered + 1;
+}
+
 // Reads the channel until the child has exec'd (EOF after the listener) or
-// failed. Returns the seccomp listener.
-Result<UniqueFd> await_exec(int channel, const MountPlan& mounts) {
+// failed, answering the sandbox's own execs on the listener meanwhile.
+// Returns the seccomp listener.
+Result<UniqueFd> await_exec(int channel, const MountPlan& mounts, const ExpectedExecs& execs) {
   UniqueFd listener;
+  int answered = 0;
   const auto deadline = Clock::now() + std::chrono::milliseconds(kSetupTimeoutMs);
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    pollfd pfd{channel, POLLIN, 0};
-    int n = retry_on_eintr([&] { return poll(&pfd, 1, static_cast<int>(std::max<int64_t>(0, left.count()))); });
+    // The listener only once we have it, only while an exec of ours is due.
+    const bool watch_listener = execs.notified && listener && answered < 2;
+    pollfd pfds[2] = {{channel, POLLIN, 0}, {watch_listener ? listener.get() : -1, POLLIN, 0}};
+    int n = retry_on_eintr([&] { return poll(pfds, 2, static_cast<int>(std::max<int64_t>(0, left.count()))); });
     if (n < 0) return sys_error("waiting for the sandbox setup");
     if (n == 0) return Error{Errc::timeout, "sandbox setup did not finish in 10 s", "", 0};
+    if (pfds[1].revents & POLLIN) {
+      auto now_answered = answer_launch_exec(listener.get(), execs, answered);
+      if (!now_answered) return std::move(now_answered).error();
+      answered = *now_answered;
+      continue;
+    }
+    if (!(pfds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+      // The listener hung up (every task under the filter gone): the
+      // channel's EOF or failure report follows.
+      if (pfds[1].revents != 0) listener.reset();
+      continue;
+    }
 
     StepFailure failure{};
     iovec iov{&failure, sizeof(failure)};
@@ -261,6 +347,10 @@ Result<UniqueFd> await_exec(int channel, const MountPlan& mounts) {
     if (got == static_cast<ssize_t>(sizeof(failure))) return step_error(failure, mounts);
   }
   if (!listener) {
+    return Error{Errc::internal, "the sandbox's process died during setup, before exec", "", 0};
+  }
+  // EOF means the plugin's exec went through, which needed both answers.
+  if (execs.notified && answered < 2) {
     return Error{Errc::internal, "the sandbox's process died during setup, before exec", "", 0};
   }
   return listener;
@@ -334,6 +424,7 @@ Result<Child> spawn_fd(int binary_fd, const std::string& default_argv0, const Po
   AppliedLimits& applied = state->applied;
 
   cpu_set_t affinity;
+  CPU_ZERO(&affinity);
   const bool set_affinity = plan_affinity(policy.limits.cpu_cores, affinity, applied.cpu_cores);
   applied.network = policy.network == Network::none
                         ? "none (empty network namespace, loopback down)"
@@ -366,14 +457,29 @@ Result<Child> spawn_fd(int binary_fd, const std::string& default_argv0, const Po
   // Scratch fds in the child: base channel, +1 binary, +2 init, +3 report,
   // then one per passed fd, then the bind sources.
   const int scratch_base = highest + 1;
-  auto mounts = MountPlan::build(policy, scratch_base + 4 + static_cast<int>(kMaxFdMappings));
+  // /tmp is memory (tmpfs). A memory cgroup charges its pages to the
+  // sandbox; without one nothing would, so /tmp is never larger than the
+  // memory limit either way (a 64 MiB sandbox once held 150 MiB there).
+  std::optional<Policy> capped_tmp;
+  if (policy.tmp_bytes > policy.limits.memory_bytes) {
+    capped_tmp = policy;
+    capped_tmp->tmp_bytes = policy.limits.memory_bytes;
+  }
+  const Policy& mount_policy = capped_tmp ? *capped_tmp : policy;
+  auto mounts =
+      MountPlan::build(mount_policy, scratch_base + 4 + static_cast<int>(kMaxFdMappings), binary_fd);
   if (!mounts) return std::move(mounts).error();
 
-  // stockade-init BINARY_FD CHANNEL_FD REPORT_FD PLUGIN_ARGV... (the fd
-  // numbers arrange_fds gives them).
+  // stockade-init BINARY_FD CHANNEL_FD REPORT_FD CPU_BUDGET_MS CPUS
+  // PLUGIN_ARGV... (the fd numbers arrange_fds gives them). The budget is
+  // init's to keep unless a cgroup accounts the CPU: decided once the v1
+  // groups exist, before the child is released (kInitBudgetArg below).
+  const unsigned cpus = usable_cpus(set_affinity, affinity);
   std::vector<std::string> argv_strings = {"stockade-init", std::to_string(scratch_base + 1),
                                            std::to_string(scratch_base),
-                                           std::to_string(scratch_base + 3)};
+                                           std::to_string(scratch_base + 3),
+                                           std::to_string(policy.limits.cpu_seconds * 1000),
+                                           std::to_string(cpus)};
   argv_strings.insert(argv_strings.end(), policy.argv.begin(), policy.argv.end());
   if (policy.argv.empty()) argv_strings.push_back(default_argv0);
   std::vector<char*> argv = c_strings(argv_strings);
@@ -390,6 +496,7 @@ Result<Child> spawn_fd(int binary_fd, const std::string& default_argv0, const Po
   plan.root_tmpfs_options = "size=1m,nr_inodes=4096,mode=0755";
   plan.mounts = mounts->ops();
   plan.mount_count = mounts->count();
+  plan.binary_inside_path = mounts->binary_inside_path();
   plan.hostname = policy.hostname.c_str();
   plan.hostname_length = static_cast<int>(policy.hostname.size());
   plan.cwd = policy.cwd.c_str();
@@ -467,6 +574,21 @@ Result<Child> spawn_fd(int binary_fd, const std::string& default_argv0, const Po
   if (auto s = state->cgroup.add_v1(limits, cpu_quota); !s) return abandon(std::move(s).error());
   state->timings.cgroup_us += micros_since(v1_start);
   applied.cgroup = state->cgroup.summary();
+  if (state->cgroup.cpu_accounted()) {
+    // Ours to check (cpu_check_due): init keeps no account of its own. The
+    // child reads argv only at its exec, after release_child's fence.
+    constexpr size_t kInitBudgetArg = 4;
+    argv_strings[kInitBudgetArg] = "0";
+    argv[kInitBudgetArg] = argv_strings[kInitBudgetArg].data();
+    state->cpu_budget_us = policy.limits.cpu_seconds * 1000000;
+    state->cpus = cpus;
+    state->next_cpu_check =
+        Clock::now() + std::chrono::microseconds(state->cpu_budget_us / std::max(1u, cpus));
+  }
+  applied.tmp = "tmpfs size=" + std::to_string(mount_policy.tmp_bytes) +
+                (state->cgroup.memory_limited()
+                     ? ", its pages charged to the cgroup memory limit"
+                     : ", no larger than the memory limit (no memory cgroup charges it)");
   const std::vector<ResourceLimit> rlimits = plan_rlimits(limits, state->cgroup, applied);
   if (state->cgroup.cpu_limited()) {
     applied.cpu_cores += "; " + state->cgroup.cpu_how();
@@ -488,7 +610,8 @@ Result<Child> spawn_fd(int binary_fd, const std::string& default_argv0, const Po
   state->cgroup.close_placement_fds();
 
   const auto setup_start = Clock::now();
-  auto listener = await_exec(channel.get(), *mounts);
+  const ExpectedExecs execs{!policy.allow_exec, state->pid, scratch_base + 2, scratch_base + 1};
+  auto listener = await_exec(channel.get(), *mounts, execs);
   if (!listener) return abandon(std::move(listener).error());
   state->listener = std::move(*listener);
   state->timings.setup_us = micros_since(setup_start);

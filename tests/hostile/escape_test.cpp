@@ -63,7 +63,12 @@ TEST_F(Hostile, KernelKnobsInProcAreNotWritable) {
 
 TEST_F(Hostile, SetuidRootBinaryInsideRunsWithoutPrivilege) {
   // /usr/bin/mount is setuid root on the host and bound into the jail.
-  ProbeRun result = run("setuid_exec", {"/usr/bin/mount"});
+  // With allow_exec: what is tested is the nosuid layer beneath it.
+  ProbeRequest request;
+  request.probe = "setuid_exec";
+  request.args = {"/usr/bin/mount"};
+  request.policy.allow_exec = true;
+  ProbeRun result = run(request);
   expect_exit(result, 0);
   EXPECT_EQ(result.output.rfind("/usr/bin/mount is setuid\n", 0), 0u) << result.summary();
   // The loader obeyed LD_DEBUG: AT_SECURE was 0, the exec gained nothing.
@@ -72,7 +77,13 @@ TEST_F(Hostile, SetuidRootBinaryInsideRunsWithoutPrivilege) {
 }
 
 TEST_F(Hostile, PayloadDroppedInTmpCannotBeExecuted) {
-  expect_blocked(run("tmp_exec"), "execve /tmp/payload: EACCES");
+  // Without allow_exec the execve itself is a violation; with it, the
+  // noexec mount still refuses the payload.
+  expect_violation(run("tmp_exec"), "execve");
+  ProbeRequest request;
+  request.probe = "tmp_exec";
+  request.policy.allow_exec = true;
+  expect_blocked(run(request), "execve /tmp/payload: EACCES");
 }
 
 TEST_F(Hostile, TmpInodesAreBounded) {

@@ -71,12 +71,81 @@ TEST_F(Hostile, MemoryBombAcrossProcesses) {
   }
 }
 
-TEST_F(Hostile, CpuSpinIsEndedByTheCpuLimit) {
-  // SIGXCPU at the soft limit ends it (default action), not the hard
-  // limit's SIGKILL a second later.
-  ProbeRun result = run("cpu_spin");
+// The CPU budget is the whole sandbox's: as root its cgroup accounts it
+// (v2 cpu.stat here) and the supervisor ends the sandbox; unprivileged
+// stockade-init does both. Either way the sandbox ends with SIGKILL at the
+// budget, before the per-process RLIMIT_CPU backstop a second later.
+constexpr uint64_t kBudgetMs = HostileLimits::cpu_seconds * 1000;
+
+void expect_cpu_budget_end(const ProbeRun& result) {
+  if (!result.spawned) return;
   EXPECT_EQ(result.status.kind, Kind::cpu_limit) << result.summary();
-  EXPECT_EQ(result.status.signal, SIGXCPU) << result.summary();
+  EXPECT_EQ(result.status.signal, SIGKILL) << result.summary();
+  EXPECT_GE(result.status.cpu_used_ms, kBudgetMs) << result.summary();
+  // Ended by the budget, not by the backstop a second further on.
+  EXPECT_LT(result.status.cpu_used_ms, kBudgetMs + 1000) << result.summary();
+}
+
+TEST_F(Hostile, CpuSpinIsEndedByTheCpuLimit) {
+  expect_cpu_budget_end(run("cpu_spin"));
+}
+
+TEST_F(Hostile, CpuChainOfProcessesIsEndedByTheSandboxBudget) {
+  // Five links of 600 ms each, every one under its own RLIMIT_CPU (2 s),
+  // 3 s together: the budget of 1 s counts them all, the dead ones too
+  // (re-parented to init and reaped there).
+  ProbeRun result = run("cpu_chain", {"600", "5", "orphans"});
+  expect_cpu_budget_end(result);
+  EXPECT_EQ(result.output.find("chain of"), std::string::npos) << result.summary();
+}
+
+TEST_F(Hostile, CpuChainOfAutoReapedChildren) {
+  // The probe ignores SIGCHLD, so the kernel reaps each link at its exit and
+  // adds its time to no process's account.
+  ProbeRun result = run("cpu_chain", {"600", "5", "sigign"});
+  if (privileged()) {
+    // The cgroup still counts every process it held: bounded.
+    expect_cpu_budget_end(result);
+    return;
+  }
+  // Unprivileged, without a cgroup, this is the documented residual risk:
+  // only the per-process RLIMIT_CPU bounds each link (the README says so and
+  // recommends a delegated cgroup). The chain completes.
+  expect_exit(result, kEscaped);
+  EXPECT_NE(result.output.find("chain of 5 processes"), std::string::npos) << result.summary();
+}
+
+TEST_F(Hostile, TmpFillBeyondTheMemoryLimitStopsAtIt) {
+  // /tmp asked four times the memory limit: it is memory (tmpfs), so the
+  // sandbox never holds more there than its memory limit.
+  ProbeRequest request;
+  request.probe = "tmp_fill";
+  request.args = {std::to_string(HostileLimits::memory)};
+  request.policy.tmp_bytes = 4 * HostileLimits::memory;
+  ProbeRun result = run(request);
+  if (privileged()) {
+    // The memory cgroup charges tmpfs pages to the sandbox: its OOM killer
+    // ends the writer before /tmp (capped at the limit) is full.
+    EXPECT_EQ(result.status.kind, Kind::memory_limit) << result.summary();
+    return;
+  }
+  expect_exit(result, kBlocked);
+  long written = number_after(result.output, "after");
+  EXPECT_GE(written, 1) << result.summary();
+  EXPECT_LE(written, static_cast<long>(HostileLimits::memory)) << result.summary();
+  EXPECT_NE(result.output.find("bytes: ENOSPC"), std::string::npos) << result.summary();
+}
+
+TEST_F(Hostile, ForgedSignalToInitIsNotForwarded) {
+  // si_pid 0 forged with rt_sigqueueinfo: only SI_USER from outside counts.
+  // The kernel refuses SI_USER and SI_TKILL to another process, so four of
+  // the six forgeries are queued; none reaches the plugin.
+  expect_blocked(run("forged_signal"), "forged SIGTERM dropped (4 queued)");
+}
+
+TEST_F(Hostile, CgroupPathShowsNoSupervisorPid) {
+  expect_blocked(run("cgroup_path", {std::to_string(::getpid())}),
+                 "no supervisor pid in /proc/self/cgroup");
 }
 
 TEST_F(Hostile, FileSizeBombStopsAtTheFileSizeLimit) {

@@ -1,4 +1,5 @@
 // What the plugin sees: filesystem, identity, namespaces.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -79,8 +80,14 @@ TEST(SandboxIsolation, RootContainsOnlyTheDefaultProfile) {
   std::string root = output_of({"probe", "ls", "/"});
   for (const char* expected : {"usr\n", "lib64\n", "dev\n", "proc\n", "tmp\n", "etc\n"})
     EXPECT_NE(root.find(expected), std::string::npos) << expected << " in\n" << root;
-  for (const char* absent : {"home\n", "root\n", "work\n", "var\n", "sys\n", "run\n", "boot\n"})
+  for (const char* absent : {"home\n", "root\n", "work\n", "var\n", "sys\n", "boot\n"})
     EXPECT_EQ(root.find(absent), std::string::npos) << absent << " in\n" << root;
+  // /run holds the verified binary alone (exec'd from there), nothing of the host's /run.
+  for (const auto& [dir, only] : {std::pair{"/run", "stockade\n"}, {"/run/stockade", "plugin\n"}}) {
+    std::string listed = output_of({"probe", "ls", dir});
+    EXPECT_NE(listed.find(only), std::string::npos) << dir << ":\n" << listed;
+    EXPECT_EQ(std::count(listed.begin(), listed.end(), '\n'), 3) << dir << ":\n" << listed;  // ., ..
+  }
   std::string etc = output_of({"probe", "ls", "/etc"});
   EXPECT_EQ(etc.find("passwd"), std::string::npos) << etc;
   EXPECT_NE(etc.find("ld.so.cache"), std::string::npos) << etc;
@@ -125,6 +132,36 @@ TEST(SandboxIsolation, ExtraReadonlyPathIsVisibleAndReadOnly) {
   run = run_sandboxed(policy);
   ASSERT_TRUE(run.status.ok()) << run.status.error().message();
   EXPECT_EQ(run.output, "open " + dir.file("new.txt") + ": Read-only file system\n");
+}
+
+// A read-only path is opened with no symlink followed, at any component:
+// a symlink anywhere on the way refuses the launch, naming the path.
+TEST(SandboxIsolation, ReadonlyPathWithASymlinkIsRefused) {
+  stockade::testing::TempDir dir("stockade-sandbox-ro-", 0755);
+  ASSERT_EQ(::mkdir(dir.file("real").c_str(), 0755), 0);
+  ASSERT_EQ(::symlink("real", dir.file("alias").c_str()), 0);
+  Policy policy = policy_for({"probe", "exit", "0"});
+  policy.readonly_paths = {dir.file("alias")};
+  SandboxRun run = run_sandboxed(policy);
+  ASSERT_FALSE(run.status.ok());
+  EXPECT_EQ(run.status.error().message().rfind("sandbox step bind " + dir.file("alias") +
+                                                   ": contains a symbolic link",
+                                               0),
+            0u)
+      << run.status.error().message();
+  // Beneath a granted prefix, the prefix itself may not be a link either.
+  policy.readonly_paths = {dir.file("alias")};
+  policy.readonly_prefixes = {dir.file("alias")};
+  run = run_sandboxed(policy);
+  ASSERT_FALSE(run.status.ok());
+  EXPECT_NE(run.status.error().message().find("the granted prefix " + dir.file("alias") +
+                                              " contains a symbolic link"),
+            std::string::npos)
+      << run.status.error().message();
+  policy.readonly_paths = {dir.file("real")};
+  policy.readonly_prefixes = {dir.path()};
+  run = run_sandboxed(policy);
+  EXPECT_TRUE(run.status.ok()) << run.status.error().message();
 }
 
 TEST(SandboxIsolation, NetworkNoneHasOnlyLoopback) {
