@@ -10,6 +10,7 @@
 
 #include "base/syscall.h"
 #include "plugin-hash/options.h"
+#include "whitelist/trust_path.h"
 #include "whitelist/whitelist.h"
 
 namespace stockade::plugin_hash {
@@ -23,6 +24,29 @@ std::string base_name(std::string path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+void print_warning(const std::string& text) {
+  std::fprintf(stderr, "plugin-hash: warning: %s\n", text.c_str());
+}
+
+// Pinning a file stockade would refuse to run is a mistake found late (at the
+// first launch, on another host): say so now, on stderr, and pin it anyway.
+void warn_if_stockade_would_refuse(int fd, const struct stat& st, const std::string& path) {
+  if ((st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0) {
+    print_warning(path + ": is not executable; stockade refuses to run it. Fix: chmod +x " + path);
+  }
+  if (auto trusted = check_trusted(fd, path, "binary"); !trusted) {
+    print_warning(trusted.error().message() + "; stockade refuses to run it");
+  }
+  char magic[4] = {};
+  const ssize_t n = retry_on_eintr([&] { return pread(fd, magic, sizeof magic, 0); });
+  if (n >= 2 && magic[0] == '#' && magic[1] == '!') {
+    print_warning(path + ": is a script (#!): interpreted plugins are not supported as endpoints "
+                         "yet; stockade runs ELF binaries only");
+  } else if (n != 4 || magic[0] != 0x7f || magic[1] != 'E' || magic[2] != 'L' || magic[3] != 'F') {
+    print_warning(path + ": is not an ELF binary; stockade runs ELF binaries only");
+  }
+}
+
 // Hashes a regular file (following symlinks, as sha256sum does).
 // O_NONBLOCK keeps a FIFO given by mistake from blocking the open.
 Result<Sha256Digest> digest_of_file(const std::string& path) {
@@ -33,6 +57,7 @@ Result<Sha256Digest> digest_of_file(const std::string& path) {
   if (fstat(fd.get(), &st) != 0) return sys_error("cannot stat", path);
   if (S_ISDIR(st.st_mode)) return Error{Errc::invalid_input, "is a directory", path, 0};
   if (!S_ISREG(st.st_mode)) return Error{Errc::invalid_input, "is not a regular file", path, 0};
+  warn_if_stockade_would_refuse(fd.get(), st, path);
   auto digest = sha256_of_fd(fd.get());
   if (!digest) {
     Error e = std::move(digest).error();

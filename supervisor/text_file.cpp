@@ -12,8 +12,12 @@ namespace stockade::supervisor {
 Result<std::string> read_text_file(const std::string& path, size_t max_bytes) {
   UniqueFd fd(retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY); }));
   if (!fd) return sys_error("cannot open", path);
+  return read_text_fd(fd.get(), path, max_bytes);
+}
+
+Result<std::string> read_text_fd(int fd, const std::string& path, size_t max_bytes) {
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return sys_error("cannot stat", path);
+  if (::fstat(fd, &st) != 0) return sys_error("cannot stat", path);
   // A FIFO or device would let the writer feed us forever or block us.
   if (!S_ISREG(st.st_mode)) return Error{Errc::invalid_input, "not a regular file", path};
   if (static_cast<uint64_t>(st.st_size) > max_bytes) {
@@ -23,7 +27,7 @@ Result<std::string> read_text_file(const std::string& path, size_t max_bytes) {
   std::string text(max_bytes + 1, '\0');
   size_t used = 0;
   while (used < text.size()) {
-    ssize_t n = retry_on_eintr([&] { return ::read(fd.get(), text.data() + used, text.size() - used); });
+    ssize_t n = retry_on_eintr([&] { return ::read(fd, text.data() + used, text.size() - used); });
     if (n < 0) return sys_error("cannot read", path);
     if (n == 0) break;
     used += static_cast<size_t>(n);

@@ -23,6 +23,10 @@ struct OpenedFile {
 // kernel can tell) and whose filesystem allows exec.
 Result<OpenedFile> open_checked(const std::string& path, bool follow_symlinks);
 
+// Refuses a binary that someone other than root or us can change, or whose
+// folders they can (whitelist/trust_path.h), checked on the open file.
+Status check_binary_trusted(int fd, const std::string& path);
+
 // Hashes an opened file and refuses it if it changed since `opened` was
 // taken. `path` names it in errors.
 Result<Sha256Digest> hash_unchanged(int fd, const struct stat& opened, const std::string& path);

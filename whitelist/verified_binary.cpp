@@ -64,6 +64,12 @@ Result<VerifiedBinary> VerifiedBinary::verify(const std::string& path, std::stri
 Result<VerifiedBinary> VerifiedBinary::verify(OpenedBinary&& binary, std::string_view name,
                                               const Whitelist& whitelist) {
   if (auto ok = check_name(name); !ok) return std::move(ok).error();
+  // Before hashing; development mode (unverified) skips it, as it skips the
+  // whitelist: the binary is not pinned there, so who may write it is moot.
+  if (auto trusted = whitelist_internal::check_binary_trusted(binary.fd(), binary.path_);
+      !trusted) {
+    return std::move(trusted).error();
+  }
   auto digest = whitelist_internal::hash_unchanged(binary.fd(), binary.opened_, binary.path_);
   if (!digest) return std::move(digest).error();
   if (!whitelist.allows(name, *digest)) {

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "base/syscall.h"
+#include "whitelist/trust_path.h"
 #include "whitelist/whitelist.h"
 
 namespace stockade {
@@ -142,6 +143,11 @@ Result<Whitelist> Whitelist::load(const std::string& path) {
   if (fstat(fd.get(), &st) != 0) return sys_error("cannot stat whitelist", path);
   if (!S_ISREG(st.st_mode)) {
     return Error{Errc::invalid_input, "the whitelist is not a regular file", path, 0};
+  }
+  // A whitelist someone else can rewrite pins nothing: checked on this very
+  // fd, the one read below, and along its path (whitelist/trust_path.h).
+  if (auto trusted = check_trusted(fd.get(), path, "whitelist"); !trusted) {
+    return std::move(trusted).error();
   }
   if (static_cast<uint64_t>(st.st_size) > kMaxWhitelistBytes) {
     return Error{Errc::limit, "larger than " + std::to_string(kMaxWhitelistBytes) + " bytes",

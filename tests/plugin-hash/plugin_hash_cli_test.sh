@@ -100,6 +100,41 @@ expect 0 "$PH" --name dash -- -dash
 contains "$out" "  dash"
 cd - >/dev/null || exit 1
 
+# Pinning a file stockade would refuse to run: a warning on stderr, and the
+# line is still printed (exit 0).
+cp "$PH" "$WORK/elf"; chmod 755 "$WORK/elf"
+expect 0 "$PH" "$WORK/elf"
+[[ -z $err ]] || fail "a safe ELF binary should pin without a warning: $err"
+expect 0 "$PH" "$WORK/small"
+contains "$out" "  small"
+contains "$err" "warning"
+contains "$err" "not executable"
+contains "$err" "chmod +x $WORK/small"
+cp "$PH" "$WORK/shared"; chmod 777 "$WORK/shared"
+expect 0 "$PH" "$WORK/shared"
+contains "$out" "  shared"
+contains "$err" "writable by every user"
+contains "$err" "chmod go-w $WORK/shared"
+printf '#!/bin/sh\necho hi\n' >"$WORK/script.sh"; chmod 755 "$WORK/script.sh"
+expect 0 "$PH" --name script "$WORK/script.sh"
+contains "$out" "  script"
+contains "$err" "interpreted plugins are not supported as endpoints yet"
+printf 'just data' >"$WORK/data.bin"; chmod 755 "$WORK/data.bin"
+expect 0 "$PH" "$WORK/data.bin"
+contains "$err" "not an ELF binary"
+
+# --check refuses a whitelist that others can write, naming it and the fix.
+cp "$WORK/wl" "$WORK/wl-open"; chmod 666 "$WORK/wl-open"
+expect 2 "$PH" --check "$WORK/wl-open" "$WORK/small"
+contains "$err" "$WORK/wl-open"
+contains "$err" "chmod go-w $WORK/wl-open"
+if [[ $(id -u) == 0 ]]; then
+  cp "$WORK/wl" "$WORK/wl-other"; chown 65534 "$WORK/wl-other"
+  expect 2 "$PH" --check "$WORK/wl-other" "$WORK/small"
+  contains "$err" "owned by uid 65534"
+  contains "$err" "chown root $WORK/wl-other"
+fi
+
 # --help explains the format and the exit codes.
 expect 0 "$PH" --help
 contains "$out" "Usage: plugin-hash"

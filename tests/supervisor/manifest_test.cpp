@@ -49,6 +49,9 @@ TEST(Manifest, MinimalManifestGetsTheDocumentedDefaults) {
   EXPECT_EQ(m->sandbox.tmpfs_mb, 16u);
   EXPECT_EQ(m->sandbox.network, sandbox::Network::none);
   EXPECT_TRUE(m->sandbox.extra_syscalls.empty());
+  EXPECT_FALSE(m->sandbox.allow_exec);
+  EXPECT_FALSE(m->sandbox.allow_jit);
+  EXPECT_EQ(m->resources.max_wall_seconds, 600u);
   EXPECT_EQ(m->execute.timeout_ms, 30000u);
   EXPECT_EQ(m->execute.max_concurrency, 16u);
   EXPECT_FALSE(m->execute.idempotent);
@@ -190,7 +193,7 @@ TEST(Manifest, UnknownKeysAreErrorsAtEveryLevel) {
   EXPECT_EQ(only_problem(R"({"name": "calc", "resources": {"max_memory": 5}})"),
             "plugins/calc/plugin.json: resources.max_memory: unknown key (known here: "
             "max_memory_mb, max_cpu_cores, max_cpu_seconds, max_processes, max_open_files, "
-            "max_file_size_mb)");
+            "max_file_size_mb, max_wall_seconds)");
   EXPECT_EQ(only_problem(R"({"name": "calc", "sandbox": {"odd key": 1}})").substr(0, 60),
             "plugins/calc/plugin.json: sandbox[\"odd key\"]: unknown key (k");
 }
@@ -313,7 +316,7 @@ TEST(Manifest, LoadReadsAFileAndRecordsItsFolder) {
   auto missing = load_manifest(dir.file("nope.json"));
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, Errc::not_found);
-  EXPECT_EQ(missing.error().message(), dir.file("nope.json") + ": cannot open: No such file or directory");
+  EXPECT_EQ(missing.error().message(), dir.file("nope.json") + ": cannot open the manifest: No such file or directory");
 
   testing::write_file(dir.file("bad.json"), R"({"name": "calc", "resources": {"max_memory_mb": "lots"}})");
   auto bad = load_manifest(dir.file("bad.json"));
@@ -321,6 +324,14 @@ TEST(Manifest, LoadReadsAFileAndRecordsItsFolder) {
   EXPECT_EQ(bad.error().message(), dir.file("bad.json") +
                                        ": resources.max_memory_mb: must be an integer from 1 to "
                                        "65536 (got \"lots\")");
+}
+
+TEST(Manifest, ExecJitAndWallClockAreReadAndRangeChecked) {
+  EXPECT_EQ(only_problem(R"({"name": "calc", "sandbox": {"allow_exec": "yes"}})"),
+            "plugins/calc/plugin.json: sandbox.allow_exec: must be true or false (got \"yes\")");
+  EXPECT_EQ(only_problem(R"({"name": "calc", "resources": {"max_wall_seconds": 0}})"),
+            "plugins/calc/plugin.json: resources.max_wall_seconds: must be an integer from 1 to "
+            "604800 (got 0)");
 }
 
 }  // namespace
