@@ -150,7 +150,8 @@ int run_call(std::span<const std::string> args) {
     auto config = load_config(*o.config, &problems);
     if (!config) {
       for (const auto& p : problems) print_line(p.message());
-      return kExitOwnFailure;
+      // An untrusted config (whitelist/trust_path.h) is a refusal.
+      return config.error().code == Errc::refused ? kExitRefused : kExitOwnFailure;
     }
     options.ceilings = config->ceilings;
     options.identity = config->sandbox;
@@ -175,14 +176,14 @@ int run_call(std::span<const std::string> args) {
   auto supervisor = Supervisor::create(options);
   if (!supervisor) {
     print_line(supervisor.error().message());
-    return supervisor.error().code == Errc::not_found ? kExitNotFound : kExitOwnFailure;
+    return exit_code_for_start(supervisor.error());
   }
   auto& sup = **supervisor;
   if (sup.registry().find(name) == nullptr) {
     for (const auto& problem : sup.registry().problems()) {
       if (problem.where.find("/" + name + "/") != std::string::npos) {
         print_line(problem.message());
-        return kExitOwnFailure;
+        return problem.code == Errc::refused ? kExitRefused : kExitOwnFailure;
       }
     }
     print_line("no plugin named \"" + name + "\" in " + options.plugins_dir);

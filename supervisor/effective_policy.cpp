@@ -1,14 +1,14 @@
 #include "supervisor/effective_policy.h"
 
-#include <cerrno>
-#include <climits>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <memory>
+#include <sys/stat.h>
 
-#include "supervisor/name_rules.h"
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "sandbox/mount_plan.h"
 #include "sandbox/seccomp_policy.h"
+#include "supervisor/name_rules.h"
 
 namespace stockade::supervisor {
 namespace {
@@ -43,36 +43,49 @@ class Refusals {
   Problems& problems_;
 };
 
-bool within_any(const std::string& path, const std::vector<std::string>& prefixes) {
+// The most specific granted prefix that holds `path`, or null.
+const std::string* granting_prefix(const std::string& path,
+                                   const std::vector<std::string>& prefixes) {
+  const std::string* best = nullptr;
   for (const auto& prefix : prefixes) {
-    if (path_is_within(path, prefix)) return true;
+    if (path_is_within(path, prefix) && (best == nullptr || prefix.size() > best->size()))
+      best = &prefix;
   }
-  return false;
+  return best;
 }
 
-// A granted prefix may hold a symlink to anywhere; the path the sandbox will
-// bind must resolve inside a granted prefix too.
-void check_readonly_path(Refusals& refusals, const std::string& field, const std::string& path,
-                         const std::vector<std::string>& prefixes) {
-  if (!within_any(path, prefixes)) {
+// A granted prefix may hold a symlink to anywhere, and a local user who can
+// write below it may swap a folder for one at any moment. So the path is
+// opened the way the sandbox child opens it (sandbox::open_beneath: from
+// the prefix, no symlink followed at any component) and a path with a
+// symlink is refused, here for an early message naming it; the child's own
+// open is what counts (and it binds the fd it checked). Returns the prefix
+// the child opens beneath, or an empty string after a refusal.
+std::string check_readonly_path(Refusals& refusals, const std::string& field,
+                                const std::string& path,
+                                const std::vector<std::string>& prefixes) {
+  const std::string* prefix = granting_prefix(path, prefixes);
+  if (prefix == nullptr) {
     refusals.refuse(field, "requests read-only access to " + path +
                                ", which is not under a prefix the operator allows "
                                "(ceilings.allowed_readonly_paths)");
-    return;
+    return {};
   }
-  std::unique_ptr<char, decltype(&std::free)> resolved(::realpath(path.c_str(), nullptr),
-                                                       &std::free);
-  if (!resolved) {
-    int err = errno;
-    refusals.refuse(field, "cannot resolve " + path + ": " + std::strerror(err),
-                    err == ENOENT ? Errc::not_found : Errc::refused);
-    return;
+  auto opened = sandbox::open_beneath(*prefix, path);
+  if (!opened) {
+    refusals.refuse(field, opened.error().what, opened.error().code);
+    return {};
   }
-  if (!within_any(resolved.get(), prefixes)) {
-    refusals.refuse(field, path + " resolves to " + resolved.get() +
-                               ", which is not under a prefix the operator allows "
-                               "(ceilings.allowed_readonly_paths)");
+  struct stat info;
+  if (::fstat(opened->get(), &info) != 0) {
+    refusals.refuse(field, "cannot fstat " + path + ": " + std::strerror(errno), Errc::io);
+    return {};
   }
+  if (!S_ISDIR(info.st_mode) && !S_ISREG(info.st_mode)) {
+    refusals.refuse(field, path + " " + sandbox::bind_failure_reason(EMEDIUMTYPE));
+    return {};
+  }
+  return *prefix;
 }
 
 bool listed(const std::string& name, const std::vector<std::string>& names) {
@@ -121,9 +134,11 @@ Result<sandbox::Policy> effective_policy(const Manifest& m, const Ceilings& c,
                     "requests writable and executable memory, but the operator does not allow "
                     "it (ceilings.allow_jit)");
   }
+  std::vector<std::string> readonly_prefixes;
   for (size_t i = 0; i < s.readonly_paths.size(); ++i) {
-    check_readonly_path(refusals, "sandbox.readonly_paths[" + std::to_string(i) + "]",
-                        s.readonly_paths[i], c.allowed_readonly_paths);
+    readonly_prefixes.push_back(
+        check_readonly_path(refusals, "sandbox.readonly_paths[" + std::to_string(i) + "]",
+                            s.readonly_paths[i], c.allowed_readonly_paths));
   }
   for (size_t i = 0; i < s.writable_paths.size(); ++i) {
     refusals.refuse("sandbox.writable_paths[" + std::to_string(i) + "]",
@@ -167,6 +182,7 @@ Result<sandbox::Policy> effective_policy(const Manifest& m, const Ceilings& c,
   p.limits.open_files = r.max_open_files;
   p.limits.file_size_bytes = uint64_t{r.max_file_size_mb} * sandbox::kMiB;
   p.readonly_paths = s.readonly_paths;
+  p.readonly_prefixes = std::move(readonly_prefixes);
   p.tmp_bytes = uint64_t{s.tmpfs_mb} * sandbox::kMiB;
   p.network = s.network;
   p.extra_syscalls = s.extra_syscalls;

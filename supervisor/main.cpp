@@ -3,10 +3,13 @@
 #include <string>
 #include <vector>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
+#include <signal.h>
+
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "supervisor/commands.h"
+#include "supervisor/stderr_text.h"
 
 namespace {
 
@@ -32,8 +35,16 @@ constexpr const char* kHelp =
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Every message, of every command, reaches fd 2 with its control
+  // characters escaped (stderr_text.h); first, so the logger writes there.
+  stockade::supervisor::install_escaping_stderr();
+  // A reader that went away (a plugin's pipe, a closed stdout, a socket shut
+  // down) is an EPIPE to handle, never our death: the report must get out.
+  // Sandboxes start with SIGPIPE at its default (the child resets them all).
+  ::signal(SIGPIPE, SIG_IGN);
   // Logs go to stderr: stdout belongs to the jailed program or to the command's output.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("stockade"));
+  // No colour sink: colours are escapes, and stderr escapes them.
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("stockade"));
   spdlog::set_pattern("stockade: [%l] %v");
 
   std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);

@@ -6,10 +6,10 @@
 #include <unistd.h>
 
 #include <array>
-#include <vector>
 
 #include "base/syscall.h"
 #include "base/unique_fd.h"
+#include "supervisor/stdio_relay.h"
 
 namespace stockade::supervisor {
 namespace {
@@ -74,23 +74,6 @@ class SignalForwarding {
   size_t installed_ = 0;
 };
 
-// Our stdio as the child's. A closed descriptor would make the child's 0/1/2
-// whatever it opens first, so it gets /dev/null instead.
-Result<std::vector<sandbox::FdMapping>> stdio_mappings(std::vector<UniqueFd>& keep_open) {
-  std::vector<sandbox::FdMapping> fds;
-  for (int fd = 0; fd <= 2; ++fd) {
-    if (::fcntl(fd, F_GETFD) != -1) {
-      fds.push_back({fd, fd});
-      continue;
-    }
-    UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
-    if (!null) return sys_error("cannot open", "/dev/null");
-    fds.push_back({null.get(), fd});
-    keep_open.push_back(std::move(null));
-  }
-  return fds;
-}
-
 }  // namespace
 
 Result<AttachedOutcome> run_attached(OpenedBinary&& binary, const sandbox::BinaryVerifier& verify,
@@ -99,24 +82,33 @@ Result<AttachedOutcome> run_attached(OpenedBinary&& binary, const sandbox::Binar
   // Before spawning: a signal that arrives during setup must not be lost.
   auto forwarding = SignalForwarding::install();
   if (!forwarding) return forwarding.error();
-  std::vector<UniqueFd> keep_open;
-  auto fds = stdio_mappings(keep_open);
-  if (!fds) return fds.error();
-  auto child = sandbox::spawn(std::move(binary), verify, policy, *fds);
+  auto relay = StdioRelay::create();
+  if (!relay) return relay.error();
+  using Clock = std::chrono::steady_clock;
+  const auto started = Clock::now();
+  auto child = sandbox::spawn(std::move(binary), verify, policy, (*relay)->child_fds());
   if (!child) return child.error();
+  if (auto relaying = (*relay)->start(); !relaying) return relaying.error();  // ~Child kills it
   // While the program runs, off the launch's path.
   sandbox::prune_stale_cgroups();
 
-  using Clock = std::chrono::steady_clock;
   std::optional<Clock::time_point> deadline;
   if (time_limit) deadline = Clock::now() + *time_limit;
 
   AttachedOutcome outcome;
+  outcome.applied = child->applied();
+  outcome.timings = child->timings();
+  // The sandbox has ended: its output drains (bounded), then we report.
+  auto ended = [&](sandbox::ExitStatus status) {
+    outcome.wall = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+    outcome.status = std::move(status);
+    outcome.output_cut = !(*relay)->finish(kOutputDrain);
+    outcome.stderr_is_terminal = (*relay)->stderr_is_terminal();
+    outcome.stderr_at_line_start = (*relay)->stderr_at_line_start();
+    return outcome;
+  };
   for (;;) {
-    if (auto status = child->try_wait()) {
-      outcome.status = std::move(*status);
-      return outcome;
-    }
+    if (auto status = child->try_wait()) return ended(std::move(*status));
     int timeout_ms = -1;
     if (deadline) {
       auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
@@ -143,8 +135,7 @@ Result<AttachedOutcome> run_attached(OpenedBinary&& binary, const sandbox::Binar
   child->kill();
   auto status = child->wait();
   if (!status) return status.error();
-  outcome.status = std::move(*status);
-  return outcome;
+  return ended(std::move(*status));
 }
 
 }  // namespace stockade::supervisor

@@ -1,5 +1,8 @@
 // The manifest requests, the operator grants: each refusal names the manifest
 // field and the ceiling; nothing is silently lowered.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -146,6 +149,38 @@ TEST(EffectivePolicy, NetworkNeedsTheOperatorsGrant) {
   EXPECT_TRUE(refusals(m, c).empty());
 }
 
+TEST(EffectivePolicy, ExecAndJitNeedTheOperatorsGrant) {
+  Manifest m = calc();
+  m.sandbox.allow_exec = true;
+  m.sandbox.allow_jit = true;
+  EXPECT_EQ(refusals(m),
+            (std::vector<std::string>{
+                "plugins/calc/plugin.json: sandbox.allow_exec: requests running programs other "
+                "than the pinned binary, but the operator does not allow it (ceilings.allow_exec)",
+                "plugins/calc/plugin.json: sandbox.allow_jit: requests writable and executable "
+                "memory, but the operator does not allow it (ceilings.allow_jit)"}));
+  Ceilings c;
+  c.allow_exec = true;
+  c.allow_jit = true;
+  auto policy = effective_policy(m, c, SandboxIdentity{}, LaunchRequest{});
+  ASSERT_TRUE(policy) << policy.error().message();
+  EXPECT_TRUE(policy->allow_exec);
+  EXPECT_TRUE(policy->allow_jit);
+  // Off unless asked for, even where the operator would grant it.
+  auto plain = effective_policy(calc(), c, SandboxIdentity{}, LaunchRequest{});
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->allow_exec);
+  EXPECT_FALSE(plain->allow_jit);
+}
+
+TEST(EffectivePolicy, WallClockLimitIsCappedByItsCeiling) {
+  Manifest m = calc();
+  m.resources.max_wall_seconds = 7200;
+  EXPECT_EQ(only_refusal(m), "plugins/calc/plugin.json: resources.max_wall_seconds: requests "
+                             "7200 s, above the operator's ceiling of 3600 s "
+                             "(ceilings.max_wall_seconds)");
+}
+
 TEST(EffectivePolicy, WritablePathsAreNeverGranted) {
   Manifest m = calc();
   m.sandbox.writable_paths = {"/var/lib/calc"};
@@ -184,8 +219,71 @@ TEST(EffectivePolicy, ASymlinkCannotLeadOutOfAGrantedPrefix) {
   c.allowed_readonly_paths = {dir.path()};
   EXPECT_EQ(only_refusal(m, c),
             "plugins/calc/plugin.json: sandbox.readonly_paths[0]: " + dir.file("escape") +
-                " resolves to /etc, which is not under a prefix the operator allows "
-                "(ceilings.allowed_readonly_paths)");
+                " contains a symbolic link (granted paths are opened without following any; "
+                "grant the path the link points to)");
+}
+
+// Not only the last component: a symlink anywhere below the prefix is
+// refused, even one that stays inside it (the sandbox opens with no symlink
+// followed at all, so what was checked is what is bound).
+TEST(EffectivePolicy, ASymlinkOnTheWayIsRefusedEvenInsideThePrefix) {
+  testing::TempDir dir;
+  ASSERT_EQ(::mkdir(dir.file("real").c_str(), 0755), 0);
+  testing::write_file(dir.file("real/data"), "x");
+  ASSERT_EQ(::symlink("real", dir.file("alias").c_str()), 0);
+  Manifest m = calc();
+  m.sandbox.readonly_paths = {dir.file("alias/data")};
+  Ceilings c;
+  c.allowed_readonly_paths = {dir.path()};
+  EXPECT_EQ(only_refusal(m, c), "plugins/calc/plugin.json: sandbox.readonly_paths[0]: " +
+                                    dir.file("alias/data") + " contains a symbolic link "
+                                    "(granted paths are opened without following any; grant "
+                                    "the path the link points to)");
+  m.sandbox.readonly_paths = {dir.file("real/data")};
+  EXPECT_TRUE(refusals(m, c).empty());
+}
+
+TEST(EffectivePolicy, AGrantedPrefixThatIsASymlinkIsRefused) {
+  testing::TempDir dir;
+  ASSERT_EQ(::mkdir(dir.file("real").c_str(), 0755), 0);
+  testing::write_file(dir.file("real/data"), "x");
+  ASSERT_EQ(::symlink("real", dir.file("prefix").c_str()), 0);
+  Manifest m = calc();
+  m.sandbox.readonly_paths = {dir.file("prefix/data")};
+  Ceilings c;
+  c.allowed_readonly_paths = {dir.file("prefix")};
+  EXPECT_EQ(only_refusal(m, c),
+            "plugins/calc/plugin.json: sandbox.readonly_paths[0]: the granted prefix " +
+                dir.file("prefix") + " contains a symbolic link (granted paths are opened "
+                "without following any; grant the path the link points to)");
+}
+
+// A FIFO or a socket is a channel to whatever host process holds the other
+// end, and writing one works on a read-only mount.
+TEST(EffectivePolicy, AGrantedPathMustBeADirectoryOrARegularFile) {
+  testing::TempDir dir;
+  ASSERT_EQ(::mkfifo(dir.file("fifo").c_str(), 0644), 0);
+  Manifest m = calc();
+  m.sandbox.readonly_paths = {dir.file("fifo")};
+  Ceilings c;
+  c.allowed_readonly_paths = {dir.path()};
+  auto found = refusals(m, c);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0].find(dir.file("fifo") + " is not of the type this bind needs"),
+            std::string::npos)
+      << found[0];
+}
+
+TEST(EffectivePolicy, TheGrantingPrefixGoesIntoThePolicy) {
+  testing::TempDir dir;
+  ASSERT_EQ(::mkdir(dir.file("sub").c_str(), 0755), 0);
+  Manifest m = calc();
+  m.sandbox.readonly_paths = {dir.file("sub")};
+  Ceilings c;
+  c.allowed_readonly_paths = {"/", dir.path()};  // the most specific one is used
+  auto policy = effective_policy(m, c, SandboxIdentity{}, LaunchRequest{});
+  ASSERT_TRUE(policy) << policy.error().message();
+  EXPECT_EQ(policy->readonly_prefixes, (std::vector<std::string>{dir.path()}));
 }
 
 TEST(EffectivePolicy, ExtraSyscallNeedsTheOperatorsGrant) {

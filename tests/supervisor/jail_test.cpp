@@ -54,7 +54,7 @@ TEST_P(Jail, ProgramCannotMakeTheOperatorsTerminalNonBlocking) {
   ASSERT_GE(terminal, 0);
   give_to_operator(terminal);
   const int before = ::fcntl(terminal, F_GETFL);
-  Outcome r = jail({}, {probe(), "nonblock-stdin"}, {}, Stdio{.in = terminal});
+  Outcome r = jail({}, {probe(), "nonblock-stdin"}, {}, Stdio(terminal));
   const int after = ::fcntl(terminal, F_GETFL);
   ::close(terminal);
   ::close(master);
