@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "supervisor/channel.h"
+#include "supervisor/fd_limit.h"
 #include "supervisor/output_logger.h"
 #include "wire/protocol.h"
 
@@ -68,6 +69,8 @@ void PluginProcess::start() {
 
 void PluginProcess::when_started(std::function<void(const Status&)> done) {
   if (state_ == PluginState::ready) return done({});
+  // Stopping or stopped by stop(): nothing would ever start it again.
+  if (stopping_) return done(Error{Errc::unavailable, "supervisor stopped", manifest_.name});
   if (state_ == PluginState::failed) return done(Error{Errc::unavailable, reason_, manifest_.name});
   start_waiters_.push_back(std::move(done));
   start();
@@ -108,6 +111,7 @@ void PluginProcess::launch() {
   stderr_log_->start();
   watch_exit();
   watch_violations();
+  watch_cpu_budget();
 
   state_ = PluginState::handshaking;
   handshake_timer_.expires_after(settings_.handshake_timeout);
@@ -122,7 +126,9 @@ void PluginProcess::launch() {
 }
 
 void PluginProcess::on_launch_failure(const Error& error) {
+  if (auto exhausted = fd_exhaustion(error)) return out_of_descriptors(*exhausted);
   spdlog::error("[{}] cannot start: {}", manifest_.name, error.message());
+  last_failure_ = "cannot start: " + error.message();
   // Refusals and missing binaries will not fix themselves by retrying.
   if (error.code == Errc::not_found || error.code == Errc::refused || error.code == Errc::invalid_input) {
     notify_started(error);
@@ -131,6 +137,22 @@ void PluginProcess::on_launch_failure(const Error& error) {
   }
   notify_started(error);
   schedule_restart("cannot start: " + error.message());
+}
+
+// Running out of descriptors is the host's state, not the plugin's fault:
+// not a crash (no restart budget spent, no backoff loop that cannot help);
+// the queued calls end with RESOURCE_EXHAUSTED, and the next call or start()
+// tries again.
+void PluginProcess::out_of_descriptors(const std::string& why) {
+  spdlog::error("[{}] cannot start: {}", manifest_.name, why);
+  state_ = PluginState::stopped;
+  reason_ = why;
+  last_failure_ = "cannot start: " + why;
+  child_.reset();
+  CallError error{StatusCode::resource_exhausted, why, Delivery::not_sent};
+  error.hopeless = true;
+  fail_calls(false, error);
+  notify_started(Error{Errc::limit, why, manifest_.name});
 }
 
 // A dup of the pidfd: asio's descriptor closes what it owns, and the Child
@@ -157,6 +179,19 @@ void PluginProcess::watch_exit() {
                             if (ec || !self || self->generation_ != gen) return;
                             self->on_exit();
                           });
+}
+
+// A timer of its own for each check (due at the earliest the budget could
+// run out); it kills the sandbox at the budget, and the pidfd reports it.
+void PluginProcess::watch_cpu_budget() {
+  const auto due = child_->cpu_check_due();
+  if (!due) return;
+  auto timer = std::make_shared<asio::steady_timer>(io_, *due);
+  timer->async_wait([weak = weak_from_this(), gen = generation_, timer](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->generation_ != gen || !self->child_) return;
+    if (!self->child_->check_cpu_budget()) self->watch_cpu_budget();
+  });
 }
 
 void PluginProcess::watch_violations() {
@@ -186,9 +221,17 @@ void PluginProcess::on_exit() {
     if (!waited) return after_exit("plugin vanished: " + waited.error().message(), std::nullopt);
     status = std::move(*waited);
   }
-  std::string message = !kill_reason_.empty() ? kill_reason_ + " (" + status->describe() + ")"
-                        : stopping_         ? status->describe()
-                                            : "plugin crashed: " + status->describe();
+  std::string how = status->describe();
+  if (status->kind == sandbox::ExitStatus::Kind::killed && kill_reason_.empty()) {
+    // We did not kill it, so someone outside did: the sandbox's init has
+    // no handler for SIGKILL and the kernel tells a waiter which signal
+    // ended a child, never who sent it (si_pid is the child's own pid).
+    how = "killed by signal " + std::to_string(status->signal != 0 ? status->signal : SIGKILL) +
+          " (SIGKILL) from outside the sandbox";
+  }
+  std::string message = !kill_reason_.empty() ? kill_reason_ + " (" + how + ")"
+                        : stopping_         ? how
+                                            : "plugin crashed: " + how;
   after_exit(message, status->shell_code());
 }
 
@@ -208,14 +251,27 @@ void PluginProcess::after_exit(const std::string& message, std::optional<int> ex
 
   CallError error{StatusCode::unavailable, message, Delivery::unknown};
   error.plugin_exit = exit_code;
-  fail_calls(true, error);
+  error.plugin_ended = true;
+  const size_t sent_failed = fail_calls(true, error);
 
   if (stopping_) {
     spdlog::info("[{}] stopped: {}", manifest_.name, message);
     finish_stop();
     return;
   }
+  if (relaunch_pending_) {
+    // The operator's restart() killed it: no crash, a launch at once.
+    relaunch_pending_ = false;
+    spdlog::info("[{}] restarting on request: {}", manifest_.name, message);
+    return launch();
+  }
   ++counters_.crashes;
+  last_failure_ = message;
+  // A crash that took calls with it, and no call answered since the last
+  // one: the plugin dies of its calls. Crashes of an idle plugin (an
+  // outside kill, the OOM killer) do not count here.
+  if (sent_failed > 0) ++crashes_in_a_row_;
+  if (events_.ended) events_.ended();
   if (was == PluginState::handshaking) {
     notify_started(Error{Errc::unavailable, "during the handshake: " + message, manifest_.name});
   }
@@ -226,6 +282,13 @@ void PluginProcess::after_exit(const std::string& message, std::optional<int> ex
 
 void PluginProcess::schedule_restart(const std::string& why) {
   reason_ = why;
+  // Whatever the breaker does: a plugin crashing on every call is parked
+  // even when the breaker spaces its calls wider than the restart window.
+  if (crashes_in_a_row_ > restarts_.max_restarts()) {
+    park("crash loop: " + std::to_string(crashes_in_a_row_) +
+         " crashes in a row during calls, no call answered in between; last: " + why);
+    return;
+  }
   auto now = Clock::now();
   if (!restarts_.allows(now)) {
     park("crash loop: " + std::to_string(restarts_.max_restarts()) + " restarts within " +
@@ -264,13 +327,35 @@ void PluginProcess::restart(const std::string& reason) {
   if (state_ == PluginState::ready) kill(reason);
 }
 
-void PluginProcess::fail_calls(bool sent_only, const CallError& error) {
+size_t PluginProcess::fail_calls(bool sent_only, const CallError& error) {
   auto failed = table_.take_if([sent_only](const PendingCall& c) { return c.sent || !sent_only; });
+  size_t sent = 0;
   for (auto& [id, call] : failed) {
     CallError e = error;
     if (!call.sent && e.delivery == Delivery::unknown) e.delivery = Delivery::not_sent;
+    if (call.sent && call.request.kind == RequestKind::execute) ++sent;
     call.done(nullptr, &e);
   }
+  return sent;
+}
+
+void PluginProcess::relaunch(std::function<void(const Status&)> done) {
+  if (stopping_) return done(Error{Errc::unavailable, "supervisor stopped", manifest_.name});
+  restarts_ = RestartBudget(manifest_.restart.max_restarts, milliseconds(manifest_.restart.window_ms),
+                            milliseconds(manifest_.restart.backoff_ms));
+  crashes_in_a_row_ = 0;
+  park_reason_.clear();
+  start_waiters_.push_back(std::move(done));
+  if (child_) {
+    // Running (or starting): its exit launches the next one (after_exit).
+    relaunch_pending_ = true;
+    kill("restarted on request");
+    return;
+  }
+  restart_timer_.cancel();
+  reason_.clear();
+  ++counters_.restarts;
+  launch();
 }
 
 void PluginProcess::stop(milliseconds grace, std::function<void()> done) {

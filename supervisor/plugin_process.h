@@ -46,6 +46,12 @@ struct RuntimeSettings {
   OutputLimits output;
 };
 
+// What the process tells the call policy (the circuit breaker) about itself.
+struct ProcessEvents {
+  std::function<void()> ended;      // it crashed or was killed, once per exit (not during stop)
+  std::function<void()> recovered;  // a launch completed its handshake
+};
+
 class PluginProcess : public std::enable_shared_from_this<PluginProcess> {
  public:
   PluginProcess(boost::asio::io_context& io, Manifest manifest, const RuntimeSettings& settings);
@@ -62,11 +68,18 @@ class PluginProcess : public std::enable_shared_from_this<PluginProcess> {
   void call(const Request& request, Clock::time_point deadline, Completion done);
   // Kills it for `reason`; the usual restart policy follows.
   void restart(const std::string& reason);
+  // The operator's restart: clears the restart budget, the crash count and a
+  // parked state, kills it if it runs and launches it again at once. `done`
+  // runs once, at the next ready or the next failure before it.
+  void relaunch(std::function<void(const Status&)> done);
+  void set_events(ProcessEvents events) { events_ = std::move(events); }
   // CloseRequest{grace}, then SIGTERM, then SIGKILL; `done` runs once it is gone.
   void stop(std::chrono::milliseconds grace, std::function<void()> done);
 
   PluginState state() const { return state_; }
   const std::string& reason() const { return reason_; }
+  const std::string& last_failure() const { return last_failure_; }
+  uint32_t crashes_in_a_row() const { return crashes_in_a_row_; }
   const Manifest& manifest() const { return manifest_; }
   PluginCounters counters() const;
 
@@ -76,6 +89,7 @@ class PluginProcess : public std::enable_shared_from_this<PluginProcess> {
   void on_launch_failure(const Error& error);
   void watch_exit();
   void watch_violations();
+  void watch_cpu_budget();  // the sandbox's CPU budget, where a cgroup accounts it
   void on_exit();
   void after_exit(const std::string& message, std::optional<int> exit_code);
   void schedule_restart(const std::string& why);
@@ -83,7 +97,9 @@ class PluginProcess : public std::enable_shared_from_this<PluginProcess> {
   void kill(const std::string& reason);
   void finish_stop();
   void notify_started(const Status& status);
-  void fail_calls(bool sent_only, const CallError& error);
+  // Returns how many of the failed calls had been sent.
+  size_t fail_calls(bool sent_only, const CallError& error);
+  void out_of_descriptors(const std::string& why);
 
   // Frames and calls (plugin_process_calls.cpp).
   void on_frame(const wire::fb::Envelope& envelope);
@@ -125,6 +141,10 @@ class PluginProcess : public std::enable_shared_from_this<PluginProcess> {
   uint32_t stray_in_window_ = 0;
   std::string kill_reason_;  // set when we kill it: the message its calls get
   std::string park_reason_;  // set when its exit must park it (handshake refused)
+  std::string last_failure_;  // the last crash or launch failure; survives a good restart
+  uint32_t crashes_in_a_row_ = 0;  // crashes that failed a sent call, no answer between
+  bool relaunch_pending_ = false;  // relaunch(): launch at once when this run has ended
+  ProcessEvents events_;
   bool stopping_ = false;
   std::vector<std::function<void(const Status&)>> start_waiters_;
   std::vector<std::function<void()>> stop_waiters_;

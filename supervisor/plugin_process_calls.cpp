@@ -178,6 +178,7 @@ void PluginProcess::on_hello(const fb::Envelope& envelope) {
   handshake_timer_.cancel();
   state_ = PluginState::ready;
   reason_.clear();
+  if (events_.recovered) events_.recovered();
   notify_started({});
   pump();
 }
@@ -196,6 +197,8 @@ void PluginProcess::on_answer(const fb::Envelope& envelope) {
                      wire::body_name(envelope.body_type()));
   }
   auto taken = table_.take(id);
+  // It answered a call, so it does not die of every call.
+  if (taken->request.kind == RequestKind::execute) crashes_in_a_row_ = 0;
   const fb::Error* wire_error = envelope.body_as_Error();
   if (const auto* response = envelope.body_as_ExecuteResponse(); response != nullptr) {
     wire_error = response->error();

@@ -1,13 +1,22 @@
 #include "supervisor/plugin_registry.h"
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <system_error>
 
+#include "whitelist/trust_path.h"
+
 namespace stockade::supervisor {
 
-Result<PluginRegistry> PluginRegistry::discover(const std::string& dir) {
+Result<PluginRegistry> PluginRegistry::discover(const std::string& dir, size_t max_folders) {
   namespace fs = std::filesystem;
+  // Whoever can write the plugins folder can add, remove or swap plugin
+  // folders; each folder and manifest below is checked as its manifest loads.
+  if (auto trusted = open_trusted(dir, O_PATH | O_DIRECTORY, "plugins folder"); !trusted) {
+    return std::move(trusted).error();
+  }
   std::error_code ec;
   fs::directory_iterator it(dir, ec);
   if (ec) {
@@ -19,8 +28,12 @@ Result<PluginRegistry> PluginRegistry::discover(const std::string& dir) {
     if (ec) return Error{Errc::io, "cannot read the plugins directory: " + ec.message(), dir};
     std::error_code type_ec;
     if (!it->is_directory(type_ec)) continue;
-    if (folders.size() == kMaxPlugins) {
-      return Error{Errc::limit, "more than " + std::to_string(kMaxPlugins) + " plugin folders", dir};
+    if (folders.size() == max_folders) {
+      return Error{Errc::limit,
+                   "more than " + std::to_string(max_folders) +
+                       " folders in the plugins directory (SupervisorOptions::max_plugin_folders): "
+                       "check the path, or raise the bound",
+                   dir};
     }
     folders.push_back(it->path());
   }

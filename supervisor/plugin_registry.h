@@ -12,15 +12,19 @@
 
 namespace stockade::supervisor {
 
-// Bound on folders scanned: the directory comes from the operator, but a
-// mistaken path (/) must not make discovery read the whole disk.
-inline constexpr size_t kMaxPlugins = 1024;
+// Default bound on folders scanned (SupervisorOptions::max_plugin_folders):
+// the directory comes from the operator, but a mistaken path (/) must not
+// make discovery read the whole disk. Far above any real host (10,000
+// plugins fit), so it is a guard, not a product limit.
+inline constexpr size_t kDefaultMaxPluginFolders = 100000;
 
 class PluginRegistry {
  public:
-  // Scans `dir`. Fails only if `dir` cannot be read (not_found or io);
-  // per-plugin problems go to problems().
-  static Result<PluginRegistry> discover(const std::string& dir);
+  // Scans `dir`. Fails only if `dir` cannot be read (not_found or io), or
+  // holds more than `max_folders` folders (limit); per-plugin problems go
+  // to problems().
+  static Result<PluginRegistry> discover(const std::string& dir,
+                                         size_t max_folders = kDefaultMaxPluginFolders);
 
   // The manifest of `name`, or nullptr.
   const Manifest* find(const std::string& name) const;

@@ -3,7 +3,7 @@
 # logging, and the Supervisor facade. README.md ("The plugin runtime") describes it.
 set(STOCKADE_RUNTIME_PURE
   outcome.cpp circuit_breaker.cpp backoff.cpp retry_budget.cpp restart_budget.cpp
-  plugin_output.cpp call_table.cpp plugin_registry.cpp launch.cpp)
+  plugin_output.cpp call_table.cpp plugin_registry.cpp launch.cpp fd_limit.cpp cgroup_janitor.cpp)
 # These include Boost.Asio. Asio is compiled once, in asio_impl.cpp
 # (BOOST_ASIO_SEPARATE_COMPILATION), so each of them compiles quickly.
 set(STOCKADE_RUNTIME_ASIO

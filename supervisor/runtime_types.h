@@ -88,8 +88,14 @@ struct PluginCounters {
 struct PluginStatus {
   std::string name;
   PluginState state = PluginState::stopped;
-  std::string reason;
-  std::string breaker;  // "closed", "open", "half-open"
+  std::string reason;        // why it is failed or restarting; empty when ready
+  std::string breaker;       // "closed", "open", "half-open"
+  uint64_t breaker_opened = 0;  // times the breaker opened
+  std::string last_failure;  // the last crash or launch failure, kept once ready again
+  // Crashes in a row that each failed a call, with no call answered between
+  // them: beyond restart.max_restarts the plugin is parked (a plugin that
+  // dies on every call is a crash loop however slowly the calls come).
+  uint32_t crashes_in_a_row = 0;
   PluginCounters counters;
   uint64_t retries = 0;
   uint64_t retries_refused_by_budget = 0;

@@ -1,8 +1,8 @@
 #include "supervisor/supervisor.h"
 
-#include <boost/asio/dispatch.hpp>
 #include <spdlog/spdlog.h>
 
+#include "supervisor/fd_limit.h"
 #include "supervisor/supervisor_impl.h"
 
 namespace stockade::supervisor {
@@ -16,8 +16,12 @@ CallError no_such_plugin(const std::string& name) {
   return error;
 }
 
-CallError supervisor_stopped() {
-  CallError error{StatusCode::unavailable, "the supervisor is stopped", Delivery::not_sent};
+CallError called_on_loop_thread(const char* method) {
+  CallError error{StatusCode::internal,
+                  std::string(method) +
+                      "() called on the runtime's loop thread (from an execute_async callback), where it "
+                      "would wait forever: use execute_async there",
+                  Delivery::not_sent};
   error.hopeless = true;
   return error;
 }
@@ -35,14 +39,17 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(const SupervisorOptions& 
   } else {
     spdlog::warn("DEVELOPMENT MODE: plugins run WITHOUT whitelist verification; never use it in production");
   }
-  // Before any launch: the empty cgroups of a supervisor that was killed.
-  sandbox::prune_stale_cgroups();
-  auto registry = PluginRegistry::discover(options.plugins_dir);
+  if (options.raise_open_file_limit) (void)raise_open_file_limit();
+  auto registry = PluginRegistry::discover(options.plugins_dir, options.max_plugin_folders);
   if (!registry) return registry.error();
   impl->registry = std::move(*registry);
   for (const auto& problem : impl->registry.problems()) {
     spdlog::error("plugin skipped: {}", problem.message());
   }
+  // The empty cgroups of supervisors that were killed: now (before the
+  // first launch, on the janitor's thread) and periodically, since a
+  // neighbour may die long after we started.
+  impl->janitor.start(options.cgroup_prune_interval, [] { sandbox::prune_stale_cgroups(); });
 
   auto& s = impl->settings;
   s.launch.whitelist = impl->whitelist ? &*impl->whitelist : nullptr;
@@ -56,11 +63,23 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(const SupervisorOptions& 
     entry.process = std::make_shared<PluginProcess>(impl->io, manifest, s);
     entry.policy = std::make_shared<CallPolicy>(manifest);
     entry.health = std::make_shared<HealthChecker>(impl->io, entry.process, manifest.health);
+    // A crash is one failure event for the breaker however many calls it
+    // failed; a restarted plugin that completed its handshake is probed at
+    // once (README "Execute semantics"). The process does not own the policy.
+    std::weak_ptr<CallPolicy> policy = entry.policy;
+    entry.process->set_events(
+        {.ended = [policy] { if (auto p = policy.lock()) p->breaker.on_failure_event(Clock::now()); },
+         .recovered = [policy] { if (auto p = policy.lock()) p->breaker.on_recovered(); }});
     if (options.health_checks) entry.health->start();
     impl->plugins.emplace(name, std::move(entry));
   }
   impl->work.emplace(impl->io.get_executor());
-  impl->thread = std::thread([io = &impl->io] { io->run(); });
+  std::promise<std::thread::id> loop_id;
+  impl->thread = std::thread([io = &impl->io, &loop_id] {
+    loop_id.set_value(std::this_thread::get_id());
+    io->run();
+  });
+  impl->loop_id = loop_id.get_future().get();
   return std::unique_ptr<Supervisor>(new Supervisor(std::move(impl)));
 }
 
@@ -68,6 +87,21 @@ Supervisor::Supervisor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Supervisor::~Supervisor() {
   stop();
+  // A shutdown begun from a callback (stop() on the loop) may still run.
+  impl_->shutdown_done.wait();
+  // Calls accepted after stop() end with "supervisor stopped" in handlers
+  // of their own; stopping the loop before they ran would drop them. (A
+  // callback that issues calls for ever keeps us here: its chain has to end.)
+  {
+    std::unique_lock lock(impl_->idle_mutex);
+    impl_->idle.wait(lock, [this] { return impl_->outstanding.load() == 0; });
+  }
+  impl_->janitor.stop();
+  impl_->work.reset();
+  // Internal timers (a deadline timer armed for calls long gone) would keep
+  // run() going; no caller is waiting for anything on the loop any more.
+  impl_->io.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
   // Our references go first; handlers still queued on the loop drop theirs
   // when the io_context (declared first in Impl) is destroyed last.
   impl_->plugins.clear();
@@ -81,51 +115,107 @@ Status Supervisor::start(const std::string& name) {
   }
   return impl_->run_on_loop<Status>(
       [this, &name](auto fulfil) { impl_->find(name)->process->when_started(std::move(fulfil)); },
-      Error{Errc::unavailable, "the supervisor is stopped", {}});
+      Error{Errc::invalid_input, called_on_loop_thread("start").message, {}});
+}
+
+Status Supervisor::restart(const std::string& name) {
+  if (impl_->find(name) == nullptr) {
+    return Error{Errc::not_found, "no plugin named \"" + name + "\" in " + impl_->options.plugins_dir, {}};
+  }
+  return impl_->run_on_loop<Status>(
+      [this, &name](auto fulfil) {
+        PluginEntry* entry = impl_->find(name);
+        if (impl_->calls->stopping) return fulfil(Error{Errc::unavailable, "supervisor stopped", name});
+        spdlog::info("[{}] restart requested: restart budget, crash count and breaker cleared", name);
+        entry->policy->breaker.reset();
+        entry->process->relaunch(std::move(fulfil));
+      },
+      Error{Errc::invalid_input, called_on_loop_thread("restart").message, {}});
+}
+
+void Supervisor::Impl::call_ended() {
+  if (outstanding.fetch_sub(1) == 1) {
+    std::lock_guard lock(idle_mutex);
+    idle.notify_all();
+  }
+}
+
+void Supervisor::Impl::submit(std::string name, std::string method, Bytes payload,
+                              const ExecuteOptions& call_options, std::function<void(CallResult<Bytes>)> done) {
+  outstanding.fetch_add(1);
+  auto finished = [this, done = std::move(done)](CallResult<Bytes> result) {
+    // The host survives its own callbacks: an exception thrown by one would
+    // otherwise end the loop thread, and with it every other call.
+    try {
+      done(std::move(result));
+    } catch (const std::exception& e) {
+      spdlog::error("an execute callback threw (ignored): {}", e.what());
+    } catch (...) {
+      spdlog::error("an execute callback threw (ignored)");
+    }
+    call_ended();
+  };
+  asio::post(io, [this, name = std::move(name), method = std::move(method), payload = std::move(payload),
+                  call_options, finished = std::move(finished)]() mutable {
+    begin_execute(name, std::move(method), std::move(payload), call_options, std::move(finished));
+  });
+}
+
+void Supervisor::Impl::begin_execute(const std::string& name, std::string method, Bytes payload,
+                                     const ExecuteOptions& call_options,
+                                     std::function<void(CallResult<Bytes>)> done) {
+  if (calls->stopping) return done(supervisor_stopped());
+  PluginEntry* entry = find(name);
+  if (entry == nullptr) return done(no_such_plugin(name));
+  const auto& manifest = entry->process->manifest();
+  auto timeout = call_options.timeout.value_or(milliseconds(manifest.execute.timeout_ms));
+  bool idempotent = call_options.idempotent.value_or(manifest.execute.idempotent);
+  execute_call(io, calls, entry->process, entry->policy, std::move(method), std::move(payload),
+               Clock::now() + timeout, idempotent, std::move(done));
 }
 
 void Supervisor::execute_async(const std::string& name, const std::string& method,
                                std::span<const uint8_t> payload, const ExecuteOptions& options,
                                std::function<void(CallResult<Bytes>)> done) {
-  if (impl_->stopped.load()) return done(supervisor_stopped());
   // Copied now: the caller's bytes need not outlive this call.
-  asio::dispatch(impl_->io, [impl = impl_.get(), name, method, bytes = Bytes(payload.begin(), payload.end()),
-                             options, done = std::move(done)]() mutable {
-    PluginEntry* entry = impl->find(name);
-    if (entry == nullptr) return done(no_such_plugin(name));
-    const auto& manifest = entry->process->manifest();
-    auto timeout = options.timeout.value_or(milliseconds(manifest.execute.timeout_ms));
-    bool idempotent = options.idempotent.value_or(manifest.execute.idempotent);
-    execute_call(impl->io, entry->process, entry->policy, std::move(method), std::move(bytes),
-                 Clock::now() + timeout, idempotent, std::move(done));
-  });
+  impl_->submit(name, method, Bytes(payload.begin(), payload.end()), options, std::move(done));
 }
 
 CallResult<Bytes> Supervisor::execute(const std::string& name, const std::string& method,
                                       std::span<const uint8_t> payload, const ExecuteOptions& options) {
-  return impl_->run_on_loop<CallResult<Bytes>>(
-      [&](auto fulfil) { execute_async(name, method, payload, options, std::move(fulfil)); },
-      supervisor_stopped());
+  if (impl_->on_loop_thread()) return called_on_loop_thread("execute");
+  std::promise<CallResult<Bytes>> promise;
+  auto future = promise.get_future();
+  impl_->submit(name, method, Bytes(payload.begin(), payload.end()), options,
+                [&promise](CallResult<Bytes> result) { promise.set_value(std::move(result)); });
+  return future.get();
 }
 
 void Supervisor::stop() {
-  if (impl_->stopped.exchange(true)) return;
-  std::promise<void> all_stopped;
-  asio::post(impl_->io, [impl = impl_.get(), &all_stopped] {
-    auto left = std::make_shared<size_t>(impl->plugins.size());
-    if (*left == 0) return all_stopped.set_value();
+  const bool on_loop = impl_->on_loop_thread();
+  if (impl_->stopped.exchange(true)) {
+    // A second caller returns when the first one's shutdown is over.
+    if (!on_loop) impl_->shutdown_done.wait();
+    return;
+  }
+  asio::post(impl_->io, [impl = impl_.get()] {
+    // Two things must be over: every plugin process, and every call (those
+    // waiting out a retry backoff end now, with "supervisor stopped").
+    auto left = std::make_shared<size_t>(impl->plugins.size() + 1);
+    auto one_done = [left, impl] {
+      if (--*left == 0) impl->shutdown.set_value();
+    };
+    // First: no call retries from here on (a crash during the grace must
+    // not schedule new backoffs).
+    impl->calls->on_idle = one_done;
+    impl->calls->stop_all();
     for (auto& [name, entry] : impl->plugins) {
       entry.health->stop();
-      entry.process->stop(impl->options.shutdown_grace, [left, &all_stopped] {
-        if (--*left == 0) all_stopped.set_value();
-      });
+      entry.process->stop(impl->options.shutdown_grace, one_done);
     }
   });
-  all_stopped.get_future().wait();
-  impl_->work.reset();
-  // Deadline timers of calls that can no longer happen would keep run() going.
-  impl_->io.stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  if (on_loop) return;
+  impl_->shutdown_done.wait();
 }
 
 }  // namespace stockade::supervisor

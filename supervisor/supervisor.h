@@ -7,8 +7,11 @@
 //
 // One event-loop thread (Boost.Asio, hidden here) owns every plugin process,
 // socket, pipe and timer. The synchronous methods may be called from any
-// thread except that loop's own (a completion callback); execute_async's
-// callback runs on the loop and may issue further execute_async calls.
+// thread except that loop's own (a completion callback: there they return
+// an error instead of waiting forever); execute_async's callback runs on the
+// loop, never inside the execute_async that issued it, and may issue further
+// execute_async calls. Every call ends exactly once, on every path (answer,
+// error, stop(), the destructor, a parked or restarting plugin).
 // README.md ("The plugin runtime") describes the lifecycle, the Execute semantics and the knobs.
 #pragma once
 
@@ -40,6 +43,14 @@ struct SupervisorOptions {
   size_t max_queued_calls = 4096;  // per plugin, beyond its execute.max_concurrency
   bool health_checks = true;       // periodic HealthRequests (manifest "health")
   OutputLimits output;             // plugin stdout/stderr logging bounds
+  // Folders scanned in plugins_dir; one more makes create() fail (a bound
+  // against a mistaken path such as /, not a product limit).
+  size_t max_plugin_folders = kDefaultMaxPluginFolders;
+  // How often the empty cgroups of dead supervisors are removed, on a thread
+  // of their own (off the launch path); 0: once, at create().
+  std::chrono::milliseconds cgroup_prune_interval{std::chrono::minutes(5)};
+  // Raise the soft RLIMIT_NOFILE to the hard limit at create().
+  bool raise_open_file_limit = true;
 };
 
 class Supervisor {
@@ -75,8 +86,18 @@ class Supervisor {
 
   std::vector<PluginStatus> status();
 
+  // The operator's way back for a parked (failed) plugin, or a fresh start of
+  // a running one: clears its restart budget, crash count and circuit
+  // breaker, kills it if it runs (its calls in flight fail, queued ones wait),
+  // launches it at once and waits for ready or its first failure (as start()).
+  Status restart(const std::string& name);
+
   // Graceful shutdown of every plugin: CloseRequest{grace}, wait for the
-  // grace, SIGTERM, then SIGKILL; returns when no plugin process is left.
+  // grace, SIGTERM, then SIGKILL; returns when no plugin process is left and
+  // every call has ended (queued or waiting to retry: UNAVAILABLE "supervisor
+  // stopped" / "plugin is stopping"). Calls made afterwards end with
+  // UNAVAILABLE "supervisor stopped". From a callback (the loop thread) it
+  // starts the shutdown and returns at once.
   void stop();
 
   struct Impl;

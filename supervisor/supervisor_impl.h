@@ -44,6 +44,10 @@ struct Supervisor::Impl {
   std::thread thread;
   std::thread::id loop_id;
   std::atomic<bool> stopped{false};
+  // Ready once stop()'s shutdown is over (plugins gone, calls ended), also
+  // when a callback began it: the destructor waits for it.
+  std::promise<void> shutdown;
+  std::shared_future<void> shutdown_done = shutdown.get_future().share();
   // Execute calls accepted (execute/execute_async) whose completion has not
   // returned yet. The destructor waits for 0 before it stops the loop, so a
   // call accepted after stop() (it ends with "supervisor stopped", posted)

@@ -42,7 +42,7 @@ CallResult<T> control_call(Supervisor::Impl& impl, const std::string& name, Requ
                                fulfil(convert(*answer));
                              });
       },
-      supervisor_stopped());
+      called_on_loop_thread(kind == RequestKind::info ? "info" : "health"));
 }
 
 }  // namespace
@@ -71,6 +71,9 @@ std::vector<PluginStatus> Supervisor::status() {
           s.state = entry.process->state();
           s.reason = entry.process->reason();
           s.breaker = breaker_state_name(entry.policy->breaker.state());
+          s.breaker_opened = entry.policy->breaker.times_opened();
+          s.last_failure = entry.process->last_failure();
+          s.crashes_in_a_row = entry.process->crashes_in_a_row();
           s.counters = entry.process->counters();
           s.retries = entry.policy->retries;
           s.retries_refused_by_budget = entry.policy->budget.retries_refused();
