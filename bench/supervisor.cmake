@@ -1,5 +1,5 @@
 # Plugin runtime benchmark (included by bench/CMakeLists.txt):
-#   build/bench/bench_supervisor_roundtrip           the report (README.md ("The plugin runtime"))
+#   build/bench/bench_supervisor_roundtrip           the report (docs/host-authors.md)
 #   build/bench/bench_supervisor_roundtrip --calls N  N calls only, for strace -c -f
 if(TARGET stockade_supervisor)
   add_executable(bench_supervisor_roundtrip ${CMAKE_CURRENT_SOURCE_DIR}/supervisor_roundtrip.cpp)

@@ -7,7 +7,7 @@
 # archives, spdlog and fmt are compiled in (header-only), and our programs
 # take libstdc++ statically (stockade_static_runtime); libc stays shared, so
 # glibc's security updates still apply without a rebuild. What this costs and
-# why it is acceptable: README.md, "Design notes".
+# why it is acceptable: docs/design-notes.md.
 option(STOCKADE_STATIC_DEPS "Link libcrypto, libseccomp, spdlog and fmt statically" ON)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SECCOMP REQUIRED libseccomp>=2.5)

@@ -1,5 +1,5 @@
 // plugin-hash: prints whitelist lines for plugin binaries, or checks them
-// against a whitelist. See --help and README.md ("Whitelist and plugin-hash").
+// against a whitelist. See --help and docs/operators.md ("Whitelist and plugin-hash").
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>

@@ -11,7 +11,7 @@
 
 namespace stockade::plugin_hash {
 
-// Exit codes; documented in --help and README.md ("Whitelist and plugin-hash").
+// Exit codes; documented in --help and docs/operators.md ("Whitelist and plugin-hash").
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitMismatch = 1;
 inline constexpr int kExitUsage = 2;  // also: unreadable input, malformed whitelist

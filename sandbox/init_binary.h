@@ -1,6 +1,6 @@
 // stockade-init (init/stockade_init.c), compiled into the library and served
 // from a sealed memfd: pid 1 of each sandbox execs it where it used to exec
-// the plugin, and it runs the plugin as its child (see README.md ("Sandbox"),
+// the plugin, and it runs the plugin as its child (see docs/security-model.md ("Sandbox"),
 // "pid 1 is stockade-init"). Internal to sandbox/.
 #pragma once
 

@@ -27,6 +27,18 @@
 namespace stockade::sandbox {
 namespace {
 
+// libseccomp's SCMP_A0()..SCMP_A5() macros are C99 compound literals, which
+// clang rejects in C++ under -Wpedantic; this builds the same comparison.
+inline scmp_arg_cmp arg_cmp(unsigned int arg, scmp_compare op, scmp_datum_t a,
+                            scmp_datum_t b = 0) {
+  scmp_arg_cmp cmp{};
+  cmp.arg = arg;
+  cmp.op = op;
+  cmp.datum_a = a;
+  cmp.datum_b = b;
+  return cmp;
+}
+
 struct NeverGrantable {
   std::string_view name;
   std::string_view reason;
@@ -157,17 +169,17 @@ Status add_memory_rules(void* ctx, bool allow_jit, bool pkey_granted) {
   }
   // mmap: not executable; or executable, not writable, of a file.
   rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-                        SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+                        arg_cmp(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
   if (rc >= 0) {
     rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 2,
-                          SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_WRITE | PROT_EXEC, PROT_EXEC),
-                          SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, 0));
+                          arg_cmp(2, SCMP_CMP_MASKED_EQ, PROT_WRITE | PROT_EXEC, PROT_EXEC),
+                          arg_cmp(3, SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, 0));
   }
   // mprotect never adds PROT_EXEC: seccomp cannot see whether the pages are
   // a file's or were written by the plugin. (The loader maps code with mmap.)
   for (int nr : mprotects) {
     if (rc >= 0 && nr >= 0)
-      rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+      rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, arg_cmp(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
   }
   if (rc < 0) return libseccomp_error("memory rules", rc);
   return {};
@@ -324,12 +336,12 @@ Result<SeccompProgram> build_seccomp_program(const Policy& policy) {
   // seccomp: compare only the low 32 bits (CVE-2019-10063).
   for (unsigned long request : kAllowedIoctls) {
     rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-                          SCMP_A1(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, request));
+                          arg_cmp(1, SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, request));
     if (rc < 0) return libseccomp_error("ioctl rule", rc);
   }
   for (unsigned long option : kAllowedPrctls) {
     rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-                          SCMP_A0(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, option));
+                          arg_cmp(0, SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, option));
     if (rc < 0) return libseccomp_error("prctl rule", rc);
   }
   // The sandbox arms PR_SET_PDEATHSIG(SIGKILL) so that stockade-init (the
@@ -345,18 +357,18 @@ Result<SeccompProgram> build_seccomp_program(const Policy& policy) {
   // mapped, real = effective = saved, no capabilities); exec of a setuid or
   // file-capability binary gains nothing (nosuid mounts, no_new_privs).
   rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(prctl), 2,
-                        SCMP_A0(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, PR_SET_PDEATHSIG),
-                        SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(SIGKILL)));
+                        arg_cmp(0, SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, PR_SET_PDEATHSIG),
+                        arg_cmp(1, SCMP_CMP_EQ, static_cast<scmp_datum_t>(SIGKILL)));
   if (rc < 0) return libseccomp_error("prctl PR_SET_PDEATHSIG rule", rc);
   // stockade-init makes itself non-dumpable so the plugin (same uid) cannot
   // open /proc/1/mem. Only turning it off: dumpable 1 would let a plugin that
   // made itself non-dumpable become traceable again.
   rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(prctl), 2,
-                        SCMP_A0(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, PR_SET_DUMPABLE),
-                        SCMP_A1(SCMP_CMP_EQ, 0));
+                        arg_cmp(0, SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, PR_SET_DUMPABLE),
+                        arg_cmp(1, SCMP_CMP_EQ, 0));
   if (rc < 0) return libseccomp_error("prctl PR_SET_DUMPABLE rule", rc);
   rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-                        SCMP_A0(SCMP_CMP_MASKED_EQ, kCloneNamespaceFlags, 0));
+                        arg_cmp(0, SCMP_CMP_MASKED_EQ, kCloneNamespaceFlags, 0));
   if (rc < 0) return libseccomp_error("clone rule", rc);
   // clone3 passes its flags in memory seccomp cannot read: refuse it with
   // ENOSYS so glibc and other runtimes fall back to the checked clone.
@@ -369,19 +381,19 @@ Result<SeccompProgram> build_seccomp_program(const Policy& policy) {
   // Only querying the execution domain: a personality change could turn on
   // READ_IMPLIES_EXEC or ADDR_NO_RANDOMIZE.
   rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(personality), 1,
-                        SCMP_A0(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, 0xFFFFFFFFu));
+                        arg_cmp(0, SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, 0xFFFFFFFFu));
   if (rc < 0) return libseccomp_error("personality rule", rc);
   // Sockets: local, IP (an empty network namespace under Network::none) and
   // route netlink (getaddrinfo's AI_ADDRCONFIG asks it). Raw packet, crypto
   // (AF_ALG), vsock and the rest are violations.
   for (int family : {AF_UNIX, AF_INET, AF_INET6}) {
     rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-                          SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family)));
+                          arg_cmp(0, SCMP_CMP_EQ, static_cast<scmp_datum_t>(family)));
     if (rc < 0) return libseccomp_error("socket rule", rc);
   }
   rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
-                        SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(AF_NETLINK)),
-                        SCMP_A2(SCMP_CMP_EQ, static_cast<scmp_datum_t>(NETLINK_ROUTE)));
+                        arg_cmp(0, SCMP_CMP_EQ, static_cast<scmp_datum_t>(AF_NETLINK)),
+                        arg_cmp(2, SCMP_CMP_EQ, static_cast<scmp_datum_t>(NETLINK_ROUTE)));
   if (rc < 0) return libseccomp_error("socket rule", rc);
 
   // libseccomp 2.5 exports only to an fd; the child must not call

@@ -373,14 +373,17 @@ Status release_child(int channel, const std::vector<UniqueFd>& cgroup_fds) {
   if (!cgroup_fds.empty()) {
     message.msg_control = control;
     message.msg_controllen = CMSG_SPACE(sizeof(int) * cgroup_fds.size());
-    cmsghdr* c = CMSG_FIRSTHDR(&message);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int) * cgroup_fds.size());
-    for (size_t i = 0; i < cgroup_fds.size(); ++i) {
-      const int fd = cgroup_fds[i].get();
-      std::memcpy(CMSG_DATA(c) + i * sizeof(int), &fd, sizeof(int));
-    }
+    // Header and data written at their offsets in `control` rather than
+    // through CMSG_FIRSTHDR: g++ 12 at -O3 cannot see that it is non-null
+    // and reports a false -Wstringop-overflow on the copy.
+    cmsghdr header{};
+    header.cmsg_level = SOL_SOCKET;
+    header.cmsg_type = SCM_RIGHTS;
+    header.cmsg_len = CMSG_LEN(sizeof(int) * cgroup_fds.size());
+    std::memcpy(control, &header, sizeof(header));
+    int fds[kMaxCgroupFds] = {};
+    for (size_t i = 0; i < cgroup_fds.size(); ++i) fds[i] = cgroup_fds[i].get();
+    std::memcpy(control + CMSG_LEN(0), fds, sizeof(int) * cgroup_fds.size());
   }
   // EPIPE: the child already failed a step and said which; await_exec reads it.
   if (retry_on_eintr([&] { return sendmsg(channel, &message, MSG_NOSIGNAL); }) != 1 &&

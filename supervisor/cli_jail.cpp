@@ -52,7 +52,7 @@ constexpr const char* kEpilog =
     "under the manifest's name, or under its own base name when there is no manifest.\n"
     "The limit options replace the manifest's requests; the operator's ceilings\n"
     "(--config, or the built-in defaults) still cap them. Without --manifest the\n"
-    "documented manifest defaults apply (README.md, section \"Plugin manifest and operator config\").\n"
+    "documented manifest defaults apply (docs/plugin-authors.md, \"The manifest\", and plugin.json(5)).\n"
     "\n"
     "stdio: the program gets pipes, never stockade's own descriptors; stockade copies\n"
     "them to and from its stdin, stdout and stderr (and escapes control characters in\n"
@@ -62,9 +62,10 @@ constexpr const char* kEpilog =
     "the run ended (kind, exit_code, code, signal, syscall, limit), the limits and the\n"
     "timings. The program cannot write there; trust it over what the terminal shows.\n"
     "\n"
-    "exit codes: the program's own code; 128+N if signal N ended it; 125 stockade's\n"
-    "own failure (usage, bad manifest or config, sandbox setup); 126 refused (not\n"
-    "whitelisted, not executable, a request beyond a ceiling); 127 BINARY not found.\n"
+    "exit codes: the program's own code; 128+N if signal N ended it; 124 the time\n"
+    "limit killed it; 125 stockade's own failure (usage, bad manifest or config,\n"
+    "sandbox setup); 126 refused (not whitelisted, not executable, a request beyond\n"
+    "a ceiling, a file others can write); 127 BINARY not found.\n"
     "An abnormal end prints one line on stderr with the reason (seccomp violation and\n"
     "the syscall, memory/CPU/file-size/time limit, signal).\n"
     "\n"
@@ -290,6 +291,7 @@ int report(const AttachedOutcome& outcome, uint32_t wall_seconds, StatusReport& 
   } else if (outcome.timed_out) {
     r.kind = "time_limit";
     r.limit = "time";
+    r.exit_code = kExitDeadline;  // DESIGN.md: 124 a deadline, as timeout(1)
     r.message = "time limit of " + std::to_string(wall_seconds) + " s exceeded; the sandbox was killed";
   } else if (status.kind != sandbox::ExitStatus::Kind::exited) {
     r.message = status.describe();

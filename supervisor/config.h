@@ -1,6 +1,6 @@
 // The operator's supervisor config: what the operator *grants*. Manifests
 // request; effective_policy() caps each request by these ceilings. Strict JSON
-// like the manifest (README.md ("Plugin manifest and operator config"), "Operator config").
+// like the manifest (docs/operators.md, "Operator config", and stockade.json(5)).
 #pragma once
 
 #include <sys/types.h>

@@ -30,7 +30,7 @@ constexpr const char* kHelp =
     "  stockade COMMAND --help   explains a command, its options and exit codes\n"
     "  stockade --version        prints the version\n"
     "\n"
-    "docs: README.md, sections \"stockade jail\", \"stockade call\" and \"Plugin manifest and operator config\"\n";
+    "docs: stockade(1), plugin.json(5), stockade.json(5); docs/operators.md\n";
 
 }  // namespace
 

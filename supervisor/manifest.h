@@ -1,6 +1,6 @@
 // The plugin manifest (plugin.json): what a plugin *requests*. Plain structs
 // with the documented defaults written in their declarations
-// (README.md ("Plugin manifest and operator config") is the reference for every field).
+// (docs/plugin-authors.md ("The manifest") and plugin.json(5) are the reference for every field).
 //
 // Three separate steps: parse_manifest (JSON -> structs: types, ranges,
 // lengths, unknown keys), validate_manifest (grammar of names, paths and

@@ -55,7 +55,7 @@ struct CallError {
   std::optional<int> plugin_exit;
   // The plugin's end failed this call (it crashed, was killed, broke the
   // protocol): one event however many calls it failed, reported to the
-  // circuit breaker once by the process (README "Execute semantics"), not
+  // circuit breaker once by the process (docs/host-authors.md, "Execute semantics"), not
   // once per call.
   bool plugin_ended = false;
   // How many attempts were made (filled in by the execute path).

@@ -1,6 +1,6 @@
 # The plugin runtime (included by supervisor/CMakeLists.txt): plugin discovery,
 # processes, channels, Execute with breaker/retry/deadlines, health, output
-# logging, and the Supervisor facade. README.md ("The plugin runtime") describes it.
+# logging, and the Supervisor facade. docs/host-authors.md describes it.
 set(STOCKADE_RUNTIME_PURE
   outcome.cpp circuit_breaker.cpp backoff.cpp retry_budget.cpp restart_budget.cpp
   plugin_output.cpp call_table.cpp plugin_registry.cpp launch.cpp fd_limit.cpp cgroup_janitor.cpp)

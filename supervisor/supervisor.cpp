@@ -65,7 +65,7 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(const SupervisorOptions& 
     entry.health = std::make_shared<HealthChecker>(impl->io, entry.process, manifest.health);
     // A crash is one failure event for the breaker however many calls it
     // failed; a restarted plugin that completed its handshake is probed at
-    // once (README "Execute semantics"). The process does not own the policy.
+    // once (docs/host-authors.md, "Execute semantics"). The process does not own the policy.
     std::weak_ptr<CallPolicy> policy = entry.policy;
     entry.process->set_events(
         {.ended = [policy] { if (auto p = policy.lock()) p->breaker.on_failure_event(Clock::now()); },

@@ -12,7 +12,7 @@
 // loop, never inside the execute_async that issued it, and may issue further
 // execute_async calls. Every call ends exactly once, on every path (answer,
 // error, stop(), the destructor, a parked or restarting plugin).
-// README.md ("The plugin runtime") describes the lifecycle, the Execute semantics and the knobs.
+// docs/host-authors.md describes the lifecycle, the Execute semantics and the knobs.
 #pragma once
 
 #include <chrono>
@@ -70,7 +70,7 @@ class Supervisor {
   // ceiling, handshake refused; unavailable/timeout: it died or was silent).
   Status start(const std::string& name);
 
-  // Execute through the breaker and the retry policy (README.md ("The plugin runtime")).
+  // Execute through the breaker and the retry policy (docs/host-authors.md).
   CallResult<Bytes> execute(const std::string& name, const std::string& method,
                             std::span<const uint8_t> payload, const ExecuteOptions& options = {});
   void execute_async(const std::string& name, const std::string& method,

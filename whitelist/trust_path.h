@@ -4,7 +4,7 @@
 // effective uid) could change it, or could change any folder on its path.
 // A whitelist that anyone can rewrite pins nothing.
 //
-// The rules (README.md, "The trust root"):
+// The rules (docs/operators.md, "The trust root"):
 //  - every object from / down to the file, and the file itself, is owned by
 //    root or the effective uid;
 //  - none is writable by every user, or by a group other than root's (gid 0);

@@ -3,7 +3,7 @@
 // Whitelist file: one entry a line, "<64 lowercase hex>  <name>" (two spaces,
 // as sha256sum prints); '#' starts a comment; blank lines are ignored; a name
 // may have several digests. A malformed line refuses the whole file.
-// The exact grammar and limits are in README.md ("Whitelist and plugin-hash").
+// The exact grammar and limits are in docs/operators.md ("Whitelist and plugin-hash").
 #pragma once
 
 #include <sys/stat.h>

@@ -1,5 +1,5 @@
 // Constants of stockade wire protocol v1 that both ends must agree on.
-// The schema is wire/stockade.fbs; framing is described in README.md ("Wire protocol").
+// The schema is wire/stockade.fbs; framing is described in docs/wire-protocol.md.
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,4 @@
-// Each misbehaving plugin misbehaves exactly as documented (README.md, "Writing a plugin"), so
+// Each misbehaving plugin misbehaves exactly as documented (docs/plugin-authors.md, "Writing a plugin"), so
 // the runtime's tests can rely on it.
 #include <gtest/gtest.h>
 #include <signal.h>

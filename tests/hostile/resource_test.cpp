@@ -109,7 +109,7 @@ TEST_F(Hostile, CpuChainOfAutoReapedChildren) {
     return;
   }
   // Unprivileged, without a cgroup, this is the documented residual risk:
-  // only the per-process RLIMIT_CPU bounds each link (the README says so and
+  // only the per-process RLIMIT_CPU bounds each link (docs/security-model.md says so and
   // recommends a delegated cgroup). The chain completes.
   expect_exit(result, kEscaped);
   EXPECT_NE(result.output.find("chain of 5 processes"), std::string::npos) << result.summary();

@@ -33,6 +33,18 @@
 namespace stockade::sandbox::test {
 namespace {
 
+// libseccomp's SCMP_A0()..SCMP_A5() macros are C99 compound literals, which
+// clang rejects in C++ under -Wpedantic; this builds the same comparison.
+inline scmp_arg_cmp arg_cmp(unsigned int arg, scmp_compare op, scmp_datum_t a,
+                            scmp_datum_t b = 0) {
+  scmp_arg_cmp cmp{};
+  cmp.arg = arg;
+  cmp.op = op;
+  cmp.datum_a = a;
+  cmp.datum_b = b;
+  return cmp;
+}
+
 uint32_t verdict(const SeccompProgram& program, int nr, std::initializer_list<uint64_t> args = {},
                  uint32_t arch = AUDIT_ARCH_X86_64) {
   seccomp_data data{};
@@ -165,7 +177,7 @@ TEST(SeccompPolicy, LibseccompDropsAConditionalRuleBesideAnUnconditionalOne) {
   ASSERT_NE(ctx, nullptr);
   ASSERT_EQ(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 0), 0);
   ASSERT_EQ(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(setsockopt), 2,
-                             SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET), SCMP_A2(SCMP_CMP_EQ, SO_SNDBUF)),
+                             arg_cmp(1, SCMP_CMP_EQ, SOL_SOCKET), arg_cmp(2, SCMP_CMP_EQ, SO_SNDBUF)),
             0);
   int memfd = memfd_create("libseccomp-check", MFD_CLOEXEC);
   ASSERT_GE(memfd, 0);

@@ -1,6 +1,6 @@
 // The committed fuzz seeds (fuzz/corpus/whitelist_parser/) are specified by
 // their names: "valid-*" must parse, "invalid-*" must be refused. This keeps
-// the corpus meaningful as the grammar evolves; README.md ("Whitelist and plugin-hash") says how the
+// the corpus meaningful as the grammar evolves; docs/operators.md ("Whitelist and plugin-hash") says how the
 // seeds were made.
 #include <gtest/gtest.h>
 
