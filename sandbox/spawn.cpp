@@ -469,8 +469,12 @@ Result<Child> spawn_fd(int binary_fd, const std::string& default_argv0, const Po
     capped_tmp->tmp_bytes = policy.limits.memory_bytes;
   }
   const Policy& mount_policy = capped_tmp ? *capped_tmp : policy;
+  // Bind sources right after the passed fds' slots, not after room for the
+  // most fds one could pass: every slot is an fd number the child must be
+  // allowed to use (RLIMIT_NOFILE), so a supervisor with many plugins open
+  // does not run out of numbers early.
   auto mounts =
-      MountPlan::build(mount_policy, scratch_base + 4 + static_cast<int>(kMaxFdMappings), binary_fd);
+      MountPlan::build(mount_policy, scratch_base + 4 + static_cast<int>(moves.size()), binary_fd);
   if (!mounts) return std::move(mounts).error();
 
   // stockade-init BINARY_FD CHANNEL_FD REPORT_FD CPU_BUDGET_MS CPUS

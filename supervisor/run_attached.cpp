@@ -109,9 +109,14 @@ Result<AttachedOutcome> run_attached(OpenedBinary&& binary, const sandbox::Binar
   };
   for (;;) {
     if (auto status = child->try_wait()) return ended(std::move(*status));
+    // Wake for the wall-clock deadline and for the CPU budget's next check
+    // (where a cgroup accounts it, the supervisor side ends the sandbox at
+    // the budget: try_wait() above does the check once it is due).
+    std::optional<Clock::time_point> wake = deadline;
+    if (auto due = child->cpu_check_due(); due && (!wake || *due < *wake)) wake = *due;
     int timeout_ms = -1;
-    if (deadline) {
-      auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
+    if (wake) {
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(*wake - Clock::now());
       timeout_ms = static_cast<int>(std::max<int64_t>(0, left.count()));
     }
     std::array<pollfd, 3> watched{{{child->pidfd(), POLLIN, 0},

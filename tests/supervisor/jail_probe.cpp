@@ -16,7 +16,10 @@
 //   fd-targets  print where /proc/self/fd/0, 1 and 2 lead
 //   write-fd N  try to write to fd N; print "ok" or the error
 //   flood       write to stdout until an error or the end
+//   spin-chain  a chain of processes: each spins 0.7 s of CPU, forks its
+//               successor and exits (each under a 1 s per-process limit)
 #include <fcntl.h>
+#include <time.h>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -66,6 +69,25 @@ int main(int argc, char** argv) {
   if (argc < 2) return 100;
   const char* mode = argv[1];
   if (std::strcmp(mode, "exit") == 0 && argc == 3) return std::atoi(argv[2]);
+  if (std::strcmp(mode, "spin-chain") == 0) {
+    // The probe itself waits (its end would end the sandbox); the chain's
+    // links are orphans that stockade-init adopts.
+    if (fork() != 0) {
+      for (;;) pause();
+    }
+    for (;;) {
+      timespec start{};
+      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &start);
+      for (;;) {
+        timespec now{};
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+        if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >= 700)
+          break;
+      }
+      pid_t next = fork();
+      if (next != 0) _exit(next < 0 ? 1 : 0);  // the successor goes on, we end
+    }
+  }
   if (std::strcmp(mode, "fault") == 0 && argc == 3) {
     // The address comes from argv so the compiler cannot see a null store.
     *reinterpret_cast<volatile int*>(std::strtoul(argv[2], nullptr, 0)) = 1;

@@ -125,6 +125,15 @@ TEST_P(Jail, SeccompViolationPrintsOneLineNamingTheSyscall) {
   EXPECT_NE(r.err.find("ptrace"), std::string::npos) << r.err;
 }
 
+// A chain of processes, each under the per-process limit, is still ended at
+// the sandbox's budget (cgroup accounting as root, stockade-init's own
+// account as uid 65534), long before the wall-clock limit.
+TEST_P(Jail, CpuBudgetEndsAChainOfProcesses) {
+  auto r = jail({"--cpu-seconds", "1", "--time-limit", "20"}, {probe(), "spin-chain"});
+  EXPECT_EQ(r.code, 128 + SIGKILL) << r.err;
+  EXPECT_NE(r.err.find("CPU time limit"), std::string::npos) << r.err;
+}
+
 TEST_P(Jail, TimeLimitKillsTheSandboxAndSaysSo) {
   auto r = jail({"--time-limit", "1"}, {probe(), "sleep"});
   EXPECT_EQ(r.code, 124) << r.err;
