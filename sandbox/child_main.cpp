@@ -274,8 +274,12 @@ bool build_root(const ChildPlan& plan, const ChildFds& fds) {
   // tmpfs hides anything, and parked at the fd numbers their
   // /proc/self/fd/N names were prepared for.
   // An optional bind (the binary at its inside path) that fails here is
-  // skipped: nothing is parked at its source_fd, which is above every fd in
-  // play, so the slot is free (EBADF) when its turn comes.
+  // skipped, and remembered as skipped on our own stack: its source_fd slot
+  // may hold an unrelated descriptor copied from the supervisor's table (we
+  // share no fd table with it, but start with a copy), so "is the slot
+  // free?" would not tell.
+  constexpr int kMaxSkippable = 64;
+  uint64_t skipped = 0;  // bit i: op i was skipped (a bitmask: no memset here)
   bool binary_bound = false;
   for (int i = 0; i < plan.mount_count; ++i) {
     const MountOp& op = plan.mounts[i];
@@ -289,7 +293,10 @@ bool build_root(const ChildPlan& plan, const ChildFds& fds) {
       }
     }
     if (failed(fd)) {
-      if (op.optional) continue;
+      if (op.optional && i < kMaxSkippable) {
+        skipped |= uint64_t{1} << i;
+        continue;
+      }
       fail(fds, Step::mount_op, fd, i);
     }
     if (fd != op.source_fd) {
@@ -304,9 +311,7 @@ bool build_root(const ChildPlan& plan, const ChildFds& fds) {
   if (failed(rc)) fail(fds, Step::mount_root, rc);
   for (int i = 0; i < plan.mount_count; ++i) {
     const MountOp& op = plan.mounts[i];
-    if (op.kind == MountOp::Kind::bind && op.optional &&
-        call(SYS_fcntl, op.source_fd, F_GETFD) == -EBADF)
-      continue;
+    if (i < kMaxSkippable && (skipped & (uint64_t{1} << i)) != 0) continue;
     rc = run_mount_op(op);
     if (failed(rc)) fail(fds, Step::mount_op, rc, i);
     if (op.kind == MountOp::Kind::bind) call(SYS_close, op.source_fd);
