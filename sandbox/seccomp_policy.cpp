@@ -21,23 +21,12 @@
 #include <utility>
 
 #include "base/unique_fd.h"
+#include "sandbox/seccomp_arg.h"
 #include "sandbox/seccomp_errno_prefix.h"
 #include "sandbox/syscall_names.h"
 
 namespace stockade::sandbox {
 namespace {
-
-// libseccomp's SCMP_A0()..SCMP_A5() macros are C99 compound literals, which
-// clang rejects in C++ under -Wpedantic; this builds the same comparison.
-inline scmp_arg_cmp arg_cmp(unsigned int arg, scmp_compare op, scmp_datum_t a,
-                            scmp_datum_t b = 0) {
-  scmp_arg_cmp cmp{};
-  cmp.arg = arg;
-  cmp.op = op;
-  cmp.datum_a = a;
-  cmp.datum_b = b;
-  return cmp;
-}
 
 struct NeverGrantable {
   std::string_view name;

@@ -29,21 +29,10 @@
 #include "sandbox/syscall_names.h"
 #include "tests/sandbox/bpf_eval.h"
 #include "tests/sandbox/sandbox_fixture.h"
+#include "sandbox/seccomp_arg.h"
 
 namespace stockade::sandbox::test {
 namespace {
-
-// libseccomp's SCMP_A0()..SCMP_A5() macros are C99 compound literals, which
-// clang rejects in C++ under -Wpedantic; this builds the same comparison.
-inline scmp_arg_cmp arg_cmp(unsigned int arg, scmp_compare op, scmp_datum_t a,
-                            scmp_datum_t b = 0) {
-  scmp_arg_cmp cmp{};
-  cmp.arg = arg;
-  cmp.op = op;
-  cmp.datum_a = a;
-  cmp.datum_b = b;
-  return cmp;
-}
 
 uint32_t verdict(const SeccompProgram& program, int nr, std::initializer_list<uint64_t> args = {},
                  uint32_t arch = AUDIT_ARCH_X86_64) {
