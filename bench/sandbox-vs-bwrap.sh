@@ -13,7 +13,7 @@
 set -euo pipefail
 binary=${1:-$(pwd)/bench/bench_exit0}
 n=${2:-50}
-stockade=${STOCKADE:-$(pwd)/supervisor/stockade}
+stockade=${STOCKADE:-$(pwd)/cli/stockade}
 [ -x "$binary" ] || { echo "no such binary: $binary" >&2; exit 2; }
 [ -x "$stockade" ] || { echo "stockade not built: $stockade (cmake --build . --target stockade)" >&2; exit 2; }
 

@@ -28,7 +28,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/unique_fd.h"
-#include "supervisor/supervisor.h"
+#include "stockade/supervisor.h"
 #include "whitelist/sha256.h"
 
 namespace {

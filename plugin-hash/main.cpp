@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/syscall.h"
+#include "base/error.h"
 #include "plugin-hash/options.h"
 #include "whitelist/trust_path.h"
 #include "whitelist/whitelist.h"

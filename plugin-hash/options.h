@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "base/result.h"
+#include "stockade/result.h"
 
 namespace stockade::plugin_hash {
 

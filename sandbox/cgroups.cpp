@@ -1,4 +1,5 @@
 #include "sandbox/cgroups.h"
+#include "base/error.h"
 #include "sandbox/sandbox.h"
 
 #include <dirent.h>
@@ -20,6 +21,8 @@
 #include <utility>
 
 #include "base/syscall.h"
+#include "sandbox/cgroup_delegation.h"
+#include "sandbox/cgroup_files.h"
 
 namespace stockade::sandbox {
 namespace {
@@ -28,70 +31,38 @@ constexpr uint64_t kCpuPeriodUs = 100000;
 
 // Where each hierarchy is mounted and where this process sits in it.
 struct CgroupLayout {
-  std::string v2_dir;                            // unified mount + own path, or empty
+  std::string v2_dir;                            // where v2 stockade/ goes (v2.base_dir), or empty
   std::map<std::string, std::string> v1_dirs;    // controller -> mount + own path
-  std::string v2_controllers;                    // cgroup.controllers of v2_dir
+  V2Delegation v2;                               // what preparing the v2 cgroup did
 };
-
-// Mount tables can be long on busy hosts; past this we stop reading (and may
-// miss a hierarchy, which only means fewer limits, as logged by summary()).
-constexpr size_t kMaxProcFileBytes = 4 * 1024 * 1024;
-
-std::vector<std::string_view> split(std::string_view text, char sep) {
-  std::vector<std::string_view> out;
-  while (!text.empty()) {
-    size_t end = text.find(sep);
-    out.push_back(text.substr(0, end));
-    if (end == std::string_view::npos) break;
-    text.remove_prefix(end + 1);
-  }
-  return out;
-}
-
-// A kernel-generated file, read whole with plain read(2): /proc/self/mountinfo
-// through iostreams cost a quarter of a millisecond, a tenth of a launch.
-std::string read_small_file(const std::string& path) {
-  std::string text;
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return text;
-  UniqueFd owner(fd);
-  char buffer[16384];
-  while (text.size() < kMaxProcFileBytes) {
-    ssize_t n = retry_on_eintr([&] { return read(fd, buffer, sizeof(buffer)); });
-    if (n <= 0) break;
-    text.append(buffer, static_cast<size_t>(n));
-  }
-  return text;
-}
 
 using OwnPaths = std::map<std::string, std::string, std::less<>>;  // "" for v2, controller for v1
 
-// Where this process sits in each hierarchy, from /proc/self/cgroup.
-const OwnPaths& own_cgroup_paths() {
-  static const OwnPaths cached = [] {
-    OwnPaths own_paths;
-    const std::string self = read_small_file("/proc/self/cgroup");
-    for (std::string_view line : split(self, '\n')) {
-      // "hierarchy-id:controller,list:path"
-      auto first = line.find(':');
-      auto second = line.find(':', first + 1);
-      if (first == std::string_view::npos || second == std::string_view::npos) continue;
-      std::string_view controllers = line.substr(first + 1, second - first - 1);
-      std::string path(line.substr(second + 1));
-      if (controllers.empty()) {
-        own_paths[""] = path;
-      } else {
-        for (auto c : split(controllers, ',')) own_paths[std::string(c)] = path;
-      }
+// Where this process sits in each hierarchy, from /proc/self/cgroup. Read
+// once, by detect_layout(); the v2 path may change right after (the leaf move).
+OwnPaths read_own_cgroup_paths() {
+  OwnPaths own_paths;
+  const std::string self = read_small_file("/proc/self/cgroup");
+  for (std::string_view line : split(self, '\n')) {
+    // "hierarchy-id:controller,list:path"
+    auto first = line.find(':');
+    auto second = line.find(':', first + 1);
+    if (first == std::string_view::npos || second == std::string_view::npos) continue;
+    std::string_view controllers = line.substr(first + 1, second - first - 1);
+    std::string path(line.substr(second + 1));
+    if (controllers.empty()) {
+      own_paths[""] = path;
+    } else {
+      for (auto c : split(controllers, ',')) own_paths[std::string(c)] = path;
     }
-    return own_paths;
-  }();
-  return cached;
+  }
+  return own_paths;
 }
 
 CgroupLayout detect_layout() {
-  const OwnPaths& own_paths = own_cgroup_paths();
+  const OwnPaths own_paths = read_own_cgroup_paths();
   CgroupLayout layout;
+  std::string v2_mount, v2_own_path;
   const std::string mounts = read_small_file("/proc/self/mountinfo");
   for (std::string_view line : split(mounts, '\n')) {
     // "id parent maj:min root mountpoint options ... - fstype source superoptions"
@@ -103,8 +74,10 @@ CgroupLayout detect_layout() {
     if (left[3] != "/") continue;  // a bind of a sub-cgroup: our paths would not resolve
     const std::string mount_point(left[4]);
     if (right[0] == "cgroup2") {
-      if (auto own = own_paths.find(""); own != own_paths.end())
-        layout.v2_dir = mount_point + own->second;
+      if (auto own = own_paths.find(""); own != own_paths.end()) {
+        v2_mount = mount_point;
+        v2_own_path = own->second;
+      }
     } else if (right[0] == "cgroup") {
       for (auto option : split(right[2], ',')) {
         auto own = own_paths.find(option);
@@ -113,10 +86,11 @@ CgroupLayout detect_layout() {
       }
     }
   }
-  if (!layout.v2_dir.empty()) {
-    std::string controllers = read_small_file(layout.v2_dir + "/cgroup.controllers");
-    if (!controllers.empty() && controllers.back() == '\n') controllers.pop_back();
-    layout.v2_controllers = " " + controllers + " ";
+  // Once, before the first group: it may move this process into a leaf
+  // (cgroup_delegation.h), so every later group sees the controllers.
+  if (!v2_mount.empty()) {
+    layout.v2 = prepare_v2_delegation(v2_mount, v2_own_path, {"memory", "pids", "cpu"});
+    layout.v2_dir = layout.v2.base_dir;
   }
   return layout;
 }
@@ -125,17 +99,6 @@ const CgroupLayout& layout() {
   static const CgroupLayout cached = detect_layout();
   return cached;
 }
-
-Status write_file(const std::string& path, const std::string& content) {
-  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return sys_error("opening cgroup file", path);
-  UniqueFd owner(fd);
-  ssize_t n = write(fd, content.data(), content.size());
-  if (n != static_cast<ssize_t>(content.size())) return sys_error("writing " + content, path);
-  return {};
-}
-
-bool file_exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
 // A group that is empty this long after its creation belongs to nobody: a
 // launch puts its child into the group within the setup timeout (10 s), and
@@ -201,22 +164,6 @@ bool make_group_dir(const std::string& parent, const std::string& name, std::str
   return true;
 }
 
-bool has_v2_controller(const std::string& name) {
-  return layout().v2_controllers.find(" " + name + " ") != std::string::npos;
-}
-
-// Controllers must be enabled in the parent's subtree_control to appear in
-// our directory; the kernel refuses that (EBUSY) in a cgroup with processes,
-// so this succeeds only where the supervisor's cgroup was delegated properly.
-void enable_v2_controllers(const std::string& stockade_dir) {
-  for (const char* name : {"memory", "pids", "cpu"}) {
-    if (has_v2_controller(name)) {
-      (void)write_file(layout().v2_dir + "/cgroup.subtree_control", std::string("+") + name);
-      (void)write_file(stockade_dir + "/cgroup.subtree_control", std::string("+") + name);
-    }
-  }
-}
-
 std::string cpu_quota_us(double cores) {
   return std::to_string(static_cast<uint64_t>(std::ceil(cores * kCpuPeriodUs)));
 }
@@ -254,7 +201,6 @@ Result<SandboxCgroup> SandboxCgroup::create_v2(const ResourceLimits& limits, boo
   // and kill them all at once (cgroup.kill). One mkdir and one rmdir a launch.
   if (where.v2_dir.empty() || !make_group_dir(where.v2_dir, group.name_, group.v2_dir_))
     return group;
-  enable_v2_controllers(where.v2_dir + "/stockade");
   const std::string& dir = group.v2_dir_;
   if (file_exists(dir + "/cpu.stat")) {
     group.cpu_usage_file_ = dir + "/cpu.stat";
@@ -421,6 +367,15 @@ void SandboxCgroup::remove() {
   placement_fds_.clear();
   for (const auto& dir : v1_dirs_) remove_dir(dir);
   v1_dirs_.clear();
+}
+
+CgroupSetupNote prepare_cgroups() {
+  const V2Delegation& v2 = layout().v2;
+  CgroupSetupNote note;
+  note.message = v2.message;
+  if (v2.note == V2Delegation::Note::moved) note.level = CgroupSetupNote::Level::info;
+  if (v2.note == V2Delegation::Note::failed) note.level = CgroupSetupNote::Level::warning;
+  return note;
 }
 
 void prune_stale_cgroups() {

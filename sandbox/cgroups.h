@@ -8,7 +8,9 @@
 //    the CPU time of all its processes (cpu.stat) and can kill them at once
 //    (cgroup.kill) even with no controller (the hybrid layout of the CI
 //    machines); with delegated controllers also memory.max, pids.max and
-//    cpu.max.
+//    cpu.max. The v2 cgroup is prepared once, before the first group
+//    (cgroup_delegation.h: the controllers enabled, the supervisor moved
+//    into a leaf where the kernel's no-internal-processes rule needs it).
 //  - add_v1(), while the child builds its root: the v1 memory, pids and cpu
 //    controllers for what v2 did not limit, and v1 cpuacct for the CPU
 //    account when there is no v2 group. The child joins them itself before
@@ -25,7 +27,7 @@
 #include <utility>
 #include <vector>
 
-#include "base/result.h"
+#include "stockade/result.h"
 #include "base/unique_fd.h"
 #include "sandbox/policy.h"
 

@@ -15,6 +15,7 @@
 #include <linux/seccomp.h>
 
 #include "base/syscall.h"
+#include "base/error.h"
 #include "sandbox/child_state.h"
 #include "sandbox/init/init_report.h"
 #include "sandbox/syscall_names.h"

@@ -4,7 +4,7 @@
 // "pid 1 is stockade-init"). Internal to sandbox/.
 #pragma once
 
-#include "base/result.h"
+#include "stockade/result.h"
 
 namespace stockade::sandbox {
 

@@ -1,4 +1,5 @@
 #include "sandbox/mount_plan.h"
+#include "base/error.h"
 
 #include <fcntl.h>
 #include <linux/mount.h>

@@ -1,4 +1,5 @@
 #include "sandbox/passed_fds.h"
+#include "base/error.h"
 
 #include <fcntl.h>
 #include <sys/ioctl.h>

@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "base/result.h"
+#include "stockade/result.h"
 #include "base/unique_fd.h"
 #include "sandbox/sandbox.h"
 

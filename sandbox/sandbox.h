@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "base/result.h"
+#include "stockade/result.h"
 #include "base/unique_fd.h"
 #include "sandbox/policy.h"
 
@@ -181,5 +181,19 @@ Result<Child> spawn(OpenedBinary&& binary, const BinaryVerifier& verify, const P
 // runs, the runtime at start and then periodically (its janitor thread).
 // Thread-safe; best effort; it never fails.
 void prune_stale_cgroups();
+
+// What preparing the supervisor's own cgroups did, for its log. The first
+// call prepares them (spawn() and prune_stale_cgroups() do if no one called
+// this before): in a delegated v2 cgroup that holds the supervisor, it moves
+// the supervisor's process into a leaf, `<cgroup>/supervisor`, so that the
+// sandboxes get the memory, pids and cpu controllers (docs/security-model.md,
+// "A delegated cgroup for an unprivileged supervisor"). Call it early, before
+// the first sandbox. Later calls return the same note; thread-safe.
+struct CgroupSetupNote {
+  enum class Level { none, info, warning };
+  Level level = Level::none;  // info: the move; warning: controllers that could not be enabled
+  std::string message;        // one line, empty for none
+};
+CgroupSetupNote prepare_cgroups();
 
 }  // namespace stockade::sandbox

@@ -1,4 +1,5 @@
 #include "sandbox/seccomp_policy.h"
+#include "base/error.h"
 
 #include <fcntl.h>
 #include <linux/netlink.h>

@@ -23,7 +23,7 @@
 #include <string_view>
 #include <vector>
 
-#include "base/result.h"
+#include "stockade/result.h"
 #include "sandbox/policy.h"
 
 namespace stockade::sandbox {

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "base/syscall.h"
+#include "base/error.h"
 #include "sandbox/child_plan.h"
 #include "sandbox/child_state.h"
 #include "sandbox/clone_vm.h"

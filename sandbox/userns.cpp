@@ -1,4 +1,5 @@
 #include "sandbox/userns.h"
+#include "base/error.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -8,7 +8,7 @@
 
 #include <sys/types.h>
 
-#include "base/result.h"
+#include "stockade/result.h"
 #include "sandbox/policy.h"
 
 namespace stockade::sandbox {

@@ -10,7 +10,7 @@
 
 #include <functional>
 
-#include "base/result.h"
+#include "stockade/result.h"
 
 namespace stockade::sandbox {
 

@@ -1,6 +1,6 @@
 #include <algorithm>
 
-#include "sdk/plugin.h"
+#include "stockade/sdk.h"
 
 namespace stockade::sdk {
 

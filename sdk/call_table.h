@@ -10,7 +10,7 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "sdk/plugin.h"
+#include "stockade/sdk.h"
 
 namespace stockade::sdk::detail {
 

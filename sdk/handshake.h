@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "base/result.h"
+#include "stockade/result.h"
 
 namespace stockade::sdk::detail {
 

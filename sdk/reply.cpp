@@ -1,6 +1,6 @@
 #include <utility>
 
-#include "sdk/plugin.h"
+#include "stockade/sdk.h"
 
 namespace stockade::sdk {
 

@@ -21,7 +21,7 @@
 #include <string>
 #include <string_view>
 
-#include "sdk/plugin.h"
+#include "stockade/sdk.h"
 #include "wire/frame_batch.h"
 #include "wire/frame_builder.h"
 

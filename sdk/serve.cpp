@@ -5,7 +5,7 @@
 
 #include "sdk/handshake.h"
 #include "sdk/launch_check.h"
-#include "sdk/plugin.h"
+#include "stockade/sdk.h"
 #include "sdk/session.h"
 
 namespace stockade {

@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "base/result.h"
+#include "stockade/result.h"
 #include "sdk/call_table.h"
 #include "sdk/handshake.h"
-#include "sdk/plugin.h"
+#include "stockade/sdk.h"
 #include "sdk/response_writer.h"
 #include "sdk/thread.h"
 #include "sdk/worker_pool.h"

@@ -1,4 +1,5 @@
 #include "sdk/socket_io.h"
+#include "base/error.h"
 
 #include <poll.h>
 #include <sys/socket.h>

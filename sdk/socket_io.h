@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <span>
 
-#include "base/result.h"
+#include "stockade/result.h"
 
 namespace stockade::sdk::detail {
 

@@ -1,4 +1,5 @@
 #include "sdk/thread.h"
+#include "base/error.h"
 
 #include <limits.h>
 

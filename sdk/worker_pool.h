@@ -33,7 +33,7 @@
 #include <string>
 #include <vector>
 
-#include "base/result.h"
+#include "stockade/result.h"
 #include "sdk/thread.h"
 
 namespace stockade::sdk::detail {

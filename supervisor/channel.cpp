@@ -1,4 +1,5 @@
 #include "supervisor/channel.h"
+#include "base/error.h"
 
 #include <sys/socket.h>
 

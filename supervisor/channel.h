@@ -14,7 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 
-#include "base/result.h"
+#include "stockade/result.h"
 #include "base/unique_fd.h"
 #include "wire/frame_batch.h"
 #include "wire/frame_builder.h"

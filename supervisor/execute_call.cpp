@@ -4,7 +4,6 @@
 #include <utility>
 
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
 
 #include "supervisor/plugin_process.h"
 #include "wire/messages.h"
@@ -107,7 +106,7 @@ class ExecuteCall : public std::enable_shared_from_this<ExecuteCall> {
       auto delay = retry_delay(policy_->backoff, attempt_, left, policy_->random);
       if (delay && policy_->budget.try_spend()) {
         ++policy_->retries;
-        spdlog::debug("[{}] retrying {} in {} ms after {}", plugin_->manifest().name, method_,
+        plugin_->log().debug(plugin_->manifest().name, "retrying {} in {} ms after {}", method_,
                       delay->count(), error->describe());
         timer_.emplace(io_, *delay);
         const uint64_t waiter = ++registry_->next_waiter;

@@ -16,9 +16,9 @@
 
 #include "supervisor/backoff.h"
 #include "supervisor/circuit_breaker.h"
-#include "supervisor/manifest.h"
+#include "config/manifest.h"
 #include "supervisor/retry_budget.h"
-#include "supervisor/runtime_types.h"
+#include "stockade/supervisor.h"
 
 namespace stockade::supervisor {
 

@@ -1,5 +1,7 @@
 #include "supervisor/fd_limit.h"
 
+#include "supervisor/log.h"
+
 #include <dirent.h>
 #include <sys/resource.h>
 
@@ -7,7 +9,6 @@
 #include <cstdlib>
 #include <cstring>
 
-#include <spdlog/spdlog.h>
 
 namespace stockade::supervisor {
 namespace {
@@ -38,20 +39,20 @@ std::string limit_text(const rlimit& limit) {
 
 }  // namespace
 
-unsigned long raise_open_file_limit() {
+unsigned long raise_open_file_limit(Log& log) {
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
-    spdlog::warn("getrlimit(RLIMIT_NOFILE): {}", std::strerror(errno));
+    log.warn("", "getrlimit(RLIMIT_NOFILE): {}", std::strerror(errno));
     return 0;
   }
   if (limit.rlim_cur < limit.rlim_max) {
     rlimit raised = limit;
     raised.rlim_cur = limit.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
-      spdlog::debug("raised the soft RLIMIT_NOFILE from {} to {}", limit.rlim_cur, raised.rlim_cur);
+      log.debug("", "raised the soft RLIMIT_NOFILE from {} to {}", limit.rlim_cur, raised.rlim_cur);
       return raised.rlim_cur;
     }
-    spdlog::warn("cannot raise the soft RLIMIT_NOFILE from {} to its hard limit {}: {}", limit.rlim_cur,
+    log.warn("", "cannot raise the soft RLIMIT_NOFILE from {} to its hard limit {}: {}", limit.rlim_cur,
                  limit.rlim_max, std::strerror(errno));
   }
   return limit.rlim_cur;

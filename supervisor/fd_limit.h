@@ -10,13 +10,15 @@
 #include <optional>
 #include <string>
 
-#include "base/result.h"
+#include "stockade/result.h"
 
 namespace stockade::supervisor {
 
+class Log;
+
 // Raises the soft RLIMIT_NOFILE to the hard limit; returns the soft limit
 // now in force (unchanged, with a warning logged, if setrlimit refuses).
-unsigned long raise_open_file_limit();
+unsigned long raise_open_file_limit(Log& log);
 
 // If `launch_error` means the supervisor ran out of file descriptors (EMFILE,
 // ENFILE, or a sandbox step failing with EBADF because its fds would lie

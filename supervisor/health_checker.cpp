@@ -1,6 +1,5 @@
 #include "supervisor/health_checker.h"
 
-#include <spdlog/spdlog.h>
 
 #include "supervisor/plugin_process.h"
 #include "wire/messages.h"
@@ -61,7 +60,7 @@ void HealthChecker::on_result(bool healthy, const std::string& what) {
   auto plugin = plugin_.lock();
   if (!plugin) return;
   ++failures_in_row_;
-  spdlog::warn("[{}] health check failed ({} of {} in a row): {}", plugin->manifest().name,
+  plugin->log().warn(plugin->manifest().name, "health check failed ({} of {} in a row): {}",
                failures_in_row_, settings_.failure_threshold, what);
   if (failures_in_row_ >= settings_.failure_threshold) {
     failures_in_row_ = 0;

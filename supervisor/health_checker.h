@@ -10,7 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "supervisor/manifest.h"
+#include "config/manifest.h"
 
 namespace stockade::supervisor {
 

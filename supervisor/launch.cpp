@@ -1,4 +1,5 @@
 #include "supervisor/launch.h"
+#include "base/error.h"
 
 #include <fcntl.h>
 #include <sys/random.h>
@@ -9,7 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "supervisor/effective_policy.h"
+#include "config/effective_policy.h"
 #include "whitelist/whitelist.h"
 #include "wire/protocol.h"
 

@@ -6,11 +6,11 @@
 
 #include <string>
 
-#include "base/result.h"
+#include "stockade/result.h"
 #include "base/unique_fd.h"
 #include "sandbox/sandbox.h"
-#include "supervisor/config.h"
-#include "supervisor/manifest.h"
+#include "config/config.h"
+#include "config/manifest.h"
 
 namespace stockade {
 class Whitelist;

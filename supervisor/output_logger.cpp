@@ -1,14 +1,18 @@
 #include "supervisor/output_logger.h"
 
-#include <spdlog/spdlog.h>
 
 namespace stockade::supervisor {
 
-OutputLogger::OutputLogger(boost::asio::io_context& io, UniqueFd pipe, std::string label,
-                           const OutputLimits& limits)
+OutputLogger::OutputLogger(boost::asio::io_context& io, UniqueFd pipe, std::string plugin,
+                           std::string stream, const OutputLimits& limits,
+                           std::shared_ptr<Log> log)
     : pipe_(io, pipe.release()),
-      label_(std::move(label)),
-      output_(limits, [this](std::string_view line) { spdlog::info("[{}] {}", label_, line); }) {}
+      plugin_(std::move(plugin)),
+      stream_(std::move(stream)),
+      log_(std::move(log)),
+      output_(limits, [this](std::string_view line) {
+        log_->info(plugin_, "{}: {}", stream_, line);
+      }) {}
 
 void OutputLogger::start() { read_some(); }
 

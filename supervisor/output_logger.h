@@ -1,5 +1,5 @@
 // Reads one of a plugin's output pipes (stdout or stderr) on the event loop
-// and logs it line by line through spdlog as "[plugin:stream] line", bounded
+// and logs it line by line (the Supervisor's Log: "[plugin] stream: line"), bounded
 // and escaped by PluginOutput. Plugin text is always a log argument, never a
 // format string. Internal to the runtime (includes Asio).
 #pragma once
@@ -12,14 +12,16 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 
 #include "base/unique_fd.h"
+#include "supervisor/log.h"
 #include "supervisor/plugin_output.h"
 
 namespace stockade::supervisor {
 
 class OutputLogger : public std::enable_shared_from_this<OutputLogger> {
  public:
-  OutputLogger(boost::asio::io_context& io, UniqueFd pipe, std::string label,
-               const OutputLimits& limits);
+  // `stream`: "stdout" or "stderr", the record's prefix.
+  OutputLogger(boost::asio::io_context& io, UniqueFd pipe, std::string plugin, std::string stream,
+               const OutputLimits& limits, std::shared_ptr<Log> log);
   // Reads until EOF (the sandbox is gone) or close().
   void start();
   void close();
@@ -28,7 +30,9 @@ class OutputLogger : public std::enable_shared_from_this<OutputLogger> {
   void read_some();
 
   boost::asio::posix::stream_descriptor pipe_;
-  std::string label_;  // "echo:stderr"
+  std::string plugin_;
+  std::string stream_;
+  std::shared_ptr<Log> log_;
   PluginOutput output_;
   std::array<uint8_t, 16 * 1024> buffer_{};
   bool closed_ = false;

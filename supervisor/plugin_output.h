@@ -13,14 +13,11 @@
 #include <string>
 #include <string_view>
 
+#include "stockade/supervisor.h"
+
 namespace stockade::supervisor {
 
-struct OutputLimits {
-  size_t max_line_bytes = 4096;    // raw bytes kept per line; the rest is cut
-  uint32_t lines_per_second = 100; // sustained rate logged per stream
-  uint32_t burst_lines = 200;      // lines allowed at once after a quiet spell
-};
-
+// OutputLimits: <stockade/supervisor.h>.
 // Escapes bytes below 0x20 (tab included), 0x7f, backslash, the C1 controls
 // (U+0080..U+009F) and bytes that are not valid UTF-8, as \xNN.
 std::string escape_for_log(std::string_view raw);

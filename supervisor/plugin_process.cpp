@@ -5,7 +5,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
 
 #include "supervisor/channel.h"
 #include "supervisor/fd_limit.h"
@@ -104,9 +103,11 @@ void PluginProcess::launch() {
         if (auto self = weak.lock(); self && self->generation_ == gen) self->on_channel_error(error);
       });
   stdout_log_ = std::make_shared<OutputLogger>(io_, std::move(launched->stdout_pipe),
-                                               manifest_.name + ":stdout", settings_.output);
+                                               manifest_.name, "stdout", settings_.output,
+                                               settings_.log);
   stderr_log_ = std::make_shared<OutputLogger>(io_, std::move(launched->stderr_pipe),
-                                               manifest_.name + ":stderr", settings_.output);
+                                               manifest_.name, "stderr", settings_.output,
+                                               settings_.log);
   stdout_log_->start();
   stderr_log_->start();
   watch_exit();
@@ -122,12 +123,12 @@ void PluginProcess::launch() {
                " ms (no Hello)");
   });
   channel_->start();
-  spdlog::info("[{}] started, pid {}", manifest_.name, child_->pid());
+  log().info(manifest_.name, "started, pid {}", child_->pid());
 }
 
 void PluginProcess::on_launch_failure(const Error& error) {
   if (auto exhausted = fd_exhaustion(error)) return out_of_descriptors(*exhausted);
-  spdlog::error("[{}] cannot start: {}", manifest_.name, error.message());
+  log().error(manifest_.name, "cannot start: {}", error.message());
   last_failure_ = "cannot start: " + error.message();
   // Refusals and missing binaries will not fix themselves by retrying.
   if (error.code == Errc::not_found || error.code == Errc::refused || error.code == Errc::invalid_input) {
@@ -144,7 +145,7 @@ void PluginProcess::on_launch_failure(const Error& error) {
 // the queued calls end with RESOURCE_EXHAUSTED, and the next call or start()
 // tries again.
 void PluginProcess::out_of_descriptors(const std::string& why) {
-  spdlog::error("[{}] cannot start: {}", manifest_.name, why);
+  log().error(manifest_.name, "cannot start: {}", why);
   state_ = PluginState::stopped;
   reason_ = why;
   last_failure_ = "cannot start: " + why;
@@ -255,14 +256,14 @@ void PluginProcess::after_exit(const std::string& message, std::optional<int> ex
   const size_t sent_failed = fail_calls(true, error);
 
   if (stopping_) {
-    spdlog::info("[{}] stopped: {}", manifest_.name, message);
+    log().info(manifest_.name, "stopped: {}", message);
     finish_stop();
     return;
   }
   if (relaunch_pending_) {
     // The operator's restart() killed it: no crash, a launch at once.
     relaunch_pending_ = false;
-    spdlog::info("[{}] restarting on request: {}", manifest_.name, message);
+    log().info(manifest_.name, "restarting on request: {}", message);
     return launch();
   }
   ++counters_.crashes;
@@ -276,7 +277,7 @@ void PluginProcess::after_exit(const std::string& message, std::optional<int> ex
     notify_started(Error{Errc::unavailable, "during the handshake: " + message, manifest_.name});
   }
   if (!park_reason_.empty()) return park(park_reason_);
-  spdlog::warn("[{}] {}", manifest_.name, message);
+  log().warn(manifest_.name, "{}", message);
   schedule_restart(message);
 }
 
@@ -297,7 +298,7 @@ void PluginProcess::schedule_restart(const std::string& why) {
   }
   auto delay = restarts_.record(now);
   state_ = PluginState::backoff;
-  spdlog::info("[{}] restarting in {} ms", manifest_.name, delay.count());
+  log().info(manifest_.name, "restarting in {} ms", delay.count());
   restart_timer_.expires_after(delay);
   restart_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
     auto self = weak.lock();
@@ -310,7 +311,7 @@ void PluginProcess::schedule_restart(const std::string& why) {
 void PluginProcess::park(const std::string& why) {
   state_ = PluginState::failed;
   reason_ = why;
-  spdlog::error("[{}] failed: {}", manifest_.name, why);
+  log().error(manifest_.name, "failed: {}", why);
   CallError error{StatusCode::unavailable, "plugin failed: " + why, Delivery::not_sent};
   error.hopeless = true;
   fail_calls(false, error);

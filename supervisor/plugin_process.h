@@ -28,10 +28,11 @@
 #include "sandbox/sandbox.h"
 #include "supervisor/call_table.h"
 #include "supervisor/launch.h"
-#include "supervisor/manifest.h"
+#include "supervisor/log.h"
+#include "config/manifest.h"
 #include "supervisor/plugin_output.h"
 #include "supervisor/restart_budget.h"
-#include "supervisor/runtime_types.h"
+#include "stockade/supervisor.h"
 
 namespace stockade::supervisor {
 
@@ -44,6 +45,7 @@ struct RuntimeSettings {
   std::chrono::milliseconds handshake_timeout{5000};
   size_t max_queued_calls = 4096;  // per plugin, waiting beyond max_concurrency
   OutputLimits output;
+  std::shared_ptr<Log> log = std::make_shared<Log>();  // the Supervisor's, shared by its plugins
 };
 
 // What the process tells the call policy (the circuit breaker) about itself.
@@ -81,6 +83,7 @@ class PluginProcess : public std::enable_shared_from_this<PluginProcess> {
   const std::string& last_failure() const { return last_failure_; }
   uint32_t crashes_in_a_row() const { return crashes_in_a_row_; }
   const Manifest& manifest() const { return manifest_; }
+  Log& log() const { return *settings_.log; }
   PluginCounters counters() const;
 
  private:

@@ -1,7 +1,6 @@
 // PluginProcess, the call side: the handshake, answers matched to pending
 // calls by id, the per-plugin deadline timer (one timer, armed at the earliest
 // deadline, so a call costs no timer syscall) and protocol violations.
-#include <spdlog/spdlog.h>
 
 #include "supervisor/channel.h"
 #include "supervisor/plugin_process.h"
@@ -167,7 +166,7 @@ void PluginProcess::on_hello(const fb::Envelope& envelope) {
                   fb::ErrorCode::UNIMPLEMENTED);
   }
   if (wire::view(hello->name()) != manifest_.name) {
-    spdlog::warn("[{}] introduces itself as \"{}\"", manifest_.name, wire::view(hello->name()));
+    log().warn(manifest_.name, "introduces itself as \"{}\"", escape_for_log(wire::view(hello->name())));
   }
   wire::HelloAckInfo ack;
   ack.version = wire::kProtocolVersion;
@@ -223,7 +222,7 @@ void PluginProcess::on_stray_answer(uint64_t id) {
     stray_in_window_ = 0;
   }
   if (++stray_in_window_ == 1) {
-    spdlog::warn("[{}] dropped an answer to call id {}, which was never sent", manifest_.name, id);
+    log().warn(manifest_.name, "dropped an answer to call id {}, which was never sent", id);
   }
   if (stray_in_window_ > kMaxStrayAnswersPerSecond) {
     violation("more than " + std::to_string(kMaxStrayAnswersPerSecond) +
@@ -233,7 +232,7 @@ void PluginProcess::on_stray_answer(uint64_t id) {
 
 void PluginProcess::violation(const std::string& what) {
   ++counters_.protocol_violations;
-  spdlog::error("[{}] protocol violation: {}; killing it", manifest_.name, what);
+  log().error(manifest_.name, "protocol violation: {}; killing it", what);
   kill("protocol violation: " + what);
 }
 

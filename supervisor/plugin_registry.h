@@ -7,8 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "base/result.h"
-#include "supervisor/manifest.h"
+#include "stockade/result.h"
+#include "config/manifest.h"
+#include "stockade/supervisor.h"
 
 namespace stockade::supervisor {
 
@@ -16,8 +17,6 @@ namespace stockade::supervisor {
 // the directory comes from the operator, but a mistaken path (/) must not
 // make discovery read the whole disk. Far above any real host (10,000
 // plugins fit), so it is a guard, not a product limit.
-inline constexpr size_t kDefaultMaxPluginFolders = 100000;
-
 class PluginRegistry {
  public:
   // Scans `dir`. Fails only if `dir` cannot be read (not_found or io), or

@@ -1,6 +1,5 @@
-#include "supervisor/supervisor.h"
+#include "stockade/supervisor.h"
 
-#include <spdlog/spdlog.h>
 
 #include "supervisor/fd_limit.h"
 #include "supervisor/supervisor_impl.h"
@@ -29,6 +28,8 @@ CallError called_on_loop_thread(const char* method) {
 Result<std::unique_ptr<Supervisor>> Supervisor::create(const SupervisorOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  impl->settings.log = std::make_shared<Log>(options.log);
+  Log& log = *impl->settings.log;
   if (options.dev == !options.whitelist.empty()) {
     return Error{Errc::invalid_input, "give exactly one of a whitelist and development mode", {}};
   }
@@ -37,15 +38,21 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(const SupervisorOptions& 
     if (!whitelist) return whitelist.error();
     impl->whitelist = std::move(*whitelist);
   } else {
-    spdlog::warn("DEVELOPMENT MODE: plugins run WITHOUT whitelist verification; never use it in production");
+    log.warn("", "DEVELOPMENT MODE: plugins run WITHOUT whitelist verification; never use it in production");
   }
-  if (options.raise_open_file_limit) (void)raise_open_file_limit();
+  if (options.raise_open_file_limit) (void)raise_open_file_limit(log);
   auto registry = PluginRegistry::discover(options.plugins_dir, options.max_plugin_folders);
   if (!registry) return registry.error();
   impl->registry = std::move(*registry);
   for (const auto& problem : impl->registry.problems()) {
-    spdlog::error("plugin skipped: {}", problem.message());
+    log.error("", "plugin skipped: {}", problem.message());
   }
+  // Before the janitor's thread and the first sandbox: it may move this
+  // process into a leaf of its delegated cgroup.
+  if (auto note = sandbox::prepare_cgroups(); note.level == sandbox::CgroupSetupNote::Level::info)
+    log.info("", "{}", note.message);
+  else if (note.level == sandbox::CgroupSetupNote::Level::warning)
+    log.warn("", "{}", note.message);
   // The empty cgroups of supervisors that were killed: now (before the
   // first launch, on the janitor's thread) and periodically, since a
   // neighbour may die long after we started.
@@ -107,7 +114,14 @@ Supervisor::~Supervisor() {
   impl_->plugins.clear();
 }
 
-const PluginRegistry& Supervisor::registry() const { return impl_->registry; }
+std::vector<std::string> Supervisor::plugins() const {
+  std::vector<std::string> names;
+  names.reserve(impl_->registry.plugins().size());
+  for (const auto& [name, manifest] : impl_->registry.plugins()) names.push_back(name);
+  return names;
+}
+
+const std::vector<Error>& Supervisor::discovery_problems() const { return impl_->registry.problems(); }
 
 Status Supervisor::start(const std::string& name) {
   if (impl_->find(name) == nullptr) {
@@ -126,7 +140,7 @@ Status Supervisor::restart(const std::string& name) {
       [this, &name](auto fulfil) {
         PluginEntry* entry = impl_->find(name);
         if (impl_->calls->stopping) return fulfil(Error{Errc::unavailable, "supervisor stopped", name});
-        spdlog::info("[{}] restart requested: restart budget, crash count and breaker cleared", name);
+        impl_->settings.log->info(name, "restart requested: restart budget, crash count and breaker cleared");
         entry->policy->breaker.reset();
         entry->process->relaunch(std::move(fulfil));
       },
@@ -149,9 +163,9 @@ void Supervisor::Impl::submit(std::string name, std::string method, Bytes payloa
     try {
       done(std::move(result));
     } catch (const std::exception& e) {
-      spdlog::error("an execute callback threw (ignored): {}", e.what());
+      settings.log->error("", "an execute callback threw (ignored): {}", e.what());
     } catch (...) {
-      spdlog::error("an execute callback threw (ignored)");
+      settings.log->error("", "an execute callback threw (ignored)");
     }
     call_ended();
   };

@@ -18,7 +18,8 @@
 #include "supervisor/execute_call.h"
 #include "supervisor/health_checker.h"
 #include "supervisor/plugin_process.h"
-#include "supervisor/supervisor.h"
+#include "stockade/supervisor.h"
+#include "supervisor/plugin_registry.h"
 #include "whitelist/whitelist.h"
 
 namespace stockade::supervisor {

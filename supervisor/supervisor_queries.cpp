@@ -1,5 +1,5 @@
 // Supervisor: Info, Health and status (the calls that bypass the breaker).
-#include "supervisor/supervisor.h"
+#include "stockade/supervisor.h"
 #include "supervisor/supervisor_impl.h"
 #include "wire/messages.h"
 

@@ -1,4 +1,5 @@
 #include "whitelist/open_binary.h"
+#include "base/error.h"
 
 #include <fcntl.h>
 #include <sys/statvfs.h>

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "base/result.h"
+#include "stockade/result.h"
 #include "base/unique_fd.h"
 #include "whitelist/sha256.h"
 

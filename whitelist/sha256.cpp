@@ -1,4 +1,5 @@
 #include "whitelist/sha256.h"
+#include "base/error.h"
 
 // See Sha256Hasher::Context for why the SHA256_* API.
 #define OPENSSL_SUPPRESS_DEPRECATED

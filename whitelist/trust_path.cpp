@@ -1,5 +1,6 @@
 // check_trusted: sshd's StrictModes for stockade's trust root (trust_path.h).
 #include "whitelist/trust_path.h"
+#include "base/error.h"
 
 #include <fcntl.h>
 #include <grp.h>

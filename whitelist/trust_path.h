@@ -21,7 +21,7 @@
 #include <string>
 #include <string_view>
 
-#include "base/result.h"
+#include "stockade/result.h"
 #include "base/unique_fd.h"
 
 namespace stockade {

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "base/result.h"
+#include "stockade/result.h"
 #include "base/unique_fd.h"
 #include "whitelist/sha256.h"
 

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "base/syscall.h"
+#include "base/error.h"
 #include "whitelist/trust_path.h"
 #include "whitelist/whitelist.h"
 

@@ -8,7 +8,7 @@
 #include <span>
 #include <vector>
 
-#include "base/result.h"
+#include "stockade/result.h"
 
 namespace stockade::wire {
 

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <utility>
 
-#include "base/result.h"
+#include "stockade/result.h"
 #include "wire/frame_decoder.h"
 #include "wire/messages.h"
 

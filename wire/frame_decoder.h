@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <span>
 
-#include "base/result.h"
+#include "stockade/result.h"
 #include "wire/messages.h"
 #include "wire/protocol.h"
 

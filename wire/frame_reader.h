@@ -26,7 +26,7 @@
 #include <optional>
 #include <span>
 
-#include "base/result.h"
+#include "stockade/result.h"
 #include "wire/protocol.h"
 
 namespace stockade::wire {

@@ -7,7 +7,7 @@
 #include <variant>
 
 #include "calculator_client.h"
-#include "sdk/plugin.h"
+#include <stockade/sdk.h>
 
 namespace stockade::examples::calculator {
 

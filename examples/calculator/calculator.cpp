@@ -15,7 +15,7 @@
 
 #include "arithmetic.h"
 #include "calculator_client.h"
-#include "sdk/plugin.h"
+#include <stockade/sdk.h>
 
 namespace {
 

@@ -11,7 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "supervisor/supervisor.h"
+#include "stockade/supervisor.h"
 
 namespace {
 

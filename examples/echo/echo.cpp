@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <span>
 
-#include "sdk/plugin.h"
+#include <stockade/sdk.h>
 
 namespace {
 

@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "supervisor/manifest.h"
+#include "config/manifest.h"
 
 namespace stockade::testing {
 namespace {

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "supervisor/outcome.h"
 #include "tests/runtime/runtime_fixture.h"
 
 namespace stockade::testing {

@@ -318,7 +318,7 @@ TEST(RuntimeFaults, MoreThanAThousandPluginFoldersAreScannedAndTheBoundIsConfigu
   dir.add("echo");
   for (int i = 0; i < 1100; ++i) std::filesystem::create_directory(dir.path() + "/empty-" + std::to_string(i));
   auto sup = make_supervisor(dir);
-  EXPECT_EQ(sup->registry().plugins().size(), 1u);
+  EXPECT_EQ(sup->plugins().size(), 1u);
   supervisor::SupervisorOptions options;
   options.plugins_dir = dir.path();
   options.whitelist = dir.whitelist_path();

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "supervisor/supervisor.h"
+#include "stockade/supervisor.h"
 #include "tests/support/temp_dir.h"
 
 namespace stockade::testing {

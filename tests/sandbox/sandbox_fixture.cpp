@@ -1,4 +1,5 @@
 #include "tests/sandbox/sandbox_fixture.h"
+#include "base/error.h"
 
 #include <fcntl.h>
 #include <poll.h>

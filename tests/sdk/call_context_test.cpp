@@ -3,7 +3,7 @@
 
 #include <thread>
 
-#include "sdk/plugin.h"
+#include <stockade/sdk.h>
 
 namespace stockade::sdk {
 namespace {

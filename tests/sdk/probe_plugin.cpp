@@ -30,7 +30,7 @@
 #include <string>
 #include <string_view>
 
-#include "sdk/plugin.h"
+#include <stockade/sdk.h>
 
 namespace {
 

@@ -14,7 +14,7 @@
 
 #include <unistd.h>
 
-#include "sdk/plugin.h"
+#include <stockade/sdk.h>
 
 namespace {
 

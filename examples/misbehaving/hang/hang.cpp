@@ -6,7 +6,7 @@
 #include <span>
 #include <thread>
 
-#include "sdk/plugin.h"
+#include <stockade/sdk.h>
 
 namespace {
 

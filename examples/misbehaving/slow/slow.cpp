@@ -8,7 +8,7 @@
 #include <span>
 #include <string>
 
-#include "sdk/plugin.h"
+#include <stockade/sdk.h>
 
 namespace {
 

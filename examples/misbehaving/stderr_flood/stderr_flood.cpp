@@ -10,7 +10,7 @@
 #include <span>
 #include <string>
 
-#include "sdk/plugin.h"
+#include <stockade/sdk.h>
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <span>
 #include <thread>
 
-#include "sdk/plugin.h"
+#include <stockade/sdk.h>
 
 namespace {
 

@@ -1,0 +1,70 @@
+// The `stockade` program: dispatches to one file per subcommand.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <signal.h>
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "cli/stderr_text.h"
+
+namespace {
+
+constexpr const char* kHelp =
+    "usage: stockade COMMAND [OPTIONS]\n"
+    "\n"
+    "stockade runs untrusted plugin binaries, each checked against a sha256 whitelist\n"
+    "and started in its own sandbox (namespaces, read-only root, seccomp, limits).\n"
+    "\n"
+    "commands:\n"
+    "  jail   run one binary in the sandbox a manifest describes, stdio attached:\n"
+    "         stockade jail [--manifest FILE] (--whitelist FILE | --dev) [limits] -- BINARY [ARGS...]\n"
+    "  call   start one plugin, make one Execute (or --info, --health) and print the answer:\n"
+    "         stockade call --plugins DIR (--whitelist FILE | --dev) PLUGIN [--method M] [--data S]\n"
+    "  check  validate an operator config, its whitelist and every plugin manifest:\n"
+    "         stockade check --config FILE\n"
+    "\n"
+    "  stockade COMMAND --help   explains a command, its options and exit codes\n"
+    "  stockade --version        prints the version\n"
+    "\n"
+    "docs: stockade(1), plugin.json(5), stockade.json(5); docs/operators.md\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Every message, of every command, reaches fd 2 with its control
+  // characters escaped (stderr_text.h); first, so the logger writes there.
+  stockade::supervisor::install_escaping_stderr();
+  // A reader that went away (a plugin's pipe, a closed stdout, a socket shut
+  // down) is an EPIPE to handle, never our death: the report must get out.
+  // Sandboxes start with SIGPIPE at its default (the child resets them all).
+  ::signal(SIGPIPE, SIG_IGN);
+  // Logs go to stderr: stdout belongs to the jailed program or to the command's output.
+  // No colour sink: colours are escapes, and stderr escapes them.
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("stockade"));
+  spdlog::set_pattern("stockade: [%l] %v");
+
+  std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  if (args.empty()) {
+    std::fputs(kHelp, stderr);
+    return stockade::supervisor::kExitOwnFailure;
+  }
+  const std::string command = args.front();
+  std::span<const std::string> rest(args.data() + 1, args.size() - 1);
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::fputs(kHelp, stdout);
+    return 0;
+  }
+  if (command == "--version") {
+    std::printf("stockade %s\n", STOCKADE_VERSION);
+    return 0;
+  }
+  if (command == "jail") return stockade::supervisor::run_jail(rest);
+  if (command == "check") return stockade::supervisor::run_check(rest);
+  if (command == "call") return stockade::supervisor::run_call(rest);
+  std::fprintf(stderr, "stockade: unknown command \"%s\" (see stockade --help)\n", command.c_str());
+  return stockade::supervisor::kExitOwnFailure;
+}

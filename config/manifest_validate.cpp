@@ -1,0 +1,99 @@
+// Step 2 of 3: the grammar of the manifest's strings and the relations between
+// its fields. Types and ranges were settled by parse_manifest.
+#include <string>
+
+#include "config/manifest.h"
+#include "config/name_rules.h"
+#include "whitelist/whitelist.h"
+
+namespace stockade::supervisor {
+namespace {
+
+class Checker {
+ public:
+  Checker(const Manifest& m, Problems& problems) : m_(m), problems_(problems) {}
+
+  void fail(const std::string& path, std::string what) {
+    std::string where = m_.source.empty() ? path : m_.source + ": " + path;
+    problems_.push_back(Error{Errc::invalid_input, std::move(what), std::move(where)});
+  }
+
+  void printable(const std::string& path, const std::string& text) {
+    if (!is_printable_text(text)) {
+      fail(path, "must not contain control characters (got " + json_excerpt(text) + ")");
+    }
+  }
+
+ private:
+  const Manifest& m_;
+  Problems& problems_;
+};
+
+}  // namespace
+
+Status validate_manifest(const Manifest& m, Problems* problems) {
+  Problems local;
+  Problems& found = problems != nullptr ? *problems : local;
+  size_t first = found.size();
+  Checker check(m, found);
+
+  // The name is looked up in the whitelist and used in logs and paths: the
+  // same grammar as the whitelist's, or a manifest could never be pinned.
+  if (!is_valid_plugin_name(m.name)) {
+    check.fail("name", "must be 1 to 128 of [A-Za-z0-9._-], not starting with '.' or '-' (got " +
+                           json_excerpt(m.name) + ")");
+  }
+  check.printable("version", m.version);
+  check.printable("description", m.description);
+  check.printable("author", m.author);
+  for (size_t i = 0; i < m.capabilities.size(); ++i) {
+    check.printable("capabilities[" + std::to_string(i) + "]", m.capabilities[i]);
+  }
+  if (!m.endpoint.empty() && !is_contained_relative_path(m.endpoint)) {
+    check.fail("endpoint",
+               "must be a path relative to the manifest's folder, without \"..\" components "
+               "(got " + json_excerpt(m.endpoint) + ")");
+  }
+  for (const auto& [key, value] : m.env) {
+    std::string path = key_path("env", key);
+    if (!is_env_key(key)) {
+      check.fail(path, "variable names must match [A-Za-z_][A-Za-z0-9_]*");
+    } else if (key.rfind("STOCKADE_", 0) == 0) {
+      // The runtime passes its own variables (the handshake cookie) under this prefix.
+      check.fail(path, "names starting with STOCKADE_ are reserved for the supervisor");
+    }
+  }
+  for (size_t i = 0; i < m.sandbox.readonly_paths.size(); ++i) {
+    const auto& p = m.sandbox.readonly_paths[i];
+    if (!is_normalized_absolute_path(p)) {
+      check.fail("sandbox.readonly_paths[" + std::to_string(i) + "]",
+                 "must be an absolute path without \".\", \"..\" or empty components (got " +
+                     json_excerpt(p) + ")");
+    }
+  }
+  for (size_t i = 0; i < m.sandbox.extra_syscalls.size(); ++i) {
+    const auto& s = m.sandbox.extra_syscalls[i];
+    if (!is_syscall_name(s)) {
+      check.fail("sandbox.extra_syscalls[" + std::to_string(i) + "]",
+                 "must be a syscall name such as \"sched_setaffinity\" (got " + json_excerpt(s) +
+                     ")");
+    }
+  }
+  if (m.retry.initial_backoff_ms > m.retry.max_backoff_ms) {
+    check.fail("retry.initial_backoff_ms", "must not exceed retry.max_backoff_ms (" +
+                                               std::to_string(m.retry.max_backoff_ms) + ")");
+  }
+  // A check that may take longer than the gap between checks would overlap the next one.
+  if (m.health.timeout_ms >= m.health.interval_ms) {
+    check.fail("health.timeout_ms", "must be below health.interval_ms (" +
+                                        std::to_string(m.health.interval_ms) + ")");
+  }
+  for (const auto& [key, value] : m.metadata) {
+    check.printable(key_path("metadata", key), key + value);
+  }
+
+  if (found.size() > first) return found[first];
+  return {};
+}
+
+}  // namespace stockade::supervisor
