@@ -5,7 +5,9 @@
 // first call. A plain program rather than Google Benchmark: the figures are
 // ratios between measurements of one run.
 //
-//   bench_supervisor_roundtrip [PLUGINS_DIR]        the report
+//   bench_supervisor_roundtrip [--json] [PLUGINS_DIR]
+//                                                   the report; --json: then one JSON
+//                                                   object, the last line, for scripts
 //   bench_supervisor_roundtrip --calls N [--depth D] [DIR]
 //                                                   N 16 B calls, D (1) in flight, no report
 //                                                   (for strace -c -f / perf stat)
@@ -158,6 +160,14 @@ double median(std::vector<double> v) {
 int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
   std::vector<std::string> args(argv + 1, argv + argc);
+  bool json = false;
+  if (!args.empty() && args[0] == "--json") {
+    json = true;
+    args.erase(args.begin());
+  }
+  // Every figure by its key, in the order measured (--json prints them).
+  std::vector<std::pair<std::string, double>> figures;
+  auto record = [&figures](const std::string& key, double value) { figures.emplace_back(key, value); };
   int calls_only = 0;
   if (args.size() >= 2 && args[0] == "--calls") {
     calls_only = std::stoi(args[1]);
@@ -213,14 +223,18 @@ int main(int argc, char** argv) {
     double floor_rate = median(floor_rates), stack_rate = median(stack_rates);
     std::printf("round trip, %-6s payload, 1 in flight (us) %14.1f %14.1f %7.2fx\n",
                 size == 16 ? "16 B" : "64 KiB", 1e6 / floor_rate, 1e6 / stack_rate, floor_rate / stack_rate);
+    const std::string tag = size == 16 ? "rt16" : "rt64k";
+    record("floor_" + tag + "_us", 1e6 / floor_rate);
+    record(tag + (size == 16 ? "_async_us" : "_us"), 1e6 / stack_rate);
   }
   std::vector<uint8_t> small(16, 1);
   {
     const int n = 5000;
     auto start = Clock::now();
     for (int i = 0; i < n; ++i) (void)sup->execute("echo", "echo", small);
-    std::printf("round trip, 16 B, synchronous execute() from another thread (us) %8.1f\n",
-                seconds_since(start) * 1e6 / n);
+    const double sync_us = seconds_since(start) * 1e6 / n;
+    std::printf("round trip, 16 B, synchronous execute() from another thread (us) %8.1f\n", sync_us);
+    record("rt16_sync_us", sync_us);
   }
   for (int depth : {1, 8, 64}) {
     std::vector<double> floor_rates, stack_rates;
@@ -231,9 +245,22 @@ int main(int argc, char** argv) {
     double floor_rate = median(floor_rates), stack_rate = median(stack_rates);
     std::printf("throughput, 16 B, %2d in flight (calls/s)      %14.0f %14.0f %7.2fx\n", depth, floor_rate,
                 stack_rate, floor_rate / stack_rate);
+    record("floor_inflight" + std::to_string(depth) + "_per_s", floor_rate);
+    record("inflight" + std::to_string(depth) + "_per_s", stack_rate);
   }
   std::printf("launch to first call (ms, median of 15)      %29.2f\n", median(launch_ms));
   std::printf("  Supervisor::create (discovery, whitelist)  %29.2f\n", median(create_ms));
+  record("launch_first_call_ms", median(launch_ms));
+  record("create_ms", median(create_ms));
+  if (json) {
+    std::string line = "{";
+    for (const auto& [key, value] : figures) {
+      char number[64];
+      std::snprintf(number, sizeof number, "%.3f", value);
+      line += (line.size() > 1 ? ", \"" : "\"") + key + "\": " + number;
+    }
+    std::printf("%s}\n", line.c_str());
+  }
   sup.reset();
   fs::remove_all(work);
   return 0;
