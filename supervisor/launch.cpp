@@ -8,8 +8,6 @@
 
 #include <array>
 
-#include <spdlog/spdlog.h>
-
 #include "config/effective_policy.h"
 #include "whitelist/whitelist.h"
 #include "wire/protocol.h"
