@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "config/control_config.h"
 #include "config/manifest.h"
 #include "config/name_rules.h"
 #include "sandbox/seccomp_policy.h"
@@ -65,6 +66,8 @@ Result<Config> parse_config(std::string_view text, std::string_view source, Prob
   r.string("whitelist", c.whitelist, {1, kMaxPathBytes});
   r.object("ceilings", [&](ObjectReader& o) { read_ceilings(o, c.ceilings); });
   r.object("sandbox", [&](ObjectReader& o) { read_sandbox_identity(o, c.sandbox); });
+  r.object("control", [&](ObjectReader& o) { read_control(o, c.control, found); });
+  read_clients(r, c.source, c.clients, found);
   r.finish();
   if (found.size() > first) return found[first];
   return c;
@@ -100,6 +103,7 @@ Status validate_config(const Config& c, Problems* problems) {
   }
   if (c.sandbox.uid == 0) fail("sandbox.uid", "must not be 0: the plugin would own root's files");
   if (c.sandbox.gid == 0) fail("sandbox.gid", "must not be 0: the plugin would own root's files");
+  validate_control(c, found);
   if (found.size() > first) return found[first];
   return {};
 }
@@ -128,6 +132,12 @@ Result<Config> load_config(const std::string& path, Problems* problems) {
   config->plugins_dir = resolve(folder, config->plugins_dir);
   config->whitelist = resolve(folder, config->whitelist);
   if (auto valid = validate_config(*config, &found); !valid) return valid.error();
+  // Names become ids here, once a load (and so once a reload), not when a
+  // client connects: matching stays pure, and a user database that is slow
+  // or changing cannot stall or sway a connection (control_config.h).
+  const size_t before = found.size();
+  resolve_control_names(*config, system_name_lookup(), found);
+  if (found.size() > before) return found[before];
   return config;
 }
 

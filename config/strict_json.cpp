@@ -47,6 +47,31 @@ std::string strip_exception_prefix(std::string message) {
   return message;
 }
 
+// A parse error quotes the token it stopped at ("last read: '...'") as the
+// document spelled it: nlohmann escapes only C0 controls, so DEL, C1 controls
+// (0x9b is CSI) and invalid UTF-8 would reach the terminal raw, and a long
+// token makes a message as long as the file. Shortened, then every byte
+// outside printable ASCII written as \xNN. (Found by fuzz_manifest_parser.)
+std::string terminal_safe_parse_message(std::string message) {
+  constexpr size_t kMaxParseMessageBytes = 160;
+  bool shortened = message.size() > kMaxParseMessageBytes;
+  if (shortened) message.resize(kMaxParseMessageBytes);
+  std::string out;
+  for (char c : message) {
+    auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u <= 0x7e) {
+      out += c;
+    } else {
+      constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xf];
+    }
+  }
+  if (shortened) out += "...";
+  return out;
+}
+
 }  // namespace
 
 std::string key_path(std::string_view parent, std::string_view key) {
@@ -114,7 +139,9 @@ Result<json> parse_json_object(std::string_view text, std::string_view source, s
   } catch (const StrictnessViolation& violation) {
     return Error{Errc::invalid_input, "invalid JSON: " + violation.what, where};
   } catch (const json::exception& e) {
-    return Error{Errc::invalid_input, "invalid JSON: " + strip_exception_prefix(e.what()), where};
+    return Error{Errc::invalid_input,
+                 "invalid JSON: " + terminal_safe_parse_message(strip_exception_prefix(e.what())),
+                 where};
   }
 }
 
@@ -305,6 +332,35 @@ void ObjectReader::object(std::string_view key, const std::function<void(ObjectR
   ObjectReader nested(*value, source_, key_path(path_, key), problems_);
   read(nested);
   nested.finish();
+}
+
+void ObjectReader::object_list(std::string_view key, size_t max_items,
+                               const std::function<void(ObjectReader&, size_t)>& read) {
+  const json* value = find(key);
+  if (value == nullptr) return;
+  std::string expected = "must be an array of at most " + std::to_string(max_items) + " objects";
+  if (!value->is_array()) {
+    problem(key, expected + " (got " + json_excerpt(*value) + ")");
+    return;
+  }
+  if (value->size() > max_items) {
+    problem(key, expected + " (got " + std::to_string(value->size()) + ")");
+    return;
+  }
+  const std::string at = key_path(path_, key);
+  for (size_t i = 0; i < value->size(); ++i) {
+    const std::string item_at = at + "[" + std::to_string(i) + "]";
+    const json& item = (*value)[i];
+    if (!item.is_object()) {
+      problems_.push_back(Error{Errc::invalid_input,
+                                "must be an object (got " + json_excerpt(item) + ")",
+                                source_ + ": " + item_at});
+      continue;
+    }
+    ObjectReader nested(item, source_, item_at, problems_);
+    read(nested, i);
+    nested.finish();
+  }
 }
 
 void ObjectReader::finish() {

@@ -66,6 +66,10 @@ class ObjectReader {
   // A nested object: `read` is called with a reader for it when it is present
   // and is an object.
   void object(std::string_view key, const std::function<void(ObjectReader&)>& read);
+  // An array of at most `max_items` objects ("clients"): `read` is called with
+  // a reader for each item that is an object (path "key[i]") and its index.
+  void object_list(std::string_view key, size_t max_items,
+                   const std::function<void(ObjectReader&, size_t)>& read);
 
   // Reports every key of the object that no accessor asked for.
   void finish();

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,11 +40,34 @@ struct SandboxIdentity {
   gid_t gid = 65534;
 };
 
+// The control socket of `stockade serve` (key "control").
+struct ControlSocket {
+  std::string socket = "/run/stockade/control.sock";  // absolute path of the AF_UNIX socket
+  uint32_t mode = 0660;       // its permission bits ("0660"); never world-writable
+  std::string group{};        // its group: a name or a decimal gid; empty: the daemon's own
+  std::optional<gid_t> group_id{};  // `group` as a gid, resolved by load_config
+};
+
+// One entry of the access list (key "clients"): who it matches, and what it
+// grants. Names are resolved to ids by load_config, once a load or reload, so
+// that matching a peer is pure and never waits on the user database; an entry
+// whose id is unknown matches nobody.
+struct ClientRule {
+  enum class Match { uid, gid, user, group };
+  Match match = Match::uid;
+  std::string name{};                  // the user or group name as written (user, group)
+  std::optional<uint32_t> id{};        // the uid or gid: as written, or resolved from `name`
+  std::vector<std::string> plugins{};  // plugin names it may call; "*" alone: every plugin
+  bool admin = false;                  // may also reload, restart and read metrics
+};
+
 struct Config {
   std::string plugins_dir{};  // one folder per plugin, each with a plugin.json
   std::string whitelist{};    // the whitelist file
   Ceilings ceilings{};
   SandboxIdentity sandbox{};
+  ControlSocket control{};
+  std::vector<ClientRule> clients{};  // empty: nobody may use the control socket
 
   std::string source{};  // the file it was read from, for messages
 };
@@ -51,7 +75,9 @@ struct Config {
 // Reads, parses and validates the config file at `path`: strict JSON (unknown
 // keys, duplicates and out-of-range values are errors naming the key), after
 // checking that nobody but root or our own user can write it or a folder above
-// it. Relative plugins_dir and whitelist are resolved against its folder.
+// it. Relative plugins_dir and whitelist are resolved against its folder; the
+// user and group names of "control" and "clients" against the host's user
+// database (a name it does not know is a problem).
 Result<Config> load_config(const std::string& path);
 
 }  // namespace stockade::supervisor
