@@ -1,24 +1,31 @@
 // `stockade call`: start one plugin, make one Execute (or Info, or Health),
 // print the answer, stop the plugin. Exit codes are in kEpilog.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <iterator>
+#include <mutex>
 #include <optional>
 
 #include <spdlog/spdlog.h>
 
+#include "base/error.h"
+#include "base/syscall.h"
+#include "base/unique_fd.h"
 #include "cli/options.h"
 #include "cli/commands.h"
 #include "config/config.h"
 #include "stockade/supervisor.h"
+#include "wire/protocol.h"
 
 namespace stockade::supervisor {
 namespace {
 
 struct CallOptions {
-  bool help = false, dev = false, info = false, health = false;
+  bool help = false, dev = false, info = false, health = false, quiet = false;
   std::optional<std::string> plugins, whitelist, config, method, data, data_file;
   std::optional<uint32_t> timeout, handshake_timeout;
 };
@@ -29,17 +36,15 @@ constexpr const char* kEpilog =
     "naming the code and the message. --config supplies the operator's ceilings,\n"
     "and plugins_dir and whitelist when --plugins and --whitelist are not given.\n"
     "\n"
-    "exit codes: 0 the call succeeded (--health: the plugin is SERVING);\n"
-    "1 the plugin answered with an error (--health: NOT_SERVING);\n"
-    "3 the plugin could not answer (it exited, failed its handshake, or is unavailable);\n"
-    "124 the deadline passed (DEADLINE_EXCEEDED); 128+N the plugin was killed by signal N\n"
-    "during the call; 125 stockade's own failure (usage, bad manifest or config, sandbox\n"
-    "setup); 126 refused (not whitelisted, beyond a ceiling, handshake refused);\n"
-    "127 no such plugin, or its binary does not exist.\n"
-    "\n"
+    "With --quiet, stderr gets only errors: the supervisor's info and warning lines\n"
+    "and the plugin's own stderr lines are dropped (--dev's warning stays: it names\n"
+    "the binary that ran unverified).\n";
+
+constexpr const char* kExamples =
     "examples:\n"
     "  stockade call --plugins build/examples/plugins --whitelist wl echo --data hello\n"
-    "  stockade call --plugins plugins --dev calculator --method eval --data-file req.bin\n"
+    "  stockade call --plugins build/examples/plugins --dev calculator --method calc --data '6 * 7'\n"
+    "  stockade call --plugins plugins --whitelist wl calculator --method add --data-file req.bin\n"
     "  stockade call --config /etc/stockade/config.json echo --info\n";
 
 OptionParser make_parser(CallOptions& o) {
@@ -58,8 +63,11 @@ OptionParser make_parser(CallOptions& o) {
             o.handshake_timeout, 1, 600 * 1000);
   p.flag("--info", "print the plugin's Info instead of calling Execute", o.info);
   p.flag("--health", "print the plugin's Health instead of calling Execute", o.health);
+  p.flag("--quiet", "only errors on stderr: no info or warning lines, no plugin stderr", o.quiet);
+  p.alias('q', "--quiet");
   p.flag("--help", "show this help", o.help);
-  p.epilog(kEpilog);
+  p.epilog(std::string(kEpilog) + "\nexit codes (stockade help exit-codes has them all):\n" +
+           exit_code_table(kForCall) + "\n" + kExamples);
   return p;
 }
 
@@ -76,17 +84,40 @@ int exit_code_for_start(const Error& e) {
     case Errc::refused: return kExitRefused;
     case Errc::unavailable:
       // A refused handshake (wrong version, bad cookie) is a refusal too.
-      return e.what.find("handshake refused") != std::string::npos ? kExitRefused : 3;
-    case Errc::timeout: return 3;
+      return e.what.find("handshake refused") != std::string::npos ? kExitRefused : kExitUnanswered;
+    case Errc::timeout: return kExitUnanswered;
     default: return kExitOwnFailure;
   }
 }
 
 int exit_code_for_call(const CallError& e) {
-  if (e.code == StatusCode::deadline_exceeded) return 124;
-  if (e.delivery == Delivery::answered) return 1;
-  if (e.plugin_exit && *e.plugin_exit > 128) return *e.plugin_exit;
-  return 3;
+  if (e.code == StatusCode::deadline_exceeded) return kExitDeadline;
+  // Refused before it was sent: a payload beyond the plugin's frame limit.
+  if (e.code == StatusCode::invalid_argument && e.delivery == Delivery::not_sent) return kExitRefused;
+  if (e.delivery == Delivery::answered) return kExitNo;
+  if (e.plugin_exit && *e.plugin_exit > kExitSignalBase) return *e.plugin_exit;
+  return kExitUnanswered;
+}
+
+// Reads all of `path` (a file, a FIFO, /dev/fd/N), at most one frame's
+// worth: no plugin accepts more (wire::kMaxFrameCeiling).
+Result<Bytes> read_data_file(const std::string& path) {
+  UniqueFd fd(retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY); }));
+  if (!fd) return sys_error("cannot open the --data-file", path);
+  Bytes all;
+  uint8_t chunk[64 * 1024];
+  for (;;) {
+    const ssize_t n = retry_on_eintr([&] { return ::read(fd.get(), chunk, sizeof chunk); });
+    if (n < 0) return sys_error("cannot read the --data-file", path);
+    if (n == 0) return all;
+    if (all.size() + static_cast<size_t>(n) > wire::kMaxFrameCeiling) {
+      return Error{Errc::limit,
+                   "the --data-file is larger than any plugin accepts (" +
+                       std::to_string(wire::kMaxFrameCeiling >> 20) + " MiB, the largest frame)",
+                   path};
+    }
+    all.insert(all.end(), chunk, chunk + n);
+  }
 }
 
 Result<Bytes> read_payload(const CallOptions& o) {
@@ -96,11 +127,64 @@ Result<Bytes> read_payload(const CallOptions& o) {
     std::string all((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
     return Bytes(all.begin(), all.end());
   }
-  std::ifstream in(*o.data_file, std::ios::binary);
-  if (!in) return Error{Errc::not_found, "cannot open the data file", *o.data_file};
-  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return Bytes(all.begin(), all.end());
+  return read_data_file(*o.data_file);
 }
+
+// The runtime's log records, printed as the runtime prints them (spdlog,
+// "[plugin] message"), but: --quiet keeps only errors, and while the plugin
+// is found and started its error records are held. If that fails, call's
+// own line says why (once); the runtime's records of the same failure
+// ("plugin skipped: ...", the launch error) are dropped. If it succeeds,
+// they are printed then. Records arrive from the loop thread too.
+class CallLog {
+ public:
+  explicit CallLog(bool quiet) : quiet_(quiet) {}
+  CallLog(const CallLog&) = delete;
+  CallLog& operator=(const CallLog&) = delete;
+
+  // The sink must not outlive this object: declare it before the Supervisor.
+  LogSink sink() {
+    return [this](const LogRecord& record) { on_record(record); };
+  }
+  // Ends the hold: prints what was held; or, when call reports the failure
+  // itself and ends, drops it and every error record still to come (the
+  // runtime logs a failed start again once the caller has its result).
+  void release(bool drop) {
+    std::lock_guard lock(mutex_);
+    holding_ = false;
+    dropping_ = drop;
+    if (!drop) {
+      for (const auto& [plugin, message] : held_) print(LogLevel::error, plugin, message);
+    }
+    held_.clear();
+  }
+
+ private:
+  void on_record(const LogRecord& r) {
+    if (r.level == LogLevel::debug) return;
+    if (quiet_ && r.level != LogLevel::error) return;
+    std::lock_guard lock(mutex_);
+    if (dropping_ && r.level == LogLevel::error) return;
+    if (holding_ && r.level == LogLevel::error) {
+      held_.emplace_back(std::string(r.plugin), std::string(r.message));
+      return;
+    }
+    print(r.level, r.plugin, r.message);
+  }
+  static void print(LogLevel level, std::string_view plugin, std::string_view message) {
+    const auto spd = level == LogLevel::error  ? spdlog::level::err
+                     : level == LogLevel::warn ? spdlog::level::warn
+                                               : spdlog::level::info;
+    if (plugin.empty()) spdlog::log(spd, "{}", message);
+    else spdlog::log(spd, "[{}] {}", plugin, message);
+  }
+
+  const bool quiet_;
+  std::mutex mutex_;
+  bool holding_ = true;
+  bool dropping_ = false;
+  std::vector<std::pair<std::string, std::string>> held_;
+};
 
 int print_info(const PluginInfo& info) {
   std::printf("name: %s\nversion: %s\ndescription: %s\n", info.name.c_str(), info.version.c_str(),
@@ -168,33 +252,46 @@ int run_call(std::span<const std::string> args) {
   if (o.handshake_timeout) options.handshake_timeout = std::chrono::milliseconds(*o.handshake_timeout);
   // One call: periodic health checks would only add noise.
   options.health_checks = false;
+  if (o.quiet) spdlog::set_level(spdlog::level::err);
+  CallLog log(o.quiet);
+  options.log = log.sink();
+  // A data file given is stockade's input, as a config or whitelist is: 125.
   auto payload = read_payload(o);
   if (!payload) {
     print_line(payload.error().message());
-    return kExitNotFound;
+    return kExitOwnFailure;
   }
 
   auto supervisor = Supervisor::create(options);
   if (!supervisor) {
+    // Nothing was started yet: a whitelist or plugins folder missing,
+    // unreadable or malformed is stockade's own failure (125, as in jail);
+    // one others can write is refused.
+    log.release(/*drop=*/true);
     print_line(supervisor.error().message());
-    return exit_code_for_start(supervisor.error());
+    return supervisor.error().code == Errc::refused ? kExitRefused : kExitOwnFailure;
   }
   auto& sup = **supervisor;
   const std::vector<std::string> names = sup.plugins();
   if (std::find(names.begin(), names.end(), name) == names.end()) {
     for (const auto& problem : sup.discovery_problems()) {
       if (problem.where.find("/" + name + "/") != std::string::npos) {
+        log.release(/*drop=*/true);
         print_line(problem.message());
         return problem.code == Errc::refused ? kExitRefused : kExitOwnFailure;
       }
     }
+    // The folders skipped may explain it: their records stay.
+    log.release(/*drop=*/false);
     print_line("no plugin named \"" + name + "\" in " + options.plugins_dir);
     return kExitNotFound;
   }
   if (auto started = sup.start(name); !started) {
+    log.release(/*drop=*/true);
     print_line("cannot start " + name + ": " + started.error().message());
     return exit_code_for_start(started.error());
   }
+  log.release(/*drop=*/false);
 
   std::optional<std::chrono::milliseconds> timeout;
   if (o.timeout) timeout = std::chrono::milliseconds(*o.timeout);

@@ -8,6 +8,8 @@
 #include <map>
 #include <optional>
 
+#include <spdlog/spdlog.h>
+
 #include "cli/options.h"
 #include "cli/commands.h"
 #include "config/config.h"
@@ -20,8 +22,10 @@
 namespace stockade::supervisor {
 namespace {
 
-constexpr int kExitProblems = 1;
-constexpr int kExitCannotCheck = 2;
+constexpr int kExitProblems = kExitNo;
+// Could not check (usage, the config unreadable): stockade's own failure, as
+// in jail and call (this was 2 before the one table, cli/exit_codes.h).
+constexpr int kExitCannotCheck = kExitOwnFailure;
 constexpr size_t kMaxPluginFolders = 4096;
 
 // The loaders refuse a file someone else could change (Errc::refused, from
@@ -104,7 +108,7 @@ void check_plugin(const std::filesystem::path& folder, const Config& config,
 }  // namespace
 
 int run_check(std::span<const std::string> args) {
-  bool help = false;
+  bool help = false, quiet = false;
   std::optional<std::string> config_path;
   OptionParser parser("stockade check --config FILE",
                       "Validates an operator config, its whitelist and every plugin folder in its\n"
@@ -112,10 +116,14 @@ int run_check(std::span<const std::string> args) {
                       "that none of them, nor a folder above them, can be changed by anyone but\n"
                       "root and the user stockade runs as.");
   parser.text("--config", "FILE", "the operator config (JSON)", config_path);
+  parser.flag("--quiet", "print only the problems: no \"ok\" line, no info or warning lines",
+              quiet);
+  parser.alias('q', "--quiet");
   parser.flag("--help", "show this help", help);
   parser.epilog(
-      "Prints one line per problem. exit codes: 0 no problem; 1 problems found;\n"
-      "2 could not check (usage error, config file unreadable).\n");
+      "Prints one line per problem on stdout, or \"ok: N plugins checked\".\n\n"
+      "exit codes (stockade help exit-codes has them all):\n" +
+      exit_code_table(kForCheck));
   auto operands = parser.parse(args);
   if (!operands || !operands->empty() || (!help && !config_path)) {
     std::string why;
@@ -129,6 +137,7 @@ int run_check(std::span<const std::string> args) {
     std::fputs(parser.help().c_str(), stdout);
     return 0;
   }
+  if (quiet) spdlog::set_level(spdlog::level::err);
 
   Problems problems;
   auto config = config_despite_trust(*config_path, problems);
@@ -172,6 +181,7 @@ int run_check(std::span<const std::string> args) {
 
   for (const auto& p : problems) std::printf("%s\n", p.message().c_str());
   if (!problems.empty()) return kExitProblems;
+  if (quiet) return kExitOk;
   std::printf("ok: %zu plugin%s checked\n", plugins, plugins == 1 ? "" : "s");
   return 0;
 }

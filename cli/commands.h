@@ -5,14 +5,9 @@
 #include <span>
 #include <string>
 
-namespace stockade::supervisor {
+#include "cli/exit_codes.h"  // every command returns one of these
 
-// Exit codes shared by `jail` and `call` (DESIGN.md "Command line"); a
-// child's own code or 128+N pass through unchanged.
-inline constexpr int kExitDeadline = 124;    // jail: the wall-clock limit; call: DEADLINE_EXCEEDED
-inline constexpr int kExitOwnFailure = 125;  // bad manifest, config, usage, sandbox setup
-inline constexpr int kExitRefused = 126;     // not whitelisted, not executable, beyond a ceiling
-inline constexpr int kExitNotFound = 127;    // the binary does not exist
+namespace stockade::supervisor {
 
 int run_jail(std::span<const std::string> args);
 int run_check(std::span<const std::string> args);

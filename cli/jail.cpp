@@ -33,6 +33,7 @@ constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
 struct JailOptions {
   bool help = false;
   bool dev = false;
+  bool quiet = false;
   std::optional<std::string> manifest;
   std::optional<std::string> whitelist;
   std::optional<std::string> config;
@@ -62,13 +63,10 @@ constexpr const char* kEpilog =
     "the run ended (kind, exit_code, code, signal, syscall, limit), the limits and the\n"
     "timings. The program cannot write there; trust it over what the terminal shows.\n"
     "\n"
-    "exit codes: the program's own code; 128+N if signal N ended it; 124 the time\n"
-    "limit killed it; 125 stockade's own failure (usage, bad manifest or config,\n"
-    "sandbox setup); 126 refused (not whitelisted, not executable, a request beyond\n"
-    "a ceiling, a file others can write); 127 BINARY not found.\n"
     "An abnormal end prints one line on stderr with the reason (seccomp violation and\n"
-    "the syscall, memory/CPU/file-size/time limit, signal).\n"
-    "\n"
+    "the syscall, memory/CPU/file-size/time limit, signal), --quiet or not.\n";
+
+constexpr const char* kExamples =
     "examples:\n"
     "  stockade jail --whitelist /etc/stockade/whitelist -- /usr/bin/id\n"
     "  stockade jail --manifest plugins/calc/plugin.json --whitelist wl --time-limit 10 \\\n"
@@ -109,8 +107,11 @@ OptionParser make_parser(JailOptions& o) {
          "create FILE (mode 0600; an existing file or symlink is refused) and write the status "
          "object there",
          o.status_file);
+  p.flag("--quiet", "only errors on stderr: no info or warning lines (--dev's still warns)", o.quiet);
+  p.alias('q', "--quiet");
   p.flag("--help", "show this help", o.help);
-  p.epilog(kEpilog);
+  p.epilog(std::string(kEpilog) + "\nexit codes (stockade help exit-codes has them all):\n" +
+           exit_code_table(kForJail) + "\n" + kExamples);
   return p;
 }
 
@@ -372,8 +373,8 @@ int jail(const JailOptions& o, const std::vector<std::string>& operands, StatusR
     if (whitelist) {
       verified = VerifiedBinary::verify(std::move(opened), manifest.name, *whitelist);
     } else {
-      spdlog::warn("DEVELOPMENT MODE: {} runs WITHOUT whitelist verification; never use --dev in "
-                   "production", *binary_path);
+      // VerifiedBinary::unverified writes the loud warning itself (to fd
+      // 2, --quiet or not): one line, not two.
       verified = VerifiedBinary::unverified(std::move(opened), manifest.name,
                                             VerifiedBinary::DangerousDevelopmentMode{});
     }
@@ -452,6 +453,7 @@ int run_jail(std::span<const std::string> args) {
     std::fputs(parser.help().c_str(), stdout);
     return 0;
   }
+  if (o.quiet) spdlog::set_level(spdlog::level::err);
   if (operands->empty()) return usage_error("missing BINARY");
   if (o.dev == o.whitelist.has_value()) return usage_error("give exactly one of --whitelist FILE and --dev");
   if (o.status_fd && o.status_file) return usage_error("give at most one of --status-fd and --status-file");

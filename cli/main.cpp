@@ -28,9 +28,17 @@ constexpr const char* kHelp =
     "         stockade check --config FILE\n"
     "\n"
     "  stockade COMMAND --help   explains a command, its options and exit codes\n"
+    "  stockade help exit-codes  prints the exit codes of every command\n"
     "  stockade --version        prints the version\n"
     "\n"
+    "  -q, --quiet (jail, call, check): only errors on stderr\n"
+    "\n"
     "docs: stockade(1), plugin.json(5), stockade.json(5); docs/operators.md\n";
+
+std::string help_text() {
+  return std::string(kHelp) + "\nexit codes, the same for every command (and plugin-hash):\n" +
+         stockade::supervisor::exit_code_table();
+}
 
 }  // namespace
 
@@ -49,14 +57,29 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
   if (args.empty()) {
-    std::fputs(kHelp, stderr);
+    std::fputs(help_text().c_str(), stderr);
     return stockade::supervisor::kExitOwnFailure;
   }
   const std::string command = args.front();
   std::span<const std::string> rest(args.data() + 1, args.size() - 1);
-  if (command == "--help" || command == "-h" || command == "help") {
-    std::fputs(kHelp, stdout);
+  if (command == "help" && rest.size() == 1 && rest.front() == "exit-codes") {
+    std::fputs(stockade::supervisor::exit_code_table().c_str(), stdout);
     return 0;
+  }
+  if (command == "help" && rest.size() == 1) {
+    // "stockade help jail" is "stockade jail --help".
+    const std::vector<std::string> help{"--help"};
+    if (rest.front() == "jail") return stockade::supervisor::run_jail(help);
+    if (rest.front() == "check") return stockade::supervisor::run_check(help);
+    if (rest.front() == "call") return stockade::supervisor::run_call(help);
+  }
+  if (command == "--help" || command == "-h" || (command == "help" && rest.empty())) {
+    std::fputs(help_text().c_str(), stdout);
+    return 0;
+  }
+  if (command == "help") {
+    std::fprintf(stderr, "stockade: help takes exit-codes, jail, call or check (see stockade --help)\n");
+    return stockade::supervisor::kExitOwnFailure;
   }
   if (command == "--version") {
     std::printf("stockade %s\n", STOCKADE_VERSION);

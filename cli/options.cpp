@@ -27,6 +27,12 @@ void OptionParser::integer(std::string name, std::string metavar, std::string he
       {Kind::integer, std::move(name), std::move(metavar), std::move(help), &out, min, max});
 }
 
+void OptionParser::alias(char letter, const std::string& name) {
+  for (auto& o : options_) {
+    if (o.name == name) o.letter = letter;
+  }
+}
+
 void OptionParser::epilog(std::string text) { epilog_ = std::move(text); }
 
 const OptionParser::Option* OptionParser::find(std::string_view name) const {
@@ -34,6 +40,13 @@ const OptionParser::Option* OptionParser::find(std::string_view name) const {
     if (o.name == name) return &o;
   }
   return nullptr;
+}
+
+const OptionParser::Option* OptionParser::find_letter(char letter) const {
+  for (const auto& o : options_) {
+    if (o.letter == letter) return &o;
+  }
+  return letter == 'h' ? find("--help") : nullptr;
 }
 
 std::optional<uint32_t> parse_decimal(std::string_view text, uint32_t min, uint32_t max) {
@@ -87,9 +100,10 @@ Result<std::vector<std::string>> OptionParser::parse(std::span<const std::string
       break;
     }
     if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
-      if (arg == "-h") {
-        if (const Option* help = find("--help")) {
-          if (auto stored = store(*help, {}); !stored) return stored.error();
+      // "-q": a flag's one-letter spelling (options with values have none).
+      if (arg.size() == 2 && arg[0] == '-') {
+        if (const Option* o = find_letter(arg[1]); o != nullptr && o->kind == Kind::flag) {
+          if (auto stored = store(*o, {}); !stored) return stored.error();
           continue;
         }
       }
@@ -125,7 +139,8 @@ Result<std::vector<std::string>> OptionParser::parse(std::span<const std::string
 std::string OptionParser::help() const {
   std::string out = "usage: " + usage_ + "\n\n" + summary_ + "\n\noptions:\n";
   for (const auto& o : options_) {
-    std::string left = "  " + o.name + (o.metavar.empty() ? "" : " " + o.metavar);
+    std::string left = std::string("  ") + (o.letter != 0 ? std::string{'-', o.letter} + ", " : "") +
+                       o.name + (o.metavar.empty() ? "" : " " + o.metavar);
     if (left.size() < 26) {
       left.resize(26, ' ');
     } else {

@@ -30,6 +30,9 @@ class OptionParser {
   // A decimal integer from min to max.
   void integer(std::string name, std::string metavar, std::string help,
                std::optional<uint32_t>& out, uint32_t min, uint32_t max);
+  // A one-letter spelling of an option added before: alias('q', "--quiet").
+  // "-h" means "--help" without one.
+  void alias(char letter, const std::string& name);
   // A free-text paragraph printed at the end of help() (exit codes, examples).
   void epilog(std::string text);
 
@@ -49,8 +52,10 @@ class OptionParser {
     void* out;
     uint32_t min = 0;
     uint32_t max = 0;
+    char letter = 0;  // the one-letter spelling ("-q"), if any
   };
   const Option* find(std::string_view name) const;
+  const Option* find_letter(char letter) const;
   Status store(const Option& option, const std::string& value) const;
 
   std::string usage_;

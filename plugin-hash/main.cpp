@@ -104,7 +104,8 @@ int check_files(const Options& opts) {
   auto whitelist = Whitelist::load(*opts.whitelist);
   if (!whitelist) {
     print_error("refusing whitelist: " + whitelist.error().message());
-    return kExitUsage;
+    // One others could write is refused (126), as by stockade jail and call.
+    return whitelist.error().code == Errc::refused ? kExitRefused : kExitUsage;
   }
   bool unreadable = false;
   size_t failed = 0;
@@ -152,6 +153,8 @@ int run(int argc, char** argv) {
   }
   if (opts->help) {
     std::fputs(kHelpText, stdout);
+    std::fputs("\nExit codes (stockade's one table; stockade help exit-codes):\n", stdout);
+    std::fputs(supervisor::exit_code_table(supervisor::kForPluginHash).c_str(), stdout);
     return kExitOk;
   }
   const int code = opts->whitelist ? check_files(*opts) : print_lines(*opts);

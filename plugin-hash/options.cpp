@@ -35,11 +35,6 @@ Whitelist format: one entry a line, "<64 lowercase hex>  <name>" (exactly two
 spaces); lines starting with '#' are comments; empty lines are ignored; a
 name may have several digests. A malformed line refuses the whole file, and
 the error names the file and the line.
-
-Exit codes:
-  0  every FILE hashed (or, with --check, every FILE is pinned)
-  1  --check: at least one FILE is not pinned under its name
-  2  usage error, unreadable FILE or WHITELIST, malformed WHITELIST
 )";
 
 Result<Options> parse_options(const std::vector<std::string>& args) {

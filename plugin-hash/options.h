@@ -7,14 +7,17 @@
 #include <string>
 #include <vector>
 
+#include "cli/exit_codes.h"
 #include "stockade/result.h"
 
 namespace stockade::plugin_hash {
 
-// Exit codes; documented in --help and docs/operators.md ("Whitelist and plugin-hash").
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitMismatch = 1;
-inline constexpr int kExitUsage = 2;  // also: unreadable input, malformed whitelist
+// Exit codes: stockade's one table (cli/exit_codes.h), printed by --help and
+// documented in docs/operators.md ("Exit codes").
+inline constexpr int kExitOk = supervisor::kExitOk;
+inline constexpr int kExitMismatch = supervisor::kExitNo;
+inline constexpr int kExitUsage = supervisor::kExitOwnFailure;  // also: unreadable input, malformed whitelist
+inline constexpr int kExitRefused = supervisor::kExitRefused;   // a whitelist others could write
 
 struct Options {
   bool help = false;
@@ -26,6 +29,7 @@ struct Options {
 // argv without the program name. Errors are usage errors (Errc::invalid_input).
 Result<Options> parse_options(const std::vector<std::string>& args);
 
+// Without the exit codes, which come from the table.
 extern const char* const kHelpText;
 
 }  // namespace stockade::plugin_hash

@@ -113,8 +113,19 @@ void PluginProcess::send_request(uint64_t id) {
     // Too big for the frame limit is the caller's doing; a full output queue
     // means the plugin stopped reading.
     bool too_big = !frame;
-    CallError error{too_big ? StatusCode::invalid_argument : StatusCode::unavailable,
-                    sent.error().message(), Delivery::not_sent};
+    std::string why = sent.error().message();
+    if (too_big && frame.error().code == Errc::limit && r.kind == RequestKind::execute) {
+      // Said in the manifest's terms: the FrameBuilder's own words name no
+      // setting the user could change.
+      const uint64_t limit =
+          std::min<uint64_t>(uint64_t{manifest_.execute.max_frame_kb} * 1024u, wire::kMaxFrameCeiling);
+      why = "the request (" + std::to_string(r.payload.size()) +
+            " bytes of payload) exceeds the plugin's frame limit of " + std::to_string(limit) +
+            " bytes (execute.max_frame_kb = " + std::to_string(manifest_.execute.max_frame_kb) +
+            " in " + manifest_.source + "); raise it there or send less";
+    }
+    CallError error{too_big ? StatusCode::invalid_argument : StatusCode::unavailable, std::move(why),
+                    Delivery::not_sent};
     error.hopeless = too_big;
     taken->done(nullptr, &error);
     return;

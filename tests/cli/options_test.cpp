@@ -46,6 +46,21 @@ TEST(OptionParser, FirstOperandEndsTheOptions) {
   EXPECT_EQ(*operands, (std::vector<std::string>{"prog", "--dev"}));
 }
 
+TEST(OptionParser, AFlagsOneLetterSpellingSetsItAndIsShownInHelp) {
+  bool quiet = false, help = false;
+  OptionParser parser("t [options]", "test");
+  parser.flag("--quiet", "only errors", quiet);
+  parser.alias('q', "--quiet");
+  parser.flag("--help", "help", help);
+  auto operands = parser.parse(std::vector<std::string>{"-q", "-h", "prog", "-q"});
+  ASSERT_TRUE(operands) << operands.error().message();
+  EXPECT_TRUE(quiet);
+  EXPECT_TRUE(help);
+  EXPECT_EQ(*operands, (std::vector<std::string>{"prog", "-q"}));
+  EXPECT_NE(parser.help().find("  -q, --quiet"), std::string::npos) << parser.help();
+  EXPECT_FALSE(parser.parse(std::vector<std::string>{"-x"}));
+}
+
 TEST(OptionParser, MistakesNameTheOption) {
   Parsed p;
   EXPECT_EQ(parse(p, {"--bogus"}).error().message(), "--bogus: unknown option (see --help)");

@@ -143,7 +143,7 @@ class TrustRoot : public ::testing::TestWithParam<As> {
   }
   void expect_hash_check_refuses(const std::string& file, const std::string& fix) {
     auto r = hash_check(echo_binary(), "echo");
-    EXPECT_EQ(r.code, 2) << r.out << r.err;
+    EXPECT_EQ(r.code, 126) << r.out << r.err;
     expect_names(r.err, file, fix, "plugin-hash --check");
   }
 

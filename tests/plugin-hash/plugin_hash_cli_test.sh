@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Specification of plugin-hash's command line: output format, digests equal to
-# sha256sum's, --check outcomes and messages, exit codes 0/1/2.
+# sha256sum's, --check outcomes and messages, exit codes 0/1/125/126 (stockade's table, cli/exit_codes.h).
 # Usage: plugin_hash_cli_test.sh PATH/TO/plugin-hash
 set -u
 PH=$(realpath "${1:?usage: $0 PATH/TO/plugin-hash}")
@@ -55,43 +55,43 @@ contains "$out" "$WORK/empty: FAILED: no digest is pinned for \"empty\""
 expect 1 "$PH" --check "$WORK/wl" --name calc "$WORK/small"
 contains "$out" "FAILED: sha256 $(sha256sum "$WORK/small" | cut -d' ' -f1) is not pinned for \"calc\""
 
-# A malformed whitelist is refused with its file and line: exit 2.
+# A malformed whitelist is refused with its file and line: exit 125.
 printf '# header\n%s calc\n' "$(sha256sum "$WORK/small" | cut -d' ' -f1)" >"$WORK/bad-wl"
-expect 2 "$PH" --check "$WORK/bad-wl" "$WORK/small"
+expect 125 "$PH" --check "$WORK/bad-wl" "$WORK/small"
 contains "$err" "$WORK/bad-wl:2:"
 
-# Unreadable input: exit 2, naming the file.
-expect 2 "$PH" "$WORK/missing"
+# Unreadable input: exit 125, naming the file.
+expect 125 "$PH" "$WORK/missing"
 contains "$err" "$WORK/missing"
-expect 2 "$PH" "$WORK"
+expect 125 "$PH" "$WORK"
 contains "$err" "is a directory"
-expect 2 "$PH" --check "$WORK/no-such-whitelist" "$WORK/small"
+expect 125 "$PH" --check "$WORK/no-such-whitelist" "$WORK/small"
 contains "$err" "no-such-whitelist"
-expect 2 "$PH" --check "$WORK/wl" "$WORK/small" "$WORK/missing"
+expect 125 "$PH" --check "$WORK/wl" "$WORK/small" "$WORK/missing"
 # Root reads any file, so as root the unreadable case runs as uid 65534 with a
 # copy of plugin-hash that uid can reach.
 printf 'x' >"$WORK/secret"; chmod 000 "$WORK/secret"
 if [[ $(id -u) != 0 ]]; then
-  expect 2 "$PH" "$WORK/secret"
+  expect 125 "$PH" "$WORK/secret"
 else
   chmod 755 "$WORK"; cp "$PH" "$WORK/plugin-hash-copy"; chmod 755 "$WORK/plugin-hash-copy"
-  expect 2 setpriv --reuid=65534 --regid=65534 --clear-groups "$WORK/plugin-hash-copy" "$WORK/secret"
+  expect 125 setpriv --reuid=65534 --regid=65534 --clear-groups "$WORK/plugin-hash-copy" "$WORK/secret"
 fi
 contains "$err" "$WORK/secret"
 
 # A base name that cannot be a plugin name needs --name.
 printf 'x' >"$WORK/has space"
-expect 2 "$PH" "$WORK/has space"
+expect 125 "$PH" "$WORK/has space"
 contains "$err" "--name"
 expect 0 "$PH" --name spaced "$WORK/has space"
 
-# Usage errors: exit 2.
-expect 2 "$PH"
-expect 2 "$PH" --bogus "$WORK/small"
-expect 2 "$PH" --name
-expect 2 "$PH" --name "../x" "$WORK/small"
-expect 2 "$PH" --name a --name b "$WORK/small"
-expect 2 "$PH" --check "$WORK/wl"
+# Usage errors: exit 125.
+expect 125 "$PH"
+expect 125 "$PH" --bogus "$WORK/small"
+expect 125 "$PH" --name
+expect 125 "$PH" --name "../x" "$WORK/small"
+expect 125 "$PH" --name a --name b "$WORK/small"
+expect 125 "$PH" --check "$WORK/wl"
 
 # "--" ends options.
 cp "$WORK/small" "$WORK/-dash"
@@ -125,12 +125,12 @@ contains "$err" "not an ELF binary"
 
 # --check refuses a whitelist that others can write, naming it and the fix.
 cp "$WORK/wl" "$WORK/wl-open"; chmod 666 "$WORK/wl-open"
-expect 2 "$PH" --check "$WORK/wl-open" "$WORK/small"
+expect 126 "$PH" --check "$WORK/wl-open" "$WORK/small"
 contains "$err" "$WORK/wl-open"
 contains "$err" "chmod go-w $WORK/wl-open"
 if [[ $(id -u) == 0 ]]; then
   cp "$WORK/wl" "$WORK/wl-other"; chown 65534 "$WORK/wl-other"
-  expect 2 "$PH" --check "$WORK/wl-other" "$WORK/small"
+  expect 126 "$PH" --check "$WORK/wl-other" "$WORK/small"
   contains "$err" "owned by uid 65534"
   contains "$err" "chown root $WORK/wl-other"
 fi
