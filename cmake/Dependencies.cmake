@@ -9,6 +9,13 @@
 # glibc's security updates still apply without a rebuild. What this costs and
 # why it is acceptable: docs/design-notes.md.
 option(STOCKADE_STATIC_DEPS "Link libcrypto, libseccomp, spdlog and fmt statically" ON)
+# STOCKADE_SDK_ONLY (top-level CMakeLists.txt): base/, wire/ and sdk/ need
+# FlatBuffers and threads only; a plugin author has nothing else installed.
+if(STOCKADE_SDK_ONLY)
+  find_package(FlatBuffers 2.0.8 EXACT CONFIG REQUIRED)
+  find_package(Threads REQUIRED)
+  return()
+endif()
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SECCOMP REQUIRED libseccomp>=2.5)
 add_library(stockade_seccomp_lib INTERFACE)

@@ -17,5 +17,7 @@ endif()
 
 # stockade_add_warnings(target): opt a target of ours into the warning set.
 function(stockade_add_warnings target)
-  target_link_libraries(${target} PRIVATE stockade_warnings)
+  # BUILD_INTERFACE: a static library's PRIVATE links are exported as
+  # $<LINK_ONLY:...>, and our warnings are nothing an installed consumer links.
+  target_link_libraries(${target} PRIVATE $<BUILD_INTERFACE:stockade_warnings>)
 endfunction()
