@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "flatbuffers/verifier.h"
+#include "wire/body_check.h"
 
 namespace stockade::control {
 namespace {
@@ -241,43 +242,19 @@ Status check_control(const fb::Envelope& envelope, const ControlLimits& limits) 
 
 Result<const fb::Envelope*> decode_control(std::span<const std::uint8_t> body,
                                            const ControlLimits& limits) {
-  const std::uint32_t max_frame = std::min(limits.max_frame, wire::kMaxFrameCeiling);
-  if (body.empty()) return protocol_error("frame body is empty");
-  if (body.size() > max_frame) {
-    return protocol_error("frame body has " + num(body.size()) + " bytes (limit " +
-                          num(max_frame) + ")");
-  }
-  // The Verifier checks alignment relative to the body's first byte; reading
-  // scalars is only aligned in memory if that first byte is aligned too.
-  if (reinterpret_cast<std::uintptr_t>(body.data()) % kBodyAlignment != 0) {
-    return protocol_error("frame body is not " + num(kBodyAlignment) +
-                          "-byte aligned in memory (a bug of the caller's buffer)");
-  }
-  if (body.size() < 2 * sizeof(flatbuffers::uoffset_t)) {
-    return protocol_error("frame body has " + num(body.size()) +
-                          " bytes, too short for a FlatBuffer");
-  }
-  if (!flatbuffers::BufferHasIdentifier(body.data(), kControlFileIdentifier)) {
+  if (auto st = wire::verify_body<fb::Envelope>(
+          body, {limits.max_frame, limits.max_depth, limits.max_tables}, kControlFileIdentifier,
+          "control frame");
+      !st) {
     // The likeliest mix-up gets its own words.
-    if (flatbuffers::BufferHasIdentifier(body.data(), wire::kFileIdentifier)) {
+    if (body.size() >= 2 * sizeof(flatbuffers::uoffset_t) &&
+        !flatbuffers::BufferHasIdentifier(body.data(), kControlFileIdentifier) &&
+        flatbuffers::BufferHasIdentifier(body.data(), wire::kFileIdentifier)) {
       return protocol_error(std::string("frame body is a plugin wire frame (") +
                             wire::kFileIdentifier + "), not a control frame (" +
                             kControlFileIdentifier + ")");
     }
-    return protocol_error(std::string("frame body lacks the file identifier ") +
-                          kControlFileIdentifier);
-  }
-  flatbuffers::Verifier::Options options;
-  options.max_depth = limits.max_depth;
-  options.max_tables = limits.max_tables;
-  options.check_alignment = true;
-  options.check_nested_flatbuffers = false;  // the schema has none
-  flatbuffers::Verifier verifier(body.data(), body.size(), options);
-  if (!verifier.VerifyBuffer<fb::Envelope>(kControlFileIdentifier)) {
-    return protocol_error(
-        "frame body failed FlatBuffers verification (an offset or length out of bounds, a "
-        "misaligned field, a string without its terminator, or more than " +
-        num(limits.max_depth) + " levels or " + num(limits.max_tables) + " tables)");
+    return std::move(st).error();
   }
   const fb::Envelope* envelope = fb::GetEnvelope(body.data());
   if (auto st = check_control(*envelope, limits); !st) return std::move(st).error();

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "flatbuffers/verifier.h"
+#include "wire/body_check.h"
 
 namespace stockade::wire {
 namespace {
@@ -176,38 +177,10 @@ Status check_envelope(const fb::Envelope& envelope, const DecodeLimits& limits) 
 
 Result<const fb::Envelope*> decode_frame(std::span<const std::uint8_t> body,
                                          const DecodeLimits& limits) {
-  const std::uint32_t max_frame = std::min(limits.max_frame, kMaxFrameCeiling);
-  if (body.empty()) return protocol_error("frame body is empty");
-  if (body.size() > max_frame) {
-    return protocol_error("frame body has " + count_text(body.size()) + " bytes (limit " +
-                          count_text(max_frame) + ")");
-  }
-  // The Verifier checks alignment relative to the body's first byte; reading
-  // scalars is only aligned in memory if that first byte is aligned too.
-  if (reinterpret_cast<std::uintptr_t>(body.data()) % kBodyAlignment != 0) {
-    return protocol_error("frame body is not " + count_text(kBodyAlignment) +
-                          "-byte aligned in memory (a bug of the caller's buffer)");
-  }
-  // Root offset + identifier: anything shorter cannot be an Envelope.
-  if (body.size() < 2 * sizeof(flatbuffers::uoffset_t)) {
-    return protocol_error("frame body has " + count_text(body.size()) +
-                          " bytes, too short for a FlatBuffer");
-  }
-  if (!flatbuffers::BufferHasIdentifier(body.data(), kFileIdentifier)) {
-    return protocol_error(std::string("frame body lacks the file identifier ") + kFileIdentifier);
-  }
-  flatbuffers::Verifier::Options options;
-  options.max_depth = limits.max_depth;
-  options.max_tables = limits.max_tables;
-  options.check_alignment = true;
-  options.check_nested_flatbuffers = false;  // the schema has none
-  flatbuffers::Verifier verifier(body.data(), body.size(), options);
-  if (!verifier.VerifyBuffer<fb::Envelope>(kFileIdentifier)) {
-    return protocol_error(
-        "frame body failed FlatBuffers verification (an offset or length out of bounds, a "
-        "misaligned field, a string without its terminator, or more than " +
-        count_text(limits.max_depth) + " levels or " + count_text(limits.max_tables) +
-        " tables)");
+  if (auto st = verify_body<fb::Envelope>(
+          body, {limits.max_frame, limits.max_depth, limits.max_tables}, kFileIdentifier, "wire frame");
+      !st) {
+    return std::move(st).error();
   }
   const fb::Envelope* envelope = fb::GetEnvelope(body.data());
   if (auto st = check_envelope(*envelope, limits); !st) return std::move(st).error();
