@@ -4,7 +4,7 @@
 # Start-up time is part of `stockade jail`'s cost (it runs once per command):
 # loading and relocating libcrypto, libstdc++, spdlog and fmt took about 2 ms
 # of a 9 ms jail. So libcrypto and libseccomp are linked from their static
-# archives, spdlog and fmt are compiled in (header-only), and our programs
+# archives, spdlog and fmt are compiled in (once, by deps/), and our programs
 # take libstdc++ statically (stockade_static_runtime); libc stays shared, so
 # glibc's security updates still apply without a rebuild. What this costs and
 # why it is acceptable: docs/design-notes.md.
@@ -36,18 +36,7 @@ if(NOT (STOCKADE_FUZZ OR STOCKADE_AFL))
   find_package(Boost 1.81 CONFIG REQUIRED COMPONENTS headers)
   find_package(spdlog CONFIG REQUIRED)
   find_package(fmt CONFIG REQUIRED)
-  # stockade_spdlog: spdlog over fmt, header-only when STOCKADE_STATIC_DEPS
-  # (Debian ships no static archives of either). spdlog's own header-only
-  # target would still pull in the shared libfmt.
-  add_library(stockade_spdlog INTERFACE)
-  if(STOCKADE_STATIC_DEPS)
-    get_target_property(_spdlog_includes spdlog::spdlog_header_only INTERFACE_INCLUDE_DIRECTORIES)
-    target_include_directories(stockade_spdlog SYSTEM INTERFACE ${_spdlog_includes})
-    target_compile_definitions(stockade_spdlog INTERFACE SPDLOG_FMT_EXTERNAL)
-    target_link_libraries(stockade_spdlog INTERFACE fmt::fmt-header-only Threads::Threads)
-  else()
-    target_link_libraries(stockade_spdlog INTERFACE spdlog::spdlog)
-  endif()
+  # stockade_spdlog (spdlog over fmt) is made in deps/CMakeLists.txt.
   find_package(nlohmann_json 3.11 CONFIG REQUIRED)
 endif()
 if(STOCKADE_TESTS AND NOT (STOCKADE_FUZZ OR STOCKADE_AFL))
