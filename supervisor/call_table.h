@@ -72,6 +72,9 @@ class CallTable {
   size_t size() const { return calls_.size(); }
   size_t executes_in_flight() const { return executes_in_flight_; }
   size_t capacity() const { return max_calls_; }
+  // A reload changed the plugin's concurrency or queue: entries beyond a
+  // smaller bound stay and drain; add() refuses until they have.
+  void set_capacity(size_t max_calls) { max_calls_ = max_calls; }
   // Ids held by the queues, stale ones included (bounded by 2 * capacity + 1).
   size_t queued_ids() const { return queued_executes_.size() + queued_control_.size(); }
 

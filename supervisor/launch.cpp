@@ -9,6 +9,7 @@
 #include <array>
 
 #include "config/effective_policy.h"
+#include "config/interpreted_launch.h"
 #include "whitelist/whitelist.h"
 #include "wire/protocol.h"
 
@@ -44,16 +45,16 @@ Result<std::string> make_cookie() {
 }
 
 Result<LaunchedPlugin> launch_plugin(const Manifest& manifest, const LaunchSettings& settings) {
-  const std::string path = endpoint_path(manifest);
-  // Opened and checked now; hashed while the sandbox is built around it.
-  auto binary = OpenedBinary::open(path);
+  // The script and files of an interpreted plugin: sealed, hashed and checked
+  // before anything starts; the sandbox gets the sealed copies.
+  auto files = verify_interpreted_files(manifest, settings.whitelist);
+  if (!files) return files.error();
+  // The binary (or the interpreter): opened and checked now, hashed while
+  // the sandbox is built around it.
+  auto binary = open_plugin_binary(manifest);
   if (!binary) return binary.error();
   sandbox::BinaryVerifier verify = [&](OpenedBinary&& opened) -> Result<VerifiedBinary> {
-    if (settings.whitelist == nullptr) {
-      return VerifiedBinary::unverified(std::move(opened), manifest.name,
-                                        VerifiedBinary::DangerousDevelopmentMode{});
-    }
-    return VerifiedBinary::verify(std::move(opened), manifest.name, *settings.whitelist);
+    return verify_plugin_binary(std::move(opened), manifest, settings.whitelist);
   };
 
   auto cookie = make_cookie();
@@ -63,6 +64,7 @@ Result<LaunchedPlugin> launch_plugin(const Manifest& manifest, const LaunchSetti
   request.runtime_env[wire::kCookieEnvVar] = *cookie;
   auto policy = effective_policy(manifest, settings.ceilings, settings.identity, request);
   if (!policy) return policy.error();
+  if (*files) provide_interpreted_files(**files, *policy);
 
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {

@@ -7,6 +7,7 @@
 
 
 #include "supervisor/channel.h"
+#include "supervisor/exit_kind.h"
 #include "supervisor/fd_limit.h"
 #include "supervisor/output_logger.h"
 #include "wire/protocol.h"
@@ -21,8 +22,6 @@ using std::chrono::milliseconds;
 // the host side, ending init and with it the whole pid namespace) is the
 // backstop that always works.
 constexpr milliseconds kTermToKill{200};
-// Calls beyond the queue: info/health requests from the runtime itself.
-constexpr size_t kControlSlots = 64;
 
 const char* plugin_state_name(PluginState state) {
   switch (state) {
@@ -91,6 +90,10 @@ void PluginProcess::launch() {
 
   child_.emplace(std::move(launched->child));
   cookie_ = std::move(launched->cookie);
+  emit({.plugin = manifest_.name,
+        .type = ran_before_ ? PluginEvent::Type::restarted : PluginEvent::Type::launched,
+        .pid = child_->pid()});
+  ran_before_ = true;
   auto weak = weak_from_this();
   const uint64_t gen = generation_;
   wire::DecodeLimits limits;
@@ -219,9 +222,13 @@ void PluginProcess::on_exit() {
   if (!status) {
     // The pidfd said so; reap without waiting long (never block the loop forever).
     auto waited = child_->wait(milliseconds(100));
-    if (!waited) return after_exit("plugin vanished: " + waited.error().message(), std::nullopt);
+    if (!waited) {
+      emit_ended(nullptr);
+      return after_exit("plugin vanished: " + waited.error().message(), std::nullopt);
+    }
     status = std::move(*waited);
   }
+  emit_ended(&*status);
   std::string how = status->describe();
   if (status->kind == sandbox::ExitStatus::Kind::killed && kill_reason_.empty()) {
     // We did not kill it, so someone outside did: the sandbox's init has
@@ -232,6 +239,7 @@ void PluginProcess::on_exit() {
   }
   std::string message = !kill_reason_.empty() ? kill_reason_ + " (" + how + ")"
                         : stopping_         ? how
+                        : state_ == PluginState::draining && pending_manifest_ ? "closed for reload: " + how
                                             : "plugin crashed: " + how;
   after_exit(message, status->shell_code());
 }
@@ -260,10 +268,24 @@ void PluginProcess::after_exit(const std::string& message, std::optional<int> ex
     finish_stop();
     return;
   }
-  if (relaunch_pending_) {
-    // The operator's restart() killed it: no crash, a launch at once.
+  if (relaunch_pending_ || pending_manifest_) {
+    // The operator's restart() or a reload ended it: no crash, a launch at
+    // once (on the new manifest for a reload). A crash while a reload was
+    // draining it is still a crash.
+    if (pending_manifest_ && was != PluginState::draining && !relaunch_pending_ && kill_reason_.empty()) {
+      ++counters_.crashes;
+      last_failure_ = message;
+      if (events_.ended) events_.ended();
+    }
     relaunch_pending_ = false;
-    log().info(manifest_.name, "restarting on request: {}", message);
+    if (pending_manifest_) {
+      adopt(std::move(*pending_manifest_));
+      pending_manifest_.reset();
+      log().info(manifest_.name, "restarting for reload: {}", message);
+    } else {
+      log().info(manifest_.name, "restarting on request: {}", message);
+    }
+    ++counters_.restarts;
     return launch();
   }
   ++counters_.crashes;
@@ -359,15 +381,28 @@ void PluginProcess::relaunch(std::function<void(const Status&)> done) {
   launch();
 }
 
-void PluginProcess::stop(milliseconds grace, std::function<void()> done) {
+void PluginProcess::stop(milliseconds grace, std::function<void()> done, const std::string& why) {
   stop_waiters_.push_back(std::move(done));
   if (stopping_) return;
   stopping_ = true;
-  CallError refused{StatusCode::unavailable, "plugin is stopping", Delivery::not_sent};
+  stop_reason_ = why;
+  CallError refused{StatusCode::unavailable, why, Delivery::not_sent};
   refused.hopeless = true;
-  fail_calls(false, refused);  // queued ones only: sent ones may still be answered
+  // Queued ones only: sent ones may still be answered within the grace (at
+  // its end, its exit fails whatever is left). (fail_calls(false) would
+  // take the sent ones too.)
+  for (auto& [id, call] : table_.take_if([](const PendingCall& c) { return !c.sent; })) {
+    CallError error = refused;
+    call.done(nullptr, &error);
+  }
   if (!child_) return finish_stop();
+  // Already closing for a reload: its timers end it within that grace.
+  if (state_ == PluginState::draining) return;
   if (state_ != PluginState::ready) return kill("stopped before it was ready");
+  close_within(grace);
+}
+
+void PluginProcess::close_within(milliseconds grace) {
   state_ = PluginState::draining;
   if (auto frame = channel_->builder().encode_close_request(0, static_cast<uint32_t>(grace.count()))) {
     (void)channel_->send(*frame);

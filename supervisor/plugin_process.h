@@ -39,6 +39,9 @@ namespace stockade::supervisor {
 class Channel;
 class OutputLogger;
 
+// Calls beyond the queue: info/health requests from the runtime itself.
+inline constexpr size_t kControlSlots = 64;
+
 // Supervisor-wide knobs (not per plugin: those are in the manifest).
 struct RuntimeSettings {
   LaunchSettings launch;
@@ -46,6 +49,8 @@ struct RuntimeSettings {
   size_t max_queued_calls = 4096;  // per plugin, waiting beyond max_concurrency
   OutputLimits output;
   std::shared_ptr<Log> log = std::make_shared<Log>();  // the Supervisor's, shared by its plugins
+  // The host's observer (SupervisorOptions::observer), shared by its plugins.
+  std::shared_ptr<const SupervisorObserver> observer = std::make_shared<SupervisorObserver>();
 };
 
 // What the process tells the call policy (the circuit breaker) about itself.
@@ -75,8 +80,17 @@ class PluginProcess : public std::enable_shared_from_this<PluginProcess> {
   // runs once, at the next ready or the next failure before it.
   void relaunch(std::function<void(const Status&)> done);
   void set_events(ProcessEvents events) { events_ = std::move(events); }
-  // CloseRequest{grace}, then SIGTERM, then SIGKILL; `done` runs once it is gone.
-  void stop(std::chrono::milliseconds grace, std::function<void()> done);
+  // CloseRequest{grace}, then SIGTERM, then SIGKILL; `done` runs once it is
+  // gone. Queued calls, and calls made from now on, end UNAVAILABLE `why`.
+  void stop(std::chrono::milliseconds grace, std::function<void()> done,
+            const std::string& why = "plugin is stopping");
+  // Reload (plugin_process_reload.cpp): runs on `manifest` from now on. Not
+  // running: takes it at once, `done` runs at once, returns false. Running:
+  // drains (nothing new is sent; the calls in flight finish), closes it as
+  // stop() does within `grace`, launches it anew on `manifest` (queued calls
+  // wait for it), and runs `done` at its ready or its failure; returns true.
+  bool replace_manifest(Manifest manifest, std::chrono::milliseconds grace,
+                        std::function<void(const Status&)> done);
 
   PluginState state() const { return state_; }
   const std::string& reason() const { return reason_; }
@@ -103,6 +117,13 @@ class PluginProcess : public std::enable_shared_from_this<PluginProcess> {
   // Returns how many of the failed calls had been sent.
   size_t fail_calls(bool sent_only, const CallError& error);
   void out_of_descriptors(const std::string& why);
+  // CloseRequest{grace}; SIGTERM after the grace, SIGKILL shortly after.
+  void close_within(std::chrono::milliseconds grace);
+  // Reload: the calls in flight are over, close it (from pump()).
+  void close_for_reload();
+  void adopt(Manifest manifest);
+  void emit(const PluginEvent& event) const;
+  void emit_ended(const sandbox::ExitStatus* status);
 
   // Frames and calls (plugin_process_calls.cpp).
   void on_frame(const wire::fb::Envelope& envelope);
@@ -147,6 +168,10 @@ class PluginProcess : public std::enable_shared_from_this<PluginProcess> {
   std::string last_failure_;  // the last crash or launch failure; survives a good restart
   uint32_t crashes_in_a_row_ = 0;  // crashes that failed a sent call, no answer between
   bool relaunch_pending_ = false;  // relaunch(): launch at once when this run has ended
+  std::optional<Manifest> pending_manifest_;  // reload: the manifest of the next run, once drained
+  std::chrono::milliseconds reload_grace_{0};
+  bool ran_before_ = false;  // a process of it has run: the next launch is a restart
+  std::string stop_reason_ = "plugin is stopping";
   ProcessEvents events_;
   bool stopping_ = false;
   std::vector<std::function<void(const Status&)>> start_waiters_;

@@ -67,7 +67,7 @@ void PluginProcess::call(const Request& request, Clock::time_point deadline, Com
     done(nullptr, &error);
   };
   if (state_ == PluginState::failed) return refuse("plugin failed: " + reason_);
-  if (stopping_) return refuse("plugin is stopping");
+  if (stopping_) return refuse(stop_reason_);
   if (table_.size() >= table_.capacity()) {
     CallError error{StatusCode::resource_exhausted,
                     "too many calls waiting for the plugin (" + std::to_string(table_.capacity()) + ")",
@@ -83,6 +83,12 @@ void PluginProcess::call(const Request& request, Clock::time_point deadline, Com
 
 void PluginProcess::pump() {
   if (state_ != PluginState::ready || !channel_) return;
+  if (pending_manifest_) {
+    // A reload drains it: nothing new is sent; the new process gets the
+    // queue once the calls in flight are over.
+    if (table_.executes_in_flight() == 0) close_for_reload();
+    return;
+  }
   while (auto id = table_.next_queued(true)) send_request(*id);
   while (table_.executes_in_flight() < manifest_.execute.max_concurrency) {
     auto id = table_.next_queued(false);

@@ -6,9 +6,23 @@
 #include <filesystem>
 #include <system_error>
 
+#include "base/unique_fd.h"
+#include "whitelist/sha256.h"
 #include "whitelist/trust_path.h"
 
 namespace stockade::supervisor {
+
+namespace {
+
+// The manifest's bytes, hashed (for reload's comparison); "" if unreadable.
+std::string hash_file(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!fd) return {};
+  auto digest = sha256_of_fd(fd.get());
+  return digest ? to_hex(*digest) : std::string();
+}
+
+}  // namespace
 
 Result<PluginRegistry> PluginRegistry::discover(const std::string& dir, size_t max_folders) {
   namespace fs = std::filesystem;
@@ -46,9 +60,21 @@ Result<PluginRegistry> PluginRegistry::discover(const std::string& dir, size_t m
     std::error_code exists_ec;
     if (!fs::exists(manifest_path, exists_ec)) continue;  // not a plugin folder
     Problems problems;
+    // Hashed before and after it is parsed: equal hashes say the bytes
+    // parsed are the bytes hashed (a reload compares them; an edit made
+    // while we read would otherwise leave a stale manifest running).
+    const std::string before = hash_file(manifest_path);
     auto manifest = load_manifest(manifest_path, &problems);
     if (!manifest) {
       for (auto& p : problems) registry.problems_.push_back(std::move(p));
+      continue;
+    }
+    const std::string after = hash_file(manifest_path);
+    if (before.empty() || before != after) {
+      registry.problems_.push_back(Error{Errc::io,
+                                         "changed while it was being read (or cannot be read again): "
+                                         "read it again (reload) once the edit is over",
+                                         manifest_path});
       continue;
     }
     // One name, one folder: the folder name is what operators see on disk.
@@ -59,9 +85,15 @@ Result<PluginRegistry> PluginRegistry::discover(const std::string& dir, size_t m
                                          manifest_path + ": name"});
       continue;
     }
+    registry.fingerprints_.emplace(manifest->name, after);
     registry.plugins_.emplace(manifest->name, std::move(*manifest));
   }
   return registry;
+}
+
+std::string PluginRegistry::fingerprint(const std::string& name) const {
+  auto it = fingerprints_.find(name);
+  return it == fingerprints_.end() ? std::string() : it->second;
 }
 
 const Manifest* PluginRegistry::find(const std::string& name) const {

@@ -27,6 +27,9 @@ class PluginRegistry {
 
   // The manifest of `name`, or nullptr.
   const Manifest* find(const std::string& name) const;
+  // What reload compares (reload_plan.cpp): the sha256 of plugin.json's
+  // bytes as parsed, in hex; "" for an unknown name.
+  std::string fingerprint(const std::string& name) const;
   const std::map<std::string, Manifest>& plugins() const { return plugins_; }
   // Folders that were skipped, each with the reason (bad manifest, a name
   // that differs from the folder's).
@@ -34,6 +37,7 @@ class PluginRegistry {
 
  private:
   std::map<std::string, Manifest> plugins_;
+  std::map<std::string, std::string> fingerprints_;
   std::vector<Error> problems_;
 };
 

@@ -28,6 +28,7 @@ CallError called_on_loop_thread(const char* method) {
 Result<std::unique_ptr<Supervisor>> Supervisor::create(const SupervisorOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  impl->settings.observer = std::make_shared<const SupervisorObserver>(options.observer);
   impl->settings.log = std::make_shared<Log>(options.log);
   Log& log = *impl->settings.log;
   if (options.dev == !options.whitelist.empty()) {
@@ -66,20 +67,10 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(const SupervisorOptions& 
   s.max_queued_calls = options.max_queued_calls;
   s.output = options.output;
   for (const auto& [name, manifest] : impl->registry.plugins()) {
-    PluginEntry entry;
-    entry.process = std::make_shared<PluginProcess>(impl->io, manifest, s);
-    entry.policy = std::make_shared<CallPolicy>(manifest);
-    entry.health = std::make_shared<HealthChecker>(impl->io, entry.process, manifest.health);
-    // A crash is one failure event for the breaker however many calls it
-    // failed; a restarted plugin that completed its handshake is probed at
-    // once (docs/host-authors.md, "Execute semantics"). The process does not own the policy.
-    std::weak_ptr<CallPolicy> policy = entry.policy;
-    entry.process->set_events(
-        {.ended = [policy] { if (auto p = policy.lock()) p->breaker.on_failure_event(Clock::now()); },
-         .recovered = [policy] { if (auto p = policy.lock()) p->breaker.on_recovered(); }});
-    if (options.health_checks) entry.health->start();
-    impl->plugins.emplace(name, std::move(entry));
+    impl->plugins.emplace(name, impl->make_entry(manifest));
   }
+  impl->problems = impl->registry.problems();
+  impl->publish_names();
   impl->work.emplace(impl->io.get_executor());
   std::promise<std::thread::id> loop_id;
   impl->thread = std::thread([io = &impl->io, &loop_id] {
@@ -88,6 +79,34 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(const SupervisorOptions& 
   });
   impl->loop_id = loop_id.get_future().get();
   return std::unique_ptr<Supervisor>(new Supervisor(std::move(impl)));
+}
+
+PluginEntry Supervisor::Impl::make_entry(const Manifest& manifest) {
+  PluginEntry entry;
+  entry.process = std::make_shared<PluginProcess>(io, manifest, settings);
+  set_policy(entry, manifest);
+  return entry;
+}
+
+void Supervisor::Impl::set_policy(PluginEntry& entry, const Manifest& manifest) {
+  entry.policy = std::make_shared<CallPolicy>(manifest);
+  entry.health = std::make_shared<HealthChecker>(io, entry.process, manifest.health);
+  // A crash is one failure event for the breaker however many calls it
+  // failed; a restarted plugin that completed its handshake is probed at
+  // once (docs/host-authors.md, "Execute semantics"). The process does not own the policy.
+  std::weak_ptr<CallPolicy> policy = entry.policy;
+  entry.process->set_events(
+      {.ended = [policy] { if (auto p = policy.lock()) p->breaker.on_failure_event(Clock::now()); },
+       .recovered = [policy] { if (auto p = policy.lock()) p->breaker.on_recovered(); }});
+  if (options.health_checks) entry.health->start();
+}
+
+void Supervisor::Impl::publish_names() {
+  std::vector<std::string> list;
+  list.reserve(plugins.size());
+  for (const auto& [name, entry] : plugins) list.push_back(name);
+  std::lock_guard lock(names_mutex);
+  names = std::move(list);
 }
 
 Supervisor::Supervisor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -115,30 +134,35 @@ Supervisor::~Supervisor() {
 }
 
 std::vector<std::string> Supervisor::plugins() const {
-  std::vector<std::string> names;
-  names.reserve(impl_->registry.plugins().size());
-  for (const auto& [name, manifest] : impl_->registry.plugins()) names.push_back(name);
-  return names;
+  std::lock_guard lock(impl_->names_mutex);
+  return impl_->names;
 }
 
-const std::vector<Error>& Supervisor::discovery_problems() const { return impl_->registry.problems(); }
+std::vector<Error> Supervisor::discovery_problems() const {
+  std::lock_guard lock(impl_->names_mutex);
+  return impl_->problems;
+}
+
+// On the loop: a reload may change the plugins (and plugins_dir) meanwhile.
+static Error no_plugin_in_dir(const Supervisor::Impl& impl, const std::string& name) {
+  return Error{Errc::not_found, "no plugin named \"" + name + "\" in " + impl.options.plugins_dir, {}};
+}
 
 Status Supervisor::start(const std::string& name) {
-  if (impl_->find(name) == nullptr) {
-    return Error{Errc::not_found, "no plugin named \"" + name + "\" in " + impl_->options.plugins_dir, {}};
-  }
   return impl_->run_on_loop<Status>(
-      [this, &name](auto fulfil) { impl_->find(name)->process->when_started(std::move(fulfil)); },
+      [this, &name](auto fulfil) {
+        PluginEntry* entry = impl_->find(name);
+        if (entry == nullptr) return fulfil(no_plugin_in_dir(*impl_, name));
+        entry->process->when_started(std::move(fulfil));
+      },
       Error{Errc::invalid_input, called_on_loop_thread("start").message, {}});
 }
 
 Status Supervisor::restart(const std::string& name) {
-  if (impl_->find(name) == nullptr) {
-    return Error{Errc::not_found, "no plugin named \"" + name + "\" in " + impl_->options.plugins_dir, {}};
-  }
   return impl_->run_on_loop<Status>(
       [this, &name](auto fulfil) {
         PluginEntry* entry = impl_->find(name);
+        if (entry == nullptr) return fulfil(no_plugin_in_dir(*impl_, name));
         if (impl_->calls->stopping) return fulfil(Error{Errc::unavailable, "supervisor stopped", name});
         impl_->settings.log->info(name, "restart requested: restart budget, crash count and breaker cleared");
         entry->policy->breaker.reset();
@@ -157,7 +181,19 @@ void Supervisor::Impl::call_ended() {
 void Supervisor::Impl::submit(std::string name, std::string method, Bytes payload,
                               const ExecuteOptions& call_options, std::function<void(CallResult<Bytes>)> done) {
   outstanding.fetch_add(1);
-  auto finished = [this, done = std::move(done)](CallResult<Bytes> result) {
+  const auto accepted = Clock::now();
+  auto finished = [this, done = std::move(done), accepted, name, method](CallResult<Bytes> result) {
+    // Before the host's completion: once execute() has returned, the
+    // observer has seen the call's end.
+    if (const auto& ended = settings.observer->call_ended) {
+      CallEnded event{.plugin = name, .method = method, .latency = Clock::now() - accepted};
+      if (!result) event.error = result.error().code;
+      try {
+        ended(event);
+      } catch (...) {
+        settings.log->error(name, "the observer's call_ended threw (ignored)");
+      }
+    }
     // The host survives its own callbacks: an exception thrown by one would
     // otherwise end the loop thread, and with it every other call.
     try {
@@ -171,8 +207,19 @@ void Supervisor::Impl::submit(std::string name, std::string method, Bytes payloa
   };
   asio::post(io, [this, name = std::move(name), method = std::move(method), payload = std::move(payload),
                   call_options, finished = std::move(finished)]() mutable {
+    observe_start(name, method);
     begin_execute(name, std::move(method), std::move(payload), call_options, std::move(finished));
   });
+}
+
+void Supervisor::Impl::observe_start(const std::string& name, const std::string& method) const {
+  const auto& started = settings.observer->call_started;
+  if (!started) return;
+  try {
+    started(CallStarted{.plugin = name, .method = method});
+  } catch (...) {
+    settings.log->error(name, "the observer's call_started threw (ignored)");
+  }
 }
 
 void Supervisor::Impl::begin_execute(const std::string& name, std::string method, Bytes payload,
@@ -215,7 +262,7 @@ void Supervisor::stop() {
   asio::post(impl_->io, [impl = impl_.get()] {
     // Two things must be over: every plugin process, and every call (those
     // waiting out a retry backoff end now, with "supervisor stopped").
-    auto left = std::make_shared<size_t>(impl->plugins.size() + 1);
+    auto left = std::make_shared<size_t>(impl->plugins.size() + impl->retired.size() + 1);
     auto one_done = [left, impl] {
       if (--*left == 0) impl->shutdown.set_value();
     };
@@ -227,6 +274,8 @@ void Supervisor::stop() {
       entry.health->stop();
       entry.process->stop(impl->options.shutdown_grace, one_done);
     }
+    // Removed by a reload and still closing: stop() adds a waiter.
+    for (auto& [id, process] : impl->retired) process->stop(impl->options.shutdown_grace, one_done);
   });
   if (on_loop) return;
   impl_->shutdown_done.wait();

@@ -40,6 +40,17 @@ struct Supervisor::Impl {
   PluginRegistry registry;
   RuntimeSettings settings;
   std::map<std::string, PluginEntry> plugins;
+  // Plugins removed by a reload, until their process is gone (stop() waits
+  // for them too).
+  std::map<uint64_t, std::shared_ptr<PluginProcess>> retired;
+  uint64_t next_retired = 0;
+  // What plugins() and discovery_problems() answer on any thread; written
+  // on the loop (reload) under the mutex.
+  mutable std::mutex names_mutex;
+  std::vector<std::string> names;
+  std::vector<Error> problems;
+  // One reload at a time.
+  std::mutex reload_mutex;
   std::shared_ptr<CallRegistry> calls = std::make_shared<CallRegistry>();
   CgroupJanitor janitor;
   std::thread thread;
@@ -56,6 +67,13 @@ struct Supervisor::Impl {
   std::atomic<size_t> outstanding{0};
   std::mutex idle_mutex;
   std::condition_variable idle;
+
+  // On the loop (or in create(), before it runs).
+  PluginEntry make_entry(const Manifest& manifest);
+  // A new call policy and health checker from `manifest` (create, reload).
+  void set_policy(PluginEntry& entry, const Manifest& manifest);
+  void publish_names();
+  void observe_start(const std::string& name, const std::string& method) const;
 
   PluginEntry* find(const std::string& name) {
     auto it = plugins.find(name);

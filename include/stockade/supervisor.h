@@ -189,6 +189,71 @@ struct LogRecord {
 };
 using LogSink = std::function<void(const LogRecord&)>;
 
+// ---- Observer (for a host's metrics)
+
+// Every Execute that execute()/execute_async() accepts gives exactly one
+// call_started and then one call_ended, whatever its end (unknown plugin,
+// deadline, crash, stop()). Info and health requests are not calls here.
+struct CallStarted {
+  std::string_view plugin{};
+  std::string_view method{};
+};
+struct CallEnded {
+  std::string_view plugin{};
+  std::string_view method{};
+  std::optional<StatusCode> error{};     // empty: answered with a payload
+  std::chrono::nanoseconds latency{};    // from acceptance to the end, retries and waits included
+};
+
+// How one run of a plugin process ended, as the sandbox classified it. (The
+// process limit kills nothing: fork fails with EAGAIN and the plugin decides.)
+enum class ExitKind {
+  exited,                // it exited by itself (asked to close, or on its own with status 0)
+  crashed,               // a signal or a non-zero status that nobody asked for
+  seccomp_violation,     // killed for a forbidden syscall (PluginEvent::syscall names it)
+  memory_limit,          // killed at resources.memory_mb (cgroup OOM or RLIMIT_AS)
+  cpu_limit,             // killed at its CPU-time budget
+  file_size_limit,       // killed at resources.max_file_size_mb (SIGXFSZ)
+  killed_by_supervisor,  // the supervisor killed it (deadline, protocol violation, restart, stop, reload)
+  handshake_failed,      // it never completed the handshake (silent, refused, broke the protocol)
+};
+const char* exit_kind_name(ExitKind kind);  // "exited", "crashed", "seccomp_violation", ...
+
+struct PluginEvent {
+  enum class Type {
+    launched,   // its first process of this Supervisor started
+    restarted,  // a later process started (after a crash, restart(), reload())
+    ended,      // a process ended: `exit` says how
+  };
+  std::string_view plugin{};
+  Type type{Type::launched};
+  ExitKind exit{ExitKind::exited};  // for ended
+  std::string_view syscall{};       // seccomp_violation: the syscall's name ("ptrace")
+  pid_t pid{0};                     // the process launched or ended
+  std::string_view detail{};        // for ended: "killed by signal 9 (SIGKILL)", ...
+};
+
+// Each member may be empty. All of them run on the runtime's loop thread, one
+// at a time, in order (a call's call_started before its call_ended, which
+// runs before the call's own completion). The string_views live only for the
+// callback. They must be quick (the loop serves every plugin), must not
+// throw, and must not call back into the Supervisor (count, do not act).
+struct SupervisorObserver {
+  std::function<void(const CallStarted&)> call_started{};
+  std::function<void(const CallEnded&)> call_ended{};
+  std::function<void(const PluginEvent&)> plugin_event{};
+};
+
+// ---- Reload
+
+// What reload() changed, by plugin name (each sorted).
+struct ReloadReport {
+  std::vector<std::string> restarted{};  // manifest or pinned digest changed, was running: drained, started anew
+  std::vector<std::string> updated{};    // manifest or pinned digest changed, was not running: used at next start
+  std::vector<std::string> stopped{};    // gone from plugins_dir: stopped and forgotten
+  std::vector<std::string> added{};      // new in plugins_dir: available
+};
+
 // ---- Options
 
 // Bounds on the logging of a plugin's stdout/stderr lines.
@@ -223,6 +288,8 @@ struct SupervisorOptions {
   std::chrono::milliseconds cgroup_prune_interval{std::chrono::minutes(5)};
   // Raise the soft RLIMIT_NOFILE to the hard limit at create().
   bool raise_open_file_limit = true;
+  // Call and plugin events for a host's metrics (see SupervisorObserver).
+  SupervisorObserver observer{};
 };
 
 class Supervisor {
@@ -238,8 +305,9 @@ class Supervisor {
   // The plugins discovered in plugins_dir, by name (sorted).
   std::vector<std::string> plugins() const;
   // The folders of plugins_dir that were skipped at create(), each with why
-  // (an unreadable or invalid plugin.json, a folder others can write, ...).
-  const std::vector<Error>& discovery_problems() const;
+  // (an unreadable or invalid plugin.json, a folder others can write, ...);
+  // empty after a reload() (which refuses such folders).
+  std::vector<Error> discovery_problems() const;
 
   // Starts `name` and waits until it is ready, or for its first failure
   // (Errc::not_found: no such plugin or binary; refused: not whitelisted, a
@@ -261,6 +329,20 @@ class Supervisor {
                                   std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   std::vector<PluginStatus> status();
+
+  // Reads the whitelist and plugins_dir of `options` anew and applies the
+  // difference (ReloadReport); waits until removed plugins are gone and
+  // restarted ones are ready or failed. Only plugins_dir, whitelist and
+  // max_plugin_folders may differ from create()'s options (log and observer
+  // are ignored: create()'s stay); another change is refused, naming the
+  // option. Any problem (an unreadable whitelist or plugins_dir, a plugin
+  // folder create() would skip: its error lists them all) refuses the whole
+  // reload and changes nothing; a running plugin is never stopped because
+  // its manifest was broken by an edit. Calls in flight finish on
+  // the process that has them; calls queued for a restarting plugin run on
+  // its new process; those of a removed plugin end UNAVAILABLE "plugin
+  // removed by reload". Not from the loop thread (a callback).
+  Result<ReloadReport> reload(const SupervisorOptions& options);
 
   // The operator's way back for a parked (failed) plugin, or a fresh start of
   // a running one: clears its restart budget, crash count and circuit

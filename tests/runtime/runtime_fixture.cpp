@@ -41,6 +41,11 @@ void PluginsDir::add_binary(const std::string& name, const std::string& binary, 
   binaries_.emplace_back(manifest.value("name", name), target);
 }
 
+void PluginsDir::remove(const std::string& name) {
+  fs::remove_all(plugins_ + "/" + name);
+  std::erase_if(binaries_, [&](const auto& entry) { return entry.first == name; });
+}
+
 std::string PluginsDir::write_whitelist(bool include_all) const {
   std::string text;
   if (include_all) {

@@ -26,6 +26,8 @@ class PluginsDir {
   // A plugin folder named `name` whose binary is a copy of `binary` (any
   // program: e.g. one that never speaks the protocol).
   void add_binary(const std::string& name, const std::string& binary, nlohmann::json manifest);
+  // Removes the plugin folder `name` (and its binary from the whitelist).
+  void remove(const std::string& name);
   // Writes the whitelist of every binary added so far; returns its path.
   std::string write_whitelist(bool include_all = true) const;
   const std::string& path() const { return plugins_; }
