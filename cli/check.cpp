@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "config/config.h"
 #include "config/effective_policy.h"
+#include "config/interpreted_launch.h"
 #include "config/manifest.h"
 #include "config/text_file.h"
 #include "whitelist/trust_path.h"
@@ -81,6 +82,25 @@ Status check_endpoint(const std::string& path, const std::string& name,
   return check_trusted(opened->fd(), path, "binary");
 }
 
+// An interpreted plugin as the runtime would take it: the script and files
+// walked, checked and sealed (and compared, with a whitelist), the
+// interpreter opened and checked (and hashed).
+Status check_interpreted(const Manifest& manifest, const std::optional<Whitelist>& whitelist) {
+  if (whitelist) {
+    auto files = verify_interpreted_files(manifest, &*whitelist);
+    if (!files) return files.error();
+  } else {
+    auto sealed = seal_plugin_files(PluginFileSpec{manifest.folder, manifest.endpoint, manifest.files});
+    if (!sealed) return sealed.error();
+  }
+  auto interpreter = open_plugin_binary(manifest);
+  if (!interpreter) return interpreter.error();
+  if (!whitelist) return check_trusted(interpreter->fd(), manifest.interpreter, "binary");
+  auto verified = verify_plugin_binary(std::move(*interpreter), manifest, &*whitelist);
+  if (!verified) return verified.error();
+  return {};
+}
+
 // Checks one plugin folder; appends every problem found.
 void check_plugin(const std::filesystem::path& folder, const Config& config,
                   const std::optional<Whitelist>& whitelist,
@@ -98,6 +118,14 @@ void check_plugin(const std::filesystem::path& folder, const Config& config,
                              manifest_path + ": name"});
   }
   (void)effective_policy(*manifest, config.ceilings, config.sandbox, LaunchRequest{}, &problems);
+  if (!manifest->interpreter.empty()) {
+    if (auto interpreted = check_interpreted(*manifest, whitelist); !interpreted) {
+      Error e = interpreted.error();
+      e.where = manifest_path + ": " + e.where;
+      problems.push_back(std::move(e));
+    }
+    return;
+  }
   if (auto endpoint = check_endpoint(endpoint_path(*manifest), manifest->name, whitelist); !endpoint) {
     Error e = endpoint.error();
     e.where = manifest_path + ": endpoint: " + e.where;

@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "config/config.h"
 #include "config/effective_policy.h"
+#include "config/interpreted_launch.h"
 #include "config/manifest.h"
 #include "config/name_rules.h"
 #include "cli/run_attached.h"
@@ -51,6 +52,8 @@ struct JailOptions {
 constexpr const char* kEpilog =
     "BINARY is a path, or a name looked up in $PATH. It must be pinned in the whitelist\n"
     "under the manifest's name, or under its own base name when there is no manifest.\n"
+    "With an interpreted manifest (\"interpreter\"), BINARY is its script; the interpreter,\n"
+    "the script and its \"files\" are verified (plugin-hash --plugin DIR pins them).\n"
     "The limit options replace the manifest's requests; the operator's ceilings\n"
     "(--config, or the built-in defaults) still cap them. Without --manifest the\n"
     "documented manifest defaults apply (docs/plugin-authors.md, \"The manifest\", and plugin.json(5)).\n"
@@ -221,6 +224,16 @@ std::optional<std::string> find_binary(const std::string& binary) {
   return std::nullopt;
 }
 
+// The same file by name: both made absolute and lexically normal (the
+// script is then opened from the manifest's folder, never by this name).
+bool names_same_path(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  const auto abs_a = std::filesystem::absolute(a, ec).lexically_normal();
+  if (ec) return false;
+  const auto abs_b = std::filesystem::absolute(b, ec).lexically_normal();
+  return !ec && abs_a == abs_b;
+}
+
 int exit_code_for_binary_error(const Error& e) {
   if (e.code == Errc::not_found) return kExitNotFound;
   if (e.code == Errc::refused || e.code == Errc::invalid_input) return kExitRefused;
@@ -365,19 +378,28 @@ int jail(const JailOptions& o, const std::vector<std::string>& operands, StatusR
     if (!loaded) return refuse(r, exit_code_for(loaded.error()), loaded.error().message());
     whitelist = std::move(*loaded);
   }
-  auto binary = OpenedBinary::open(*binary_path);
+  // An interpreted manifest runs its own script: BINARY must name it, so
+  // the command line cannot run another file under the manifest's pins.
+  if (!manifest.interpreter.empty() && !names_same_path(*binary_path, endpoint_path(manifest))) {
+    return refuse(r, kExitRefused,
+                  *o.manifest + " runs the script " + endpoint_path(manifest) + " under " +
+                      manifest.interpreter + "; give that script as BINARY (-- " +
+                      endpoint_path(manifest) + " [ARGS...])");
+  }
+  const Whitelist* pins = whitelist ? &*whitelist : nullptr;
+  // The script and files of an interpreted plugin, sealed and checked before
+  // anything starts (VerifiedPluginFiles::unverified warns itself in --dev).
+  auto files = verify_interpreted_files(manifest, pins);
+  if (!files) return refuse(r, exit_code_for_binary_error(files.error()), files.error().message());
+  // The binary, or the interpreter of an interpreted manifest.
+  auto binary = manifest.interpreter.empty() ? OpenedBinary::open(*binary_path)
+                                             : open_plugin_binary(manifest);
   if (!binary) return refuse(r, exit_code_for_binary_error(binary.error()), binary.error().message());
   std::optional<Error> refusal;  // the verifier's error, which has its own exit code
   sandbox::BinaryVerifier verify = [&](OpenedBinary&& opened) -> Result<VerifiedBinary> {
-    Result<VerifiedBinary> verified = Error{};
-    if (whitelist) {
-      verified = VerifiedBinary::verify(std::move(opened), manifest.name, *whitelist);
-    } else {
-      // VerifiedBinary::unverified writes the loud warning itself (to fd
-      // 2, --quiet or not): one line, not two.
-      verified = VerifiedBinary::unverified(std::move(opened), manifest.name,
-                                            VerifiedBinary::DangerousDevelopmentMode{});
-    }
+    // VerifiedBinary::unverified (pins == nullptr) writes the loud warning
+    // itself (to fd 2, --quiet or not): one line, not two.
+    Result<VerifiedBinary> verified = verify_plugin_binary(std::move(opened), manifest, pins);
     if (!verified) refusal = verified.error();
     return verified;
   };
@@ -402,6 +424,7 @@ int jail(const JailOptions& o, const std::vector<std::string>& operands, StatusR
     }
     return refuse(r, policy.error().code == Errc::refused ? kExitRefused : kExitOwnFailure, lines);
   }
+  if (*files) provide_interpreted_files(**files, *policy);
   r.policy = *policy;
   // The manifest's (or --time-limit's) wall-clock limit, within the
   // operator's ceiling (effective_policy refused anything above it).

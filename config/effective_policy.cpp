@@ -166,7 +166,13 @@ Result<sandbox::Policy> effective_policy(const Manifest& m, const Ceilings& c,
   if (found.size() > first) return found[first];
 
   sandbox::Policy p;
-  p.argv.push_back(launch.argv0.empty() ? m.name : launch.argv0);
+  if (m.interpreter.empty()) {
+    p.argv.push_back(launch.argv0.empty() ? m.name : launch.argv0);
+  } else {
+    // stockade's argv, whatever the caller's argv0: the interpreter's own
+    // path lets Python find its prefix (/usr); the args follow the script.
+    p.argv = interpreter_argv(m);
+  }
   p.argv.insert(p.argv.end(), m.args.begin(), m.args.end());
   p.argv.insert(p.argv.end(), launch.extra_args.begin(), launch.extra_args.end());
   // Only the manifest's variables and the runtime's: never the supervisor's

@@ -40,3 +40,21 @@ std::string endpoint_path(const Manifest& manifest) {
 }
 
 }  // namespace stockade::supervisor
+
+namespace stockade::supervisor {
+
+std::vector<std::string> interpreter_argv(const Manifest& manifest) {
+  std::vector<std::string> argv = {manifest.interpreter};
+  const std::string base = std::filesystem::path(manifest.interpreter).filename().string();
+  // python, python3, python3.11: -I is "-E -P -s", no PYTHON* variable
+  // (PYTHONPATH, PYTHONSTARTUP, PYTHONHOME...), no user site-packages, no
+  // script folder or working folder prepended to sys.path.
+  if (base.rfind("python", 0) == 0 &&
+      base.find_first_not_of("0123456789.", 6) == std::string::npos) {
+    argv.push_back("-I");
+  }
+  argv.push_back(std::string(kPluginFilesInside) + "/" + manifest.endpoint);
+  return argv;
+}
+
+}  // namespace stockade::supervisor

@@ -4,6 +4,7 @@
 
 #include "config/manifest.h"
 #include "config/name_rules.h"
+#include "whitelist/pinned_label.h"
 #include "whitelist/whitelist.h"
 
 namespace stockade::supervisor {
@@ -29,6 +30,45 @@ class Checker {
   Problems& problems_;
 };
 
+// The dynamic loader's variables load or redirect code before the
+// interpreter's first line runs; none of it would be what was pinned.
+bool is_loader_variable(const std::string& key) { return key.rfind("LD_", 0) == 0; }
+
+void check_interpreted(Checker& check, const Manifest& m) {
+  if (!is_pinnable_absolute_path(m.interpreter)) {
+    check.fail("interpreter",
+               "must be the interpreter's absolute path, normalized, of [A-Za-z0-9._+-/], such "
+               "as \"/usr/bin/python3\" (got " + json_excerpt(m.interpreter) + ")");
+  }
+  if (m.endpoint.empty()) {
+    check.fail("endpoint", "is required with \"interpreter\": the script to run, relative to "
+                           "the manifest's folder, such as \"main.py\"");
+  } else if (!is_pinnable_relative_path(m.endpoint)) {
+    check.fail("endpoint",
+               "the script of an interpreted plugin must be a relative path without \".\", "
+               "\"..\" or empty components, of [A-Za-z0-9._+-/] (got " + json_excerpt(m.endpoint) +
+                   ")");
+  }
+  for (size_t i = 0; i < m.files.size(); ++i) {
+    const std::string& f = m.files[i];
+    if (!f.empty() && f.front() == '/') {
+      check.fail("files[" + std::to_string(i) + "]",
+                 "must be relative to the manifest's folder; an absolute path is refused (got " +
+                     json_excerpt(f) + ")");
+    } else if (!is_pinnable_relative_path(f)) {
+      check.fail("files[" + std::to_string(i) + "]",
+                 "must be a relative path inside the plugin's folder, without \".\", \"..\" or "
+                 "empty components, of [A-Za-z0-9._+-/] (got " + json_excerpt(f) + ")");
+    }
+  }
+  for (const auto& [key, value] : m.env) {
+    if (is_loader_variable(key)) {
+      check.fail(key_path("env", key), "the dynamic loader's variables load code the whitelist "
+                                       "does not pin; refused for an interpreted plugin");
+    }
+  }
+}
+
 }  // namespace
 
 Status validate_manifest(const Manifest& m, Problems* problems) {
@@ -37,6 +77,10 @@ Status validate_manifest(const Manifest& m, Problems* problems) {
   size_t first = found.size();
   Checker check(m, found);
 
+  if (m.interpreter.empty() && !m.files.empty()) {
+    check.fail("files", "is for interpreted plugins: name the \"interpreter\" too, or leave "
+                        "\"files\" out (a binary's endpoint is pinned alone)");
+  }
   // The name is looked up in the whitelist and used in logs and paths: the
   // same grammar as the whitelist's, or a manifest could never be pinned.
   if (!is_valid_plugin_name(m.name)) {
@@ -54,6 +98,7 @@ Status validate_manifest(const Manifest& m, Problems* problems) {
                "must be a path relative to the manifest's folder, without \"..\" components "
                "(got " + json_excerpt(m.endpoint) + ")");
   }
+  if (!m.interpreter.empty()) check_interpreted(check, m);
   for (const auto& [key, value] : m.env) {
     std::string path = key_path("env", key);
     if (!is_env_key(key)) {

@@ -10,7 +10,10 @@
 
 #include "base/syscall.h"
 #include "base/error.h"
+#include "config/manifest.h"
 #include "plugin-hash/options.h"
+#include "whitelist/pinned_label.h"
+#include "whitelist/plugin_files.h"
 #include "whitelist/trust_path.h"
 #include "whitelist/whitelist.h"
 
@@ -41,8 +44,8 @@ void warn_if_stockade_would_refuse(int fd, const struct stat& st, const std::str
   char magic[4] = {};
   const ssize_t n = retry_on_eintr([&] { return pread(fd, magic, sizeof magic, 0); });
   if (n >= 2 && magic[0] == '#' && magic[1] == '!') {
-    print_warning(path + ": is a script (#!): interpreted plugins are not supported as endpoints "
-                         "yet; stockade runs ELF binaries only");
+    print_warning(path + ": is a script (#!): stockade runs a script only as an interpreted "
+                         "plugin (manifest \"interpreter\"); pin it with plugin-hash --plugin DIR");
   } else if (n != 4 || magic[0] != 0x7f || magic[1] != 'E' || magic[2] != 'L' || magic[3] != 'F') {
     print_warning(path + ": is not an ELF binary; stockade runs ELF binaries only");
   }
@@ -98,6 +101,51 @@ int print_lines(const Options& opts) {
     std::printf("%s  %s\n", to_hex(*digest).c_str(), name.c_str());
   }
   return code;
+}
+
+// Every line DIR's plugin needs, from the same walk the launch makes
+// (whitelist/plugin_files.h): what is printed is what will be checked.
+int print_plugin_lines(const std::string& dir) {
+  auto manifest = supervisor::load_manifest(dir + "/plugin.json");
+  if (!manifest) {
+    print_error(manifest.error().message());
+    return manifest.error().code == Errc::refused ? kExitRefused : kExitUsage;
+  }
+  if (manifest->interpreter.empty()) {
+    auto digest = digest_of_file(supervisor::endpoint_path(*manifest));
+    if (!digest) {
+      print_error(digest.error().message());
+      return kExitUsage;
+    }
+    std::printf("%s  %s\n", to_hex(*digest).c_str(), manifest->name.c_str());
+    return kExitOk;
+  }
+  UniqueFd interpreter(retry_on_eintr(
+      [&] { return open(manifest->interpreter.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK); }));
+  if (!interpreter) {
+    print_error(sys_error("cannot open the interpreter", manifest->interpreter).message());
+    return kExitUsage;
+  }
+  if (auto trusted = check_trusted(interpreter.get(), manifest->interpreter, "binary"); !trusted) {
+    print_warning(trusted.error().message() + "; stockade refuses to run it");
+  }
+  auto interpreter_digest = sha256_of_fd(interpreter.get());
+  if (!interpreter_digest) {
+    print_error(manifest->interpreter + ": " + interpreter_digest.error().message());
+    return kExitUsage;
+  }
+  auto files = seal_plugin_files(
+      PluginFileSpec{manifest->folder, manifest->endpoint, manifest->files});
+  if (!files) {
+    print_error(files.error().message());
+    return files.error().code == Errc::refused ? kExitRefused : kExitUsage;
+  }
+  std::printf("%s  %s\n", to_hex(*interpreter_digest).c_str(),
+              interpreter_label(manifest->name, manifest->interpreter).c_str());
+  for (const SealedFile& f : *files) {
+    std::printf("%s  %s\n", to_hex(f.digest).c_str(), label_of(manifest->name, f).c_str());
+  }
+  return kExitOk;
 }
 
 int check_files(const Options& opts) {
@@ -157,7 +205,9 @@ int run(int argc, char** argv) {
     std::fputs(supervisor::exit_code_table(supervisor::kForPluginHash).c_str(), stdout);
     return kExitOk;
   }
-  const int code = opts->whitelist ? check_files(*opts) : print_lines(*opts);
+  const int code = opts->plugin      ? print_plugin_lines(*opts->plugin)
+                   : opts->whitelist ? check_files(*opts)
+                                     : print_lines(*opts);
   // A failed write to stdout (a full disk, a closed pipe) must not pass as success.
   if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
     print_error("cannot write to standard output");

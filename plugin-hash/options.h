@@ -23,6 +23,7 @@ struct Options {
   bool help = false;
   std::optional<std::string> name;       // --name: the name for every FILE
   std::optional<std::string> whitelist;  // --check: verify instead of print
+  std::optional<std::string> plugin;     // --plugin: every line a plugin folder needs
   std::vector<std::string> files;
 };
 

@@ -234,6 +234,30 @@ long bind_source(const MountOp& op) {
   return rc;
 }
 
+// The sealed memfd's bytes into a new file of the provided folder's tmpfs:
+// the plugin reads this copy, made from the fd that was hashed.
+long copy_provided_file(const MountOp& op) {
+  long fd = call(SYS_openat, AT_FDCWD, op.target,
+                 O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0444);
+  if (failed(fd)) return fd;
+  off_t offset = 0;
+  uint64_t left = op.length;
+  long rc = 0;
+  while (left > 0) {
+    rc = call(SYS_sendfile, fd, op.source_fd, &offset, left > (1u << 30) ? (1u << 30) : left);
+    if (rc == -EINTR) continue;
+    if (failed(rc)) break;
+    if (rc == 0) {  // shorter than it was sealed at: cannot happen to a sealed memfd
+      rc = -EIO;
+      break;
+    }
+    left -= static_cast<uint64_t>(rc);
+    rc = 0;
+  }
+  call(SYS_close, fd);
+  return rc;
+}
+
 long run_mount_op(const MountOp& op) {
   switch (op.kind) {
     case MountOp::Kind::mkdir: {
@@ -252,6 +276,10 @@ long run_mount_op(const MountOp& op) {
       return bind_source(op);
     case MountOp::Kind::tmpfs:
       return call(SYS_mount, "tmpfs", op.target, "tmpfs", op.flags, op.data);
+    case MountOp::Kind::copy:
+      return copy_provided_file(op);
+    case MountOp::Kind::remount_read_only:
+      return call(SYS_mount, nullptr, op.target, nullptr, op.flags, nullptr);
     case MountOp::Kind::proc: {
       // subset=pid (5.8) leaves out /proc/sys, /proc/kcore and the other
       // system-wide files; older kernels get a plain proc.

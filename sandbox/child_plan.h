@@ -77,6 +77,11 @@ struct MountOp {
     bind,
     tmpfs,        // target, data = mount options
     proc,         // target
+    // A provided file: target created (0444, O_EXCL) and filled from
+    // source_fd (the parent's sealed memfd, valid in our copied fd table)
+    // with sendfile, `length` bytes exactly.
+    copy,
+    remount_read_only,  // target: a mount made above, made read-only (flags)
   };
   Kind kind;
   const char* target;       // absolute path under the new root's mount point
@@ -87,7 +92,8 @@ struct MountOp {
   int source_fd;            // bind: the fd number the opened source is moved to
   const char* source_path;  // bind: "/proc/self/fd/<source_fd>" (before open_tree, 5.2)
   const char* data;         // symlink target or mount options
-  unsigned long flags;      // MS_* for tmpfs/proc; MOUNT_ATTR_* wanted for bind
+  unsigned long flags;      // MS_* for tmpfs/proc/remount; MOUNT_ATTR_* wanted for bind
+  uint64_t length;          // copy: the bytes source_fd holds
 };
 
 struct ResourceLimit {

@@ -1,4 +1,5 @@
 #include "sandbox/mount_plan.h"
+#include "whitelist/pinned_label.h"
 #include "base/error.h"
 
 #include <fcntl.h>
@@ -303,7 +304,60 @@ Result<MountPlan> MountPlan::build(const Policy& policy, int first_source_fd, in
       return std::move(s).error();
   }
   plan.bind_binary(binary_fd, policy);
+  if (auto s = plan.provide_files(policy); !s) return std::move(s).error();
   return plan;
+}
+
+// A tmpfs of their own, sized for them, filled from the sealed fds, then
+// read-only: the plugin cannot change what the interpreter reads, and the
+// sandbox's /tmp budget is not spent on them.
+Status MountPlan::provide_files(const Policy& policy) {
+  if (policy.provided_files.empty()) return {};
+  const std::string& folder = policy.provided_folder;
+  if (auto s = check_sandbox_path(folder, "Policy::provided_folder"); !s) return s;
+  for (const auto& path : policy.readonly_paths) {
+    if (within(folder, path) || within(path, folder)) {
+      return Error{Errc::refused, "overlaps the folder of the plugin's pinned files, " + folder,
+                   "sandbox.readonly_paths", 0};
+    }
+  }
+  uint64_t bytes = 64 * 1024;
+  uint64_t inodes = 16;
+  std::vector<std::string> dirs;
+  for (const ProvidedFile& f : policy.provided_files) {
+    if (f.fd < 0 || !is_pinnable_relative_path(f.relative)) {
+      return Error{Errc::invalid_input, "a provided file needs an fd and a normalized relative path",
+                   "Policy::provided_files: " + f.relative, 0};
+    }
+    bytes += (f.size + 4095) / 4096 * 4096 + 4096;
+    inodes += 1;
+    for (size_t slash = f.relative.find('/'); slash != std::string::npos;
+         slash = f.relative.find('/', slash + 1)) {
+      dirs.push_back(f.relative.substr(0, slash));
+    }
+  }
+  std::sort(dirs.begin(), dirs.end());
+  dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
+  inodes += dirs.size();
+  bytes += dirs.size() * 4096;
+  mkdir_parents(folder + "/");
+  const char* options = keep("size=" + std::to_string(bytes) + ",nr_inodes=" +
+                             std::to_string(inodes) + ",mode=0755");
+  constexpr unsigned long kFlags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  add(MountOp::Kind::tmpfs, folder, options, kFlags, "mount tmpfs " + folder);
+  // Sorted, a folder comes before what it holds.
+  for (const std::string& dir : dirs) {
+    add(MountOp::Kind::mkdir, folder + "/" + dir, nullptr, 0, "mkdir " + folder + "/" + dir);
+  }
+  for (const ProvidedFile& f : policy.provided_files) {
+    add(MountOp::Kind::copy, folder + "/" + f.relative, nullptr, 0,
+        "copy the pinned " + f.relative + " to " + folder);
+    ops_.back().source_fd = f.fd;
+    ops_.back().length = f.size;
+  }
+  add(MountOp::Kind::remount_read_only, folder, nullptr,
+      MS_REMOUNT | MS_BIND | MS_RDONLY | kFlags, "make " + folder + " read-only");
+  return {};
 }
 
 }  // namespace stockade::sandbox

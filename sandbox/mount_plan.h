@@ -74,6 +74,7 @@ class MountPlan {
   Status bind(const std::string& host_path, const std::string& beneath, unsigned long attrs,
               SourceType type, bool required);
   void bind_binary(int binary_fd, const Policy& policy);
+  Status provide_files(const Policy& policy);
 
   std::deque<std::string> strings_;  // stable c_str() for the child
   int next_source_fd_ = 0;

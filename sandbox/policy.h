@@ -26,6 +26,15 @@ enum class Network {
   host,  // share the host's network namespace (must be granted by the operator)
 };
 
+// A sealed file (a memfd the caller owns, open until spawn() returns) that
+// the sandbox holds at Policy::provided_folder + "/" + relative: an
+// interpreted plugin's script and files (whitelist/plugin_files.h).
+struct ProvidedFile {
+  std::string relative;  // normalized, relative, no ".." (pinned_label.h's grammar)
+  int fd = -1;
+  uint64_t size = 0;     // its length: the copy inside must have as many bytes
+};
+
 struct Policy {
   // argv[0] is what the plugin sees as its name; the binary run is always the
   // VerifiedBinary's fd, never a path.
@@ -65,6 +74,12 @@ struct Policy {
   // The ids the plugin runs as inside its user namespace (non-root).
   uid_t inner_uid = 1000;
   gid_t inner_gid = 1000;
+
+  // The provided files, copied in the child, before pivot_root, from the
+  // fds onto a tmpfs of their own at provided_folder (absolute), which is
+  // then made read-only. Their content is what the fds hold, never a path's.
+  std::string provided_folder;
+  std::vector<ProvidedFile> provided_files;
 
   std::string hostname = "stockade";
   // Working directory inside the sandbox.

@@ -457,6 +457,9 @@ Result<Child> spawn_fd(int binary_fd, const std::string& default_argv0, const Po
     moves.push_back(FdMove{m.parent_fd, m.child_fd});
     highest = std::max({highest, m.parent_fd, m.child_fd});
   }
+  // The provided files' memfds are read at their own numbers while the root
+  // is built: no scratch fd or bind source may land on one.
+  for (const auto& f : policy.provided_files) highest = std::max(highest, f.fd);
   std::sort(moves.begin(), moves.end(), [](const FdMove& a, const FdMove& b) { return a.to < b.to; });
   // Scratch fds in the child: base channel, +1 binary, +2 init, +3 report,
   // then one per passed fd, then the bind sources.

@@ -66,13 +66,13 @@ Status refuse_if_open_for_writing(int fd, const std::string& path) {
   return {};
 }
 
+}  // namespace
+
 bool same_content_state(const struct stat& a, const struct stat& b) {
   return a.st_dev == b.st_dev && a.st_ino == b.st_ino && a.st_size == b.st_size &&
          a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec &&
          a.st_ctim.tv_sec == b.st_ctim.tv_sec && a.st_ctim.tv_nsec == b.st_ctim.tv_nsec;
 }
-
-}  // namespace
 
 Result<OpenedFile> open_checked(const std::string& path, bool follow_symlinks) {
   // O_PATH first: it opens without reading, so a FIFO cannot block us and a

@@ -27,6 +27,10 @@ Result<OpenedFile> open_checked(const std::string& path, bool follow_symlinks);
 // folders they can (whitelist/trust_path.h), checked on the open file.
 Status check_binary_trusted(int fd, const std::string& path);
 
+// True when nothing that a write, truncate, rename or link changes differs
+// between the two stats of one file (inode, size, mtime, ctime).
+bool same_content_state(const struct stat& a, const struct stat& b);
+
 // Hashes an opened file and refuses it if it changed since `opened` was
 // taken. `path` names it in errors.
 Result<Sha256Digest> hash_unchanged(int fd, const struct stat& opened, const std::string& path);

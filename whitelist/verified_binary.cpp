@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include "whitelist/open_binary.h"
+#include "whitelist/pinned_label.h"
+#include "whitelist/script_check.h"
 #include "whitelist/whitelist.h"
 
 namespace stockade {
@@ -34,6 +36,9 @@ Error not_whitelisted(const std::string& path, std::string_view name, const Sha2
 Result<OpenedBinary> OpenedBinary::open(const std::string& path, const VerifyOptions& options) {
   auto file = whitelist_internal::open_checked(path, options.follow_symlinks);
   if (!file) return std::move(file).error();
+  if (auto script = whitelist_internal::refuse_script(file->fd.get(), path); !script) {
+    return std::move(script).error();
+  }
   OpenedBinary binary;
   binary.fd_ = std::move(file->fd);
   binary.path_ = path;
@@ -76,6 +81,34 @@ Result<VerifiedBinary> VerifiedBinary::verify(OpenedBinary&& binary, std::string
     return not_whitelisted(binary.path_, name, *digest, whitelist.has_name(name));
   }
   return adopt(std::move(binary), name, *digest, true);
+}
+
+Result<VerifiedBinary> VerifiedBinary::verify_interpreter(OpenedBinary&& binary,
+                                                          std::string_view plugin,
+                                                          const Whitelist& whitelist) {
+  if (auto ok = check_name(plugin); !ok) return std::move(ok).error();
+  if (!is_pinnable_absolute_path(binary.path_)) {
+    return Error{Errc::invalid_input, "an interpreter is pinned by its absolute, normalized path",
+                 binary.path_, 0};
+  }
+  if (auto trusted = whitelist_internal::check_binary_trusted(binary.fd(), binary.path_);
+      !trusted) {
+    return std::move(trusted).error();
+  }
+  auto digest = whitelist_internal::hash_unchanged(binary.fd(), binary.opened_, binary.path_);
+  if (!digest) return std::move(digest).error();
+  const std::string label = interpreter_label(plugin, binary.path_);
+  if (!whitelist.allows(label, *digest)) {
+    std::string what = "not whitelisted as the interpreter of \"" + std::string(plugin) +
+                       "\": sha256 " + to_hex(*digest) +
+                       (whitelist.has_name(label) ? " is not among the digests pinned for \""
+                                                  : " (nothing is pinned for \"") +
+                       label + "\"" + (whitelist.has_name(label) ? " (changed since it was pinned?)" : ")") +
+                       "; if this interpreter is intended, pin the plugin again: plugin-hash "
+                       "--plugin FOLDER >> WHITELIST";
+    return Error{Errc::refused, std::move(what), binary.path_, 0};
+  }
+  return adopt(std::move(binary), plugin, *digest, true);
 }
 
 Result<VerifiedBinary> VerifiedBinary::unverified(const std::string& path, std::string_view name,

@@ -1,7 +1,8 @@
 // whitelist/: the sha256 whitelist and race-free verification of binaries.
 //
-// Whitelist file: one entry a line, "<64 lowercase hex>  <name>" (two spaces,
-// as sha256sum prints); '#' starts a comment; blank lines are ignored; a name
+// Whitelist file: one entry a line, "<64 lowercase hex>  <label>" (two spaces,
+// as sha256sum prints; the label is a plugin name, or NAME/REL for a file of an
+// interpreted plugin, NAME@/ABS for its interpreter: pinned_label.h); '#' starts a comment; blank lines are ignored; a name
 // may have several digests. A malformed line refuses the whole file.
 // The exact grammar and limits are in docs/operators.md ("Whitelist and plugin-hash").
 #pragma once
@@ -84,7 +85,8 @@ class OpenedBinary {
 // its name. Running it means execveat(fd(), "", ..., AT_EMPTY_PATH): the bytes
 // hashed are the bytes executed, whatever happens to the path afterwards.
 // The fd is O_RDONLY|O_CLOEXEC (fine for ELF binaries; a "#!" script run from
-// a close-on-exec fd fails, so whitelist interpreters' targets are not supported).
+// a close-on-exec fd fails, so OpenedBinary::open refuses one and says how to
+// make it an interpreted plugin: whitelist/plugin_files.h).
 class VerifiedBinary {
  public:
   // Opens `path` once, refuses anything but a regular, executable file not
@@ -100,6 +102,13 @@ class VerifiedBinary {
   // The result holds the same open file (same fd).
   static Result<VerifiedBinary> verify(OpenedBinary&& binary, std::string_view name,
                                        const Whitelist& whitelist);
+
+  // The interpreter of an interpreted plugin, opened from its absolute path
+  // (symlinks followed: /usr/bin/python3 is one on Debian; every folder and
+  // link on the way is checked as for a binary), pinned under the label
+  // "PLUGIN@PATH" (pinned_label.h). The same checks and errors as verify().
+  static Result<VerifiedBinary> verify_interpreter(OpenedBinary&& binary, std::string_view plugin,
+                                                   const Whitelist& whitelist);
 
   // Development mode: no whitelist check. Writes a loud warning to stderr.
   // Still opens once and makes every check but the whitelist.

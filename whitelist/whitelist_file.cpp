@@ -9,6 +9,7 @@
 
 #include "base/syscall.h"
 #include "base/error.h"
+#include "whitelist/pinned_label.h"
 #include "whitelist/trust_path.h"
 #include "whitelist/whitelist.h"
 
@@ -22,6 +23,10 @@ bool is_name_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
          c == '.' || c == '_' || c == '-';
 }
+
+// Bytes of a label (pinned_label.h): a name's, and the separators and path
+// characters of the file and interpreter forms.
+bool is_label_char(char c) { return is_name_char(c) || c == '/' || c == '@' || c == '+'; }
 
 Error line_error(std::string_view source, size_t line, std::string what) {
   return Error{Errc::invalid_input, std::move(what),
@@ -44,7 +49,8 @@ std::string describe_bad_byte(char c) {
   return std::string("'") + c + "'";
 }
 
-// One entry line: "<64 lowercase hex>  <name>", nothing before or after.
+// One entry line: "<64 lowercase hex>  <label>", nothing before or after;
+// the label is a plugin name, NAME/REL or NAME@/ABS (pinned_label.h).
 Result<Whitelist::Entry> parse_entry(std::string_view line) {
   auto fail = [](std::string what) { return Error{Errc::invalid_input, std::move(what), {}, 0}; };
   if (line.size() < kHexLen) {
@@ -59,14 +65,22 @@ Result<Whitelist::Entry> parse_entry(std::string_view line) {
   std::string_view name = rest.substr(kSeparator.size());
   if (name.empty()) return fail("missing name after the digest");
   for (char c : name) {
-    if (!is_name_char(c)) {
+    if (!is_label_char(c)) {
       return fail("the name contains " + describe_bad_byte(c) +
-                  "; names are 1-128 of [A-Za-z0-9._-]");
+                  "; names are 1-128 of [A-Za-z0-9._-], optionally followed by /RELATIVE/PATH "
+                  "(a plugin's file) or @/ABSOLUTE/PATH (its interpreter) of [A-Za-z0-9._+-/]");
     }
   }
-  if (!is_valid_plugin_name(name)) {
-    return fail("invalid name \"" + std::string(name) +
+  const size_t cut = name.find_first_of("/@");
+  if (!is_valid_plugin_name(name.substr(0, cut))) {
+    return fail("invalid name \"" + std::string(name.substr(0, cut)) +
                 "\": 1-128 of [A-Za-z0-9._-], not starting with '.' or '-'");
+  }
+  if (!is_valid_label(name)) {
+    return fail("invalid path in \"" + std::string(name) +
+                "\": after NAME/ a relative path, after NAME@ an absolute one, without empty, "
+                "\".\" or \"..\" components, at most " + std::to_string(kMaxPinnedPathBytes) +
+                " bytes");
   }
   return Whitelist::Entry{*digest, std::string(name), 0};
 }

@@ -101,7 +101,8 @@ TEST(WhitelistParser, RestrictsNames) {
   EXPECT_NE(refusal(kHexA + "  ..\n").find("invalid name"), std::string::npos);
   EXPECT_NE(refusal(kHexA + "  .hidden\n").find("invalid name"), std::string::npos);
   EXPECT_NE(refusal(kHexA + "  -rf\n").find("invalid name"), std::string::npos);
-  EXPECT_NE(refusal(kHexA + "  a/b\n").find("'/'"), std::string::npos);
+  // '/' and '@' start the file and interpreter labels (PinnedLabels below).
+  EXPECT_NE(refusal(kHexA + "  a\\b\n").find("'\\'"), std::string::npos);
   EXPECT_NE(refusal(kHexA + "  caf\xc3\xa9\n").find("byte 0xc3"), std::string::npos);
   EXPECT_NE(refusal(kHexA + "  " + std::string(129, 'n') + "\n").find("invalid name"),
             std::string::npos);
@@ -167,6 +168,31 @@ TEST(WhitelistLoad, RefusesMissingFilesDirectoriesAndOversizedFiles) {
   auto huge = Whitelist::load(dir / "huge");
   ASSERT_FALSE(huge.ok());
   EXPECT_EQ(huge.error().code, Errc::limit);
+}
+
+TEST(WhitelistParser, PinnedLabelsNameAFileOrTheInterpreterOfAPlugin) {
+  const std::string text = kHexA + "  calc\n" + kHexB + "  calc/lib/helper.py\n" + kHexA +
+                           "  calc@/usr/bin/python3\n" + kHexB + "  calc/c++_x-1.0/m.py\n";
+  auto list = Whitelist::parse(text, "wl.txt");
+  ASSERT_TRUE(list.ok()) << list.error().message();
+  EXPECT_TRUE(list->allows("calc/lib/helper.py", digest_of(kHexB)));
+  EXPECT_TRUE(list->allows("calc@/usr/bin/python3", digest_of(kHexA)));
+  EXPECT_FALSE(list->allows("calc", digest_of(kHexB)));
+  EXPECT_TRUE(list->has_name("calc/c++_x-1.0/m.py"));
+}
+
+TEST(WhitelistParser, PinnedLabelsRefuseEscapingOrUnnormalizedPaths) {
+  for (const char* bad : {"calc/", "calc//x", "calc/./x", "calc/../x", "calc/a/..", "calc/x/",
+                          "calc@usr/bin/python3", "calc@/usr//bin", "calc@/usr/../bin", "calc@/",
+                          "calc/@x@"}) {
+    const std::string line = kHexA + "  " + bad + "\n";
+    const std::string message = refusal(line);
+    EXPECT_NE(message.find("wl.txt:1:"), std::string::npos) << bad << ": " << message;
+  }
+  EXPECT_NE(refusal(kHexA + "  .x/lib.py\n").find("invalid name"), std::string::npos);
+  EXPECT_NE(refusal(kHexA + "  calc/a b\n").find("a space"), std::string::npos);
+  EXPECT_NE(refusal(kHexA + "  calc/" + std::string(513, 'p') + "\n").find("at most 512"),
+            std::string::npos);
 }
 
 }  // namespace
