@@ -94,6 +94,9 @@ int main(int argc, char** argv) {
   show_call(sup, "calculator", "calc", "10 / 4");
   show_call(sup, "calculator", "calc", "2 - 5");
 
+  heading("pycalc: the seeds' calculator in Python (interpreter, script and SDK pinned)");
+  show_call(sup, "pycalc", "calculate", R"({"operation": "multiply", "a": 6, "b": 7})");
+
   heading("the plugin's own error crosses the wire intact (the caller's fault: no retry)");
   show_call(sup, "calculator", "calc", "1 / 0");
 

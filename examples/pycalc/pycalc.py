@@ -1,0 +1,25 @@
+# pycalc: the seeds' calculator in Python. Payloads are the seeds' JSON: add, subtract, multiply
+# and divide take {"a": 6, "b": 7}, calculate takes {"operation": "add", "a": 6, "b": 7}; the
+# answer is {"result": 13.0}. (examples/calculator, in C++, speaks calculator.fbs instead.)
+import json, operator, os, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves it out
+import stockade_sdk as sdk
+OPS = {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul, "divide": operator.truediv}
+
+def execute(ctx, payload):
+    if ctx.method not in (*OPS, "calculate"):
+        raise sdk.Error(sdk.Code.NOT_FOUND, f'no method "{ctx.method}" (add, subtract, multiply, divide, calculate)')
+    try:
+        request = json.loads(payload)
+        op, a, b = request["operation"] if ctx.method == "calculate" else ctx.method, float(request["a"]), float(request["b"])
+    except (TypeError, ValueError, KeyError):
+        raise sdk.Error(sdk.Code.INVALID_ARGUMENT, 'expected JSON {"a": number, "b": number}') from None
+    if op not in OPS:
+        raise sdk.Error(sdk.Code.INVALID_ARGUMENT, f"unknown operation: {op} (add, subtract, multiply, divide)")
+    if op == "divide" and b == 0:
+        raise sdk.Error(sdk.Code.INVALID_ARGUMENT, "division by zero")
+    return json.dumps({"result": OPS[op](a, b)})
+
+info = sdk.Info(name="pycalc", version="1.0.0", description="Simple calculator plugin for arithmetic operations",
+                capabilities=["arithmetic", "basic-operations"], methods=[*OPS, "calculate"])
+sys.exit(sdk.serve(execute=execute, info=info))

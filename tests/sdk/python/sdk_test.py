@@ -1,0 +1,206 @@
+"""The Python SDK over a socketpair (no sandbox): the interface a handler
+sees (Context, errors with codes, return types, Cancel, deadline), the
+bounds (pool size, frame limit) and the ways serve() ends.
+    python3 sdk_test.py SDK_DIR   (the build's sdk/python: stockade_sdk and stockade)"""
+
+import os
+import sys
+import tempfile
+import textwrap
+import threading
+import unittest
+
+SDK_DIR = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else None
+sys.path.insert(0, SDK_DIR)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wire_host as host  # noqa: E402
+
+from stockade_sdk import Code  # noqa: E402
+
+# One plugin for every test: its methods exercise one SDK feature each.
+PLUGIN = textwrap.dedent("""
+    import sys, threading, time
+    sys.path.insert(0, %r)
+    import stockade_sdk as sdk
+
+    running, peak, lock = 0, 0, threading.Lock()
+
+    class Probe(sdk.Plugin):
+        def info(self):
+            return sdk.Info(name="probe", version="2.0", methods=["many"], metadata={"k": "v"})
+
+        def health(self):
+            return False
+
+        def execute(self, ctx, payload):
+            global running, peak
+            if ctx.method == "fail":
+                raise sdk.Error(sdk.Code.UNAVAILABLE, "backend down", retryable=True)
+            if ctx.method == "crash":
+                raise KeyError("oops")
+            if ctx.method == "text":
+                return "héllo"
+            if ctx.method == "none":
+                return None
+            if ctx.method == "wrong":
+                return 42
+            if ctx.method == "huge":
+                return b"x" * (2 << 20)
+            if ctx.method == "context":
+                return f"{ctx.id} {ctx.method} {ctx.attempt} {ctx.deadline is not None} {ctx.remaining() is not None}"
+            if ctx.method == "wait":
+                while not ctx.cancelled:
+                    time.sleep(0.01)
+                return "cancel_requested" if ctx.cancel_requested else "deadline"
+            if ctx.method == "peak":
+                with lock:
+                    running += 1
+                    peak = max(peak, running)
+                # Waits for a second call to run beside it (not for a time).
+                until = time.monotonic() + 10
+                while running < 2 and time.monotonic() < until:
+                    time.sleep(0.01)
+                time.sleep(0.05)
+                with lock:
+                    running -= 1
+                return str(peak)
+            return payload
+
+        def close(self):
+            sys.stderr.write("close() called\\n")
+
+    sys.exit(sdk.serve(Probe()))
+""")
+
+
+class SdkTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.TemporaryDirectory()
+        cls.script = os.path.join(cls.dir.name, "probe.py")
+        with open(cls.script, "w") as f:
+            f.write(PLUGIN % SDK_DIR)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dir.cleanup()
+
+    def start(self, max_concurrency=4, max_frame=1 << 20):
+        plugin = host.Plugin(self.script)
+        hello = plugin.next()
+        self.assertEqual(hello.type, host.Body.Hello)
+        self.assertEqual((hello.name, hello.cookie, hello.versions), ("probe", "test-cookie", [1]))
+        plugin.send(host.hello_ack(max_frame=max_frame, max_concurrency=max_concurrency))
+        return plugin
+
+    def close(self, plugin):
+        """Close: no reply, close() called, exit 0."""
+        plugin.send(host.close(2000))
+        self.assertIsNone(plugin.next())
+        code, err = plugin.wait()
+        self.assertEqual(code, 0, err)
+        self.assertIn("close() called", err)
+
+    def test_errors_keep_their_code_message_and_retryable(self):
+        plugin = self.start()
+        plugin.send(host.execute(1, "fail"), host.execute(2, "crash"), host.execute(3, "wrong"))
+        got = plugin.answers(3)
+        self.assertEqual(got[1].error, (Code.UNAVAILABLE, "backend down", True))
+        self.assertEqual(got[2].error, (Code.INTERNAL, "execute() raised KeyError: 'oops'", False))
+        self.assertEqual(got[3].error[0], Code.INTERNAL)
+        self.close(plugin)
+
+    def test_return_types(self):
+        plugin = self.start()
+        plugin.send(host.execute(1, "text"), host.execute(2, "none"), host.execute(3, "echo", bytes(range(256))))
+        got = plugin.answers(3)
+        self.assertEqual(got[1].payload, "héllo".encode())
+        self.assertEqual((got[2].payload, got[2].error), (b"", None))
+        self.assertEqual(got[3].payload, bytes(range(256)))
+        self.close(plugin)
+
+    def test_context_cancel_and_deadline_reach_the_handler(self):
+        plugin = self.start()
+        plugin.send(host.execute(1, "context", deadline_ms=5000), host.execute(2, "wait"),
+                    host.execute(3, "wait", deadline_ms=200))
+        first = plugin.next()
+        self.assertEqual(first.id, 1)
+        self.assertEqual(first.payload, b"1 context 1 True True")
+        self.assertEqual(plugin.next().payload, b"deadline")  # id 3, at its deadline
+        plugin.send(host.cancel(2))
+        self.assertEqual(plugin.next().payload, b"cancel_requested")
+        self.close(plugin)
+
+    def test_the_pool_is_bounded_by_max_concurrency(self):
+        plugin = self.start(max_concurrency=2)
+        plugin.send(*(host.execute(i, "peak") for i in range(1, 7)))
+        peaks = {int(a.payload) for a in plugin.answers(6).values()}
+        self.assertEqual(max(peaks), 2)
+        self.close(plugin)
+
+    def test_a_response_beyond_max_frame_becomes_resource_exhausted(self):
+        plugin = self.start(max_frame=1 << 20)
+        plugin.send(host.execute(1, "huge"))
+        self.assertEqual(plugin.next().error[0], Code.RESOURCE_EXHAUSTED)
+        self.close(plugin)
+
+    def test_health_and_info(self):
+        plugin = self.start()
+        plugin.send(host.health(1), host.info(2))
+        got = plugin.answers(2)
+        self.assertFalse(got[1].serving)
+        self.assertEqual((got[2].name, got[2].methods), ("probe", ["many"]))
+        self.close(plugin)
+
+    def test_close_drains_calls_in_flight_and_refuses_new_ones(self):
+        plugin = self.start()
+        plugin.send(host.execute(1, "wait", deadline_ms=500), host.close(5000), host.execute(2, "echo", b"late"))
+        got = plugin.answers(2)
+        self.assertEqual(got[1].payload, b"deadline")
+        self.assertEqual(got[2].error, (Code.UNAVAILABLE, "closing: the plugin is shutting down", True))
+        self.assertIsNone(plugin.next())
+        code, err = plugin.wait()
+        self.assertEqual(code, 0, err)
+
+    def test_an_oversized_frame_is_a_protocol_error(self):
+        plugin = self.start(max_frame=4096)
+        plugin.send(b"\x01\x10\x00\x00")  # 4097
+        self.assertIsNone(plugin.next())
+        code, err = plugin.wait()
+        self.assertEqual(code, 1)
+        self.assertIn("protocol error from the host: a frame of 4097 bytes (1..4096 allowed)", err)
+
+    def test_a_duplicate_id_in_flight_is_a_protocol_error(self):
+        plugin = self.start()
+        plugin.send(host.execute(1, "wait"), host.execute(1, "wait"))
+        self.assertEqual(plugin.next().payload, b"cancel_requested")  # cancelled by the abandon
+        code, err = plugin.wait()
+        self.assertEqual(code, 1)
+        self.assertIn("ExecuteRequest with id 1 already in flight", err)
+
+    def test_a_refused_handshake_ends_with_1_and_says_why(self):
+        plugin = host.Plugin(self.script)
+        plugin.next()
+        plugin.send(host.refusal(Code.INVALID_ARGUMENT, "wrong cookie"))
+        code, err = plugin.wait()
+        self.assertEqual(code, 1)
+        self.assertIn("probe: handshake failed: the supervisor refused the handshake: INVALID_ARGUMENT: wrong cookie", err)
+
+    def test_a_version_not_offered_ends_with_1(self):
+        plugin = host.Plugin(self.script)
+        plugin.next()
+        plugin.send(host.hello_ack(version=2))
+        code, err = plugin.wait()
+        self.assertEqual(code, 1)
+        self.assertIn("the host chose protocol version 2", err)
+
+    def test_started_by_hand(self):
+        plugin = host.Plugin(self.script, cookie=None)
+        code, err = plugin.wait()
+        self.assertEqual(code, 1)
+        self.assertEqual(err, "probe: this is a stockade plugin; it is started by the stockade supervisor "
+                              "(see `stockade call --help`), not by hand. (STOCKADE_PLUGIN_COOKIE is not set)\n")
+
+
+if __name__ == "__main__":
+    unittest.main()
