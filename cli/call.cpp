@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include "base/unique_fd.h"
 #include "cli/options.h"
 #include "cli/commands.h"
+#include "cli/remote_call.h"
 #include "config/config.h"
 #include "stockade/supervisor.h"
 #include "wire/protocol.h"
@@ -26,7 +28,7 @@ namespace {
 
 struct CallOptions {
   bool help = false, dev = false, info = false, health = false, quiet = false;
-  std::optional<std::string> plugins, whitelist, config, method, data, data_file;
+  std::optional<std::string> plugins, whitelist, config, method, data, data_file, socket;
   std::optional<uint32_t> timeout, handshake_timeout;
 };
 
@@ -38,14 +40,20 @@ constexpr const char* kEpilog =
     "\n"
     "With --quiet, stderr gets only errors: the supervisor's info and warning lines\n"
     "and the plugin's own stderr lines are dropped (--dev's warning stays: it names\n"
-    "the binary that ran unverified).\n";
+    "the binary that ran unverified).\n"
+    "\n"
+    "With --socket, a running stockade serve makes the call (its plugins, whitelist\n"
+    "and access list; --plugins, --whitelist, --dev, --config and --handshake-timeout\n"
+    "do not apply), with the same output and exit codes; without --plugins or\n"
+    "--config, $STOCKADE_SOCKET, when set, names the socket.\n";
 
 constexpr const char* kExamples =
     "examples:\n"
     "  stockade call --plugins build/examples/plugins --whitelist wl echo --data hello\n"
     "  stockade call --plugins build/examples/plugins --dev calculator --method calc --data '6 * 7'\n"
     "  stockade call --plugins plugins --whitelist wl calculator --method add --data-file req.bin\n"
-    "  stockade call --config /etc/stockade/config.json echo --info\n";
+    "  stockade call --config /etc/stockade/config.json echo --info\n"
+    "  stockade call --socket /run/stockade/control.sock echo --data hello\n";
 
 OptionParser make_parser(CallOptions& o) {
   OptionParser p("stockade call --plugins DIR (--whitelist FILE | --dev) PLUGIN [--method M] [--data S | --data-file F] [--timeout MS]",
@@ -54,6 +62,7 @@ OptionParser make_parser(CallOptions& o) {
   p.text("--whitelist", "FILE", "whitelist the plugin's binary must be pinned in", o.whitelist);
   p.flag("--dev", "development mode: run the plugin unverified (logs a loud warning)", o.dev);
   p.text("--config", "FILE", "operator config: ceilings, and defaults for --plugins/--whitelist", o.config);
+  p.text("--socket", "PATH", "make the call through the stockade serve listening at PATH", o.socket);
   p.text("--method", "M", "the Execute method (default: execute)", o.method);
   p.text("--data", "S", "the request payload, as given", o.data);
   p.text("--data-file", "F", "read the request payload from F (- for stdin)", o.data_file);
@@ -228,6 +237,20 @@ int run_call(std::span<const std::string> args) {
   if (o.data && o.data_file) return usage_error("give at most one of --data and --data-file");
   if (o.info && o.health) return usage_error("give at most one of --info and --health");
   const std::string& name = operands->front();
+  if (o.socket || (!o.plugins && !o.config && !o.dev && !o.whitelist &&
+                   std::getenv("STOCKADE_SOCKET") != nullptr)) {
+    if (o.plugins || o.whitelist || o.dev || o.config || o.handshake_timeout) {
+      return usage_error("--socket: the daemon's plugins, whitelist and config apply; drop "
+                         "--plugins, --whitelist, --dev, --config and --handshake-timeout");
+    }
+    auto payload = read_payload(o);
+    if (!payload) {
+      print_line(payload.error().message());
+      return kExitOwnFailure;
+    }
+    return run_remote_call(RemoteCall{o.socket, name, o.method.value_or("execute"),
+                                      std::move(*payload), o.timeout, o.info, o.health});
+  }
 
   SupervisorOptions options;
   if (o.config) {

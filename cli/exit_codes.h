@@ -1,4 +1,5 @@
-// The exit codes of every stockade command (jail, call, check) and of
+// The exit codes of every stockade command (jail, call, check, and the
+// clients of stockade serve: status, reload, restart, metrics) and of
 // plugin-hash: one table, so the same failure ends every command with the
 // same code. `stockade help exit-codes` prints it; stockade --help, each
 // command's --help (its own rows), stockade(1)'s EXIT STATUS and
@@ -29,7 +30,8 @@ enum ExitCodeUser : unsigned {
   kForCall = 1u << 1,
   kForCheck = 1u << 2,
   kForPluginHash = 1u << 3,
-  kForAll = kForJail | kForCall | kForCheck | kForPluginHash,
+  kForDaemonClient = 1u << 4,  // status, reload, restart, metrics (call --socket is kForCall)
+  kForAll = kForJail | kForCall | kForCheck | kForPluginHash | kForDaemonClient,
 };
 
 struct ExitCodeRow {
@@ -44,14 +46,17 @@ struct ExitCodeRow {
 inline constexpr ExitCodeRow kExitCodeTable[] = {
     {"0",
      "success (call: the answer, or SERVING; check: no problem; plugin-hash: every file hashed, "
-     "or pinned)",
-     kForCall | kForCheck | kForPluginHash},
+     "or pinned; status, reload, restart, metrics: done)",
+     kForCall | kForCheck | kForPluginHash | kForDaemonClient},
     {"1",
      "the answer is no: call: the plugin answered with an error, or NOT_SERVING; check: problems "
-     "found; plugin-hash: a file is not pinned under its name",
-     kForCall | kForCheck | kForPluginHash},
-    {"3", "call: the plugin could not answer (it exited, failed its handshake, or is unavailable)",
-     kForCall},
+     "found; plugin-hash: a file is not pinned under its name; reload: the new config was "
+     "refused; status, restart, metrics: the daemon answered with an error",
+     kForCall | kForCheck | kForPluginHash | kForDaemonClient},
+    {"3",
+     "call: the plugin could not answer (it exited, failed its handshake, or is unavailable); "
+     "the clients of stockade serve: the daemon is not running, or closed the connection",
+     kForCall | kForDaemonClient},
     {"124",
      "the time limit: jail's wall-clock limit killed the sandbox; call's deadline passed "
      "(DEADLINE_EXCEEDED)",
@@ -62,9 +67,11 @@ inline constexpr ExitCodeRow kExitCodeTable[] = {
      kForAll},
     {"126",
      "refused: not whitelisted, not executable, a request beyond a ceiling or beyond the "
-     "plugin's frame limit, a handshake refused, a file of the trust root that others can write",
-     kForJail | kForCall | kForPluginHash},
-    {"127", "not found: jail's BINARY, call's PLUGIN or the plugin's binary", kForJail | kForCall},
+     "plugin's frame limit, a handshake refused, a file of the trust root that others can write, "
+     "a client that the daemon's socket permissions or access list refuse",
+     kForJail | kForCall | kForPluginHash | kForDaemonClient},
+    {"127", "not found: jail's BINARY, call's or restart's PLUGIN, or the plugin's binary",
+     kForJail | kForCall | kForDaemonClient},
     {"128+N",
      "signal N ended the program (jail) or the plugin during the call (call); a seccomp violation "
      "is 159 (SIGSYS); SIGINT, SIGTERM or SIGHUP to jail: 130, 143, 129",

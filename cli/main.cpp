@@ -26,6 +26,18 @@ constexpr const char* kHelp =
     "         stockade call --plugins DIR (--whitelist FILE | --dev) PLUGIN [--method M] [--data S]\n"
     "  check  validate an operator config, its whitelist and every plugin manifest:\n"
     "         stockade check --config FILE\n"
+    "  serve  the daemon: one supervisor, the control socket, reload on SIGHUP:\n"
+    "         stockade serve --config FILE [--log-format text|json]\n"
+    "  conformance  drive one plugin through the wire protocol's cases, PASS/FAIL each:\n"
+    "         stockade conformance --plugins DIR (--whitelist FILE | --dev) PLUGIN\n"
+    "\n"
+    "clients of a running stockade serve (--socket PATH, else $STOCKADE_SOCKET,\n"
+    "else /run/stockade/control.sock):\n"
+    "  call --socket PATH PLUGIN [--method M] [--data S | --data-file F] [--timeout MS]\n"
+    "  status   the daemon's plugins, their states and counters: status [--json]\n"
+    "  reload   read the config, whitelist and plugin folders anew\n"
+    "  restart  restart one plugin: restart PLUGIN\n"
+    "  metrics  the daemon's metrics, Prometheus text\n"
     "\n"
     "  stockade COMMAND --help   explains a command, its options and exit codes\n"
     "  stockade help exit-codes  prints the exit codes of every command\n"
@@ -72,13 +84,19 @@ int main(int argc, char** argv) {
     if (rest.front() == "jail") return stockade::supervisor::run_jail(help);
     if (rest.front() == "check") return stockade::supervisor::run_check(help);
     if (rest.front() == "call") return stockade::supervisor::run_call(help);
+    if (rest.front() == "serve") return stockade::supervisor::run_serve(help);
+    if (rest.front() == "status") return stockade::supervisor::run_status(help);
+    if (rest.front() == "reload") return stockade::supervisor::run_reload(help);
+    if (rest.front() == "restart") return stockade::supervisor::run_restart(help);
+    if (rest.front() == "metrics") return stockade::supervisor::run_metrics(help);
+    if (rest.front() == "conformance") return stockade::supervisor::run_conformance(help);
   }
   if (command == "--help" || command == "-h" || (command == "help" && rest.empty())) {
     std::fputs(help_text().c_str(), stdout);
     return 0;
   }
   if (command == "help") {
-    std::fprintf(stderr, "stockade: help takes exit-codes, jail, call or check (see stockade --help)\n");
+    std::fprintf(stderr, "stockade: help takes exit-codes or a command's name (see stockade --help)\n");
     return stockade::supervisor::kExitOwnFailure;
   }
   if (command == "--version") {
@@ -88,6 +106,12 @@ int main(int argc, char** argv) {
   if (command == "jail") return stockade::supervisor::run_jail(rest);
   if (command == "check") return stockade::supervisor::run_check(rest);
   if (command == "call") return stockade::supervisor::run_call(rest);
+  if (command == "serve") return stockade::supervisor::run_serve(rest);
+  if (command == "status") return stockade::supervisor::run_status(rest);
+  if (command == "reload") return stockade::supervisor::run_reload(rest);
+  if (command == "restart") return stockade::supervisor::run_restart(rest);
+  if (command == "metrics") return stockade::supervisor::run_metrics(rest);
+  if (command == "conformance") return stockade::supervisor::run_conformance(rest);
   std::fprintf(stderr, "stockade: unknown command \"%s\" (see stockade --help)\n", command.c_str());
   return stockade::supervisor::kExitOwnFailure;
 }

@@ -100,9 +100,16 @@ if(NOT STOCKADE_SDK_ONLY)
     string(REGEX MATCH "[0-9]$" section "${page}")
     install(FILES ${page} DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section} COMPONENT programs)
   endforeach()
+  # The systemd units (docs/operators.md, "Running stockade serve under
+  # systemd"). lib/systemd/system under the prefix: /usr/lib/systemd/system in
+  # the package, which systemd reads (and Debian's /lib is /usr/lib). Installing
+  # them enables nothing: `systemctl enable --now stockade` is the operator's.
+  install(FILES ${PROJECT_SOURCE_DIR}/systemd/stockade.service ${PROJECT_SOURCE_DIR}/systemd/stockade.socket
+    DESTINATION lib/systemd/system COMPONENT programs)
   # Example configs, not live ones: nothing goes to /etc, so installing the
-  # package starts or changes nothing (there is no daemon yet, and a file in
-  # /etc would be a conffile pointing at a plugins directory nobody made).
+  # package starts or changes nothing (the units above are not enabled, and a
+  # file in /etc would be a conffile pointing at a plugins directory nobody
+  # made).
   # An operator copies them to /etc/stockade/ (docs/operators.md).
   set(STOCKADE_EXAMPLES_DIR ${CMAKE_INSTALL_DOCDIR}/examples)
   install(FILES ${PROJECT_SOURCE_DIR}/examples/stockade.json

@@ -6,10 +6,12 @@
 
 #include "config/control_config.h"
 #include "config/manifest.h"
+#include "config/metrics_config.h"
 #include "config/name_rules.h"
 #include "sandbox/seccomp_policy.h"
 #include "config/text_file.h"
 #include "whitelist/trust_path.h"
+#include "whitelist/whitelist.h"
 
 namespace stockade::supervisor {
 namespace {
@@ -68,6 +70,8 @@ Result<Config> parse_config(std::string_view text, std::string_view source, Prob
   r.object("sandbox", [&](ObjectReader& o) { read_sandbox_identity(o, c.sandbox); });
   r.object("control", [&](ObjectReader& o) { read_control(o, c.control, found); });
   read_clients(r, c.source, c.clients, found);
+  r.string_list("autostart", c.autostart, kMaxConfigListItems, {1, 128});
+  r.object("metrics", [&](ObjectReader& o) { read_metrics(o, c.metrics); });
   r.finish();
   if (found.size() > first) return found[first];
   return c;
@@ -104,6 +108,16 @@ Status validate_config(const Config& c, Problems* problems) {
   if (c.sandbox.uid == 0) fail("sandbox.uid", "must not be 0: the plugin would own root's files");
   if (c.sandbox.gid == 0) fail("sandbox.gid", "must not be 0: the plugin would own root's files");
   validate_control(c, found);
+  for (size_t i = 0; i < c.autostart.size(); ++i) {
+    // The manifest's name rule; whether the plugin exists is the daemon's
+    // check (it reads plugins_dir).
+    if (!is_valid_plugin_name(c.autostart[i])) {
+      fail("autostart[" + std::to_string(i) + "]",
+           "must be a plugin name: 1 to 128 of [A-Za-z0-9._-], not starting with '.' or '-' (got " +
+               json_excerpt(c.autostart[i]) + ")");
+    }
+  }
+  validate_metrics(c, found);
   if (found.size() > first) return found[first];
   return {};
 }

@@ -29,6 +29,7 @@ inline constexpr size_t kMaxManifestEnv = 128;
 inline constexpr size_t kMaxManifestMetadata = 64;
 inline constexpr size_t kMaxPathBytes = 4096;
 inline constexpr size_t kMaxArgBytes = 4096;
+inline constexpr size_t kMaxManifestFiles = 256;  // "files" entries (folders are walked: plugin_files.h)
 
 // Field ranges, shared with the operator's ceilings (config.h).
 inline constexpr uint32_t kMaxMemoryMbRange = 65536;
@@ -111,7 +112,14 @@ struct Manifest {
   // Binary path relative to the manifest's folder; empty means "./<name>".
   // Absolute paths and ".." components are refused (see endpoint_path()).
   std::string endpoint;
-  std::vector<std::string> args;             // argv[1..]
+  // An interpreted plugin: the interpreter's absolute path ("/usr/bin/python3");
+  // `endpoint` is then its script and is required. Empty: `endpoint` is a binary.
+  std::string interpreter;
+  // The interpreted plugin's other files and folders (relative to the
+  // manifest's folder) that the script loads; each is pinned and provided,
+  // sealed, at its relative path beside the script inside the sandbox.
+  std::vector<std::string> files;
+  std::vector<std::string> args;             // argv[1..]; after the script for an interpreter
   std::map<std::string, std::string> env;    // the plugin's whole environment
   ResourceRequest resources;
   SandboxRequest sandbox;
@@ -121,6 +129,7 @@ struct Manifest {
   HealthSettings health;
   RestartSettings restart;
   std::map<std::string, std::string> metadata;  // free-form strings for hosts
+  bool autostart = false;  // `stockade serve` starts it at once, not at its first call
 
   std::string source;  // the file (or label) it was read from, for messages
   std::string folder;  // the manifest's folder; endpoint is relative to it
@@ -141,5 +150,16 @@ Result<Manifest> load_manifest(const std::string& path, Problems* problems = nul
 
 // The endpoint's path on the host: folder + endpoint (or "./<name>").
 std::string endpoint_path(const Manifest& manifest);
+
+// Where an interpreted plugin's script and files appear inside the sandbox:
+// one read-only folder holding their sealed copies at their relative paths.
+inline constexpr const char* kPluginFilesInside = "/run/stockade/app";
+
+// The interpreted plugin's argv[0..], without the manifest's args: the
+// interpreter's path, "-I" for Python (isolated: no PYTHON* variables, no
+// user site, the script's folder not on sys.path), then the script inside
+// the sandbox. The manifest's args follow the script, so none can be an
+// interpreter option.
+std::vector<std::string> interpreter_argv(const Manifest& manifest);
 
 }  // namespace stockade::supervisor

@@ -86,6 +86,8 @@ Result<Manifest> parse_manifest(std::string_view text, std::string_view source,
   r.string_list("capabilities", m.capabilities, kMaxManifestListItems, {1, 64});
   r.choice("transport", m.transport, {"subprocess"});
   r.string("endpoint", m.endpoint, {1, kMaxPathBytes});
+  r.string("interpreter", m.interpreter, {1, kMaxPathBytes});
+  r.string_list("files", m.files, kMaxManifestFiles, {1, kMaxPathBytes});
   r.string_list("args", m.args, kMaxManifestArgs, {0, kMaxArgBytes});
   r.string_map("env", m.env, kMaxManifestEnv, {1, 128}, {0, kMaxArgBytes});
   r.object("resources", [&](ObjectReader& o) { read_resources(o, m.resources); });
@@ -96,6 +98,7 @@ Result<Manifest> parse_manifest(std::string_view text, std::string_view source,
   r.object("health", [&](ObjectReader& o) { read_health(o, m.health); });
   r.object("restart", [&](ObjectReader& o) { read_restart(o, m.restart); });
   r.string_map("metadata", m.metadata, kMaxManifestMetadata, {1, 64}, {0, 1024});
+  r.boolean("autostart", m.autostart);
   r.finish();
 
   if (found.size() > first) return found[first];

@@ -48,6 +48,13 @@ struct ControlSocket {
   std::optional<gid_t> group_id{};  // `group` as a gid, resolved by load_config
 };
 
+// The HTTP endpoint of `stockade serve` that Prometheus scrapes (key "metrics").
+struct MetricsEndpoint {
+  // "127.0.0.1:PORT", "[::1]:PORT" (loopback only) or "unix:/path"; empty: no endpoint
+  // (the metrics are still read through the control socket: `stockade metrics`).
+  std::string listen{};
+};
+
 // One entry of the access list (key "clients"): who it matches, and what it
 // grants. Names are resolved to ids by load_config, once a load or reload, so
 // that matching a peer is pure and never waits on the user database; an entry
@@ -68,6 +75,10 @@ struct Config {
   SandboxIdentity sandbox{};
   ControlSocket control{};
   std::vector<ClientRule> clients{};  // empty: nobody may use the control socket
+  MetricsEndpoint metrics{};
+  // Plugins `stockade serve` starts at once, not at their first call (as a
+  // manifest's "autostart": true does); each must be in plugins_dir.
+  std::vector<std::string> autostart{};
 
   std::string source{};  // the file it was read from, for messages
 };

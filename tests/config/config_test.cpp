@@ -76,7 +76,7 @@ TEST(Config, MistakesNameTheFileAndKeyPath) {
                 "stockade.json: ceilings.allow_network: must be true or false (got 1)"});
   EXPECT_EQ(problems_of(R"({"plugin_dir": "/x"})"),
             std::vector<std::string>{"stockade.json: plugin_dir: unknown key (known here: "
-                                     "plugins_dir, whitelist, ceilings, sandbox, control, clients)"});
+                                     "plugins_dir, whitelist, ceilings, sandbox, control, clients, autostart, metrics)"});
 }
 
 TEST(Config, NeverGrantableSyscallsCannotBeListed) {

@@ -36,7 +36,7 @@ check() {  # check LABEL HELP_TEXT PAGE_TEXT
 
 stockade_page=$(render "${man_dir}/stockade.1")
 check "stockade" "$("$stockade" --help 2>&1)" "$stockade_page"
-for command in jail call check; do
+for command in jail call check serve status reload restart metrics conformance; do
   check "stockade ${command}" "$("$stockade" "$command" --help 2>&1)" "$stockade_page"
 done
 check "plugin-hash" "$("$plugin_hash" --help 2>&1)" "$(render "${man_dir}/plugin-hash.1")"
@@ -67,7 +67,7 @@ man_rows=$(sed -n '/^# EXIT STATUS/,/^# TRUST/p' "$(dirname "$0")/../../docs/man
 [[ $man_rows == "$rows" ]] || fail "stockade(1) EXIT STATUS has ${man_rows} codes, the table ${rows}"
 [[ $(grep -c . <<<"$doc_rows") == "$rows" ]] || fail "docs/operators.md's table has other rows than the code's ${rows}"
 # Each command's --help shows its rows of the same table.
-for command in jail call check; do
+for command in jail call check status reload restart metrics; do
   while IFS= read -r line; do
     grep -qxF -- "$line" <<<"$table" || fail "stockade ${command} --help has an exit-code row not in the table: $line"
   done < <(sed -n '/^exit codes/,/^$/p' <<<"$("$stockade" "$command" --help)" | join_rows)
