@@ -45,10 +45,8 @@ Status Server::start() {
   config_ = std::move(*config);
 
   auto sup_options = supervisor_options(config_, log_.sink());
-#ifdef STOCKADE_DAEMON_HAS_METRICS
   metrics_ = std::make_unique<Metrics>();
   sup_options.observer = metrics_->observer();
-#endif
   auto sup = supervisor::Supervisor::create(sup_options);
   if (!sup) {
     log_.error(sup.error().message());
@@ -68,7 +66,6 @@ Status Server::start() {
             config_.control.socket + (listener_->activated() ? ")" : "") + "; " +
             std::to_string(supervisor_->plugins().size()) + " plugins, " +
             std::to_string(config_.clients.size()) + " access-list entries");
-#ifdef STOCKADE_DAEMON_HAS_METRICS_HTTP
   if (!config_.metrics.listen.empty()) {
     // render() runs on the endpoint's thread; status() may be called from any thread but the loop's.
     auto http = MetricsHttp::start(config_.metrics.listen,
@@ -80,7 +77,6 @@ Status Server::start() {
     metrics_http_ = std::move(*http);
     log_.info("metrics on " + metrics_http_->endpoint());
   }
-#endif
   accept_next();
   wait_for_signal();
   arm_watchdog();
@@ -98,9 +94,7 @@ Status Server::run() {
   pool_.join();
   if (stopper_.joinable()) stopper_.join();
   connections_.clear();
-#ifdef STOCKADE_DAEMON_HAS_METRICS_HTTP
   metrics_http_.reset();  // its render() reads the Supervisor
-#endif
   supervisor_.reset();
   log_.info("stopped");
   return {};

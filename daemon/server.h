@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -25,19 +26,12 @@
 #include "daemon/daemon.h"
 #include "daemon/listener.h"
 #include "daemon/log_format.h"
+#include "daemon/metrics.h"
+#include "daemon/metrics_http.h"
 #include "daemon/rate_limited_log.h"
 #include "daemon/sd_notify.h"
 #include "stockade/config.h"
 #include "stockade/supervisor.h"
-
-#if __has_include("daemon/metrics.h")
-#include "daemon/metrics.h"
-#define STOCKADE_DAEMON_HAS_METRICS 1
-#endif
-#if __has_include("daemon/metrics_http.h") && defined(STOCKADE_DAEMON_HAS_METRICS)
-#include "daemon/metrics_http.h"
-#define STOCKADE_DAEMON_HAS_METRICS_HTTP 1
-#endif
 
 namespace stockade::daemon {
 
@@ -95,17 +89,16 @@ class Server final : public ConnectionOwner {
 
   supervisor::Config config_;
   std::unique_ptr<supervisor::Supervisor> supervisor_;
-#ifdef STOCKADE_DAEMON_HAS_METRICS
   std::unique_ptr<Metrics> metrics_;
-#endif
-#ifdef STOCKADE_DAEMON_HAS_METRICS_HTTP
   std::unique_ptr<MetricsHttp> metrics_http_;  // when metrics.listen is set
-#endif
   control::ControlLimits limits_{};
 
   std::map<Connection*, std::shared_ptr<Connection>> connections_;
   std::size_t blocking_ = 0;  // requests on the pool
   bool reloading_ = false;
+  // Reload requests that came while one ran (SIGHUP's has no one to answer).
+  static constexpr std::size_t kMaxReloadWaiters = 64;
+  std::vector<ReloadDone> reload_waiters_;
   bool stopping_ = false;
   bool supervisor_stopped_ = false;
   // How long calls in flight may finish after SIGTERM: the Supervisor's

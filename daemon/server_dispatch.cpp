@@ -239,16 +239,10 @@ void Server::on_request(const std::shared_ptr<Connection>& connection, control::
           },
           [&](control::MetricsRequest&) {
             if (!admin("Metrics")) return;
-#ifdef STOCKADE_DAEMON_HAS_METRICS
             run_blocking(connection, id, [this, id]() -> Answer {
               control::MetricsReplyInfo reply{metrics_->render(supervisor_->status())};
               return [id, reply = std::move(reply)](Connection& c) { c.reply(id, reply); };
             });
-#else
-            // The hook for daemon/metrics.h (helper "metrics"): once it
-            // exists, the branch above answers with Metrics::render().
-            connection->reply_error(id, fb::Code::UNIMPLEMENTED, "this build of stockade serve has no metrics yet");
-#endif
           },
           [&](auto&) {
             // A reply or an Error sent to the daemon: valid frames, wrong direction.

@@ -42,7 +42,15 @@ void Server::start_reload(ReloadDone done) {
     return;
   }
   if (reloading_) {
-    done(control::ReloadReplyInfo{false, {"a reload is already running; try again when it ends"}, {}, {}, {}});
+    // One more reload runs when this one ends, for every request that came
+    // meanwhile: each then answers for a reading of the files made after it
+    // was asked (a SIGHUP and `stockade reload` together both take effect).
+    if (reload_waiters_.size() >= kMaxReloadWaiters) {
+      done(control::ReloadReplyInfo{false, {"too many reloads waiting; try again when the running one ends"},
+                                    {}, {}, {}});
+      return;
+    }
+    reload_waiters_.push_back(std::move(done));
     return;
   }
   reloading_ = true;
@@ -102,13 +110,11 @@ void Server::apply_reload(PreparedReload prepared, ReloadDone done) {
                                ", which takes a restart of stockade serve; the old socket serves on");
       next.control.socket = config_.control.socket;
     }
-#ifdef STOCKADE_DAEMON_HAS_METRICS_HTTP
     if (next.metrics.listen != config_.metrics.listen) {
       reply.problems.push_back(next.source + ": metrics.listen: changed, which takes a restart of stockade serve; "
                                "the endpoint stays as it was");
       next.metrics.listen = config_.metrics.listen;
     }
-#endif
     if (listener_) {
       if (auto perms = listener_->apply_permissions(next.control); !perms) {
         reply.problems.push_back(perms.error().message());
@@ -147,6 +153,13 @@ void Server::apply_reload(PreparedReload prepared, ReloadDone done) {
     reloading_ = false;
     notify("READY=1\nSTATUS=serving " + std::to_string(supervisor_->plugins().size()) + " plugins on " +
            config_.control.socket);
+    if (!reload_waiters_.empty()) {
+      auto waiters = std::move(reload_waiters_);
+      reload_waiters_.clear();
+      start_reload([waiters = std::move(waiters)](const control::ReloadReplyInfo& next) {
+        for (const auto& waiter : waiters) waiter(next);
+      });
+    }
   };
   if (applied && !stopping_) {
     autostart(plugins_to_autostart(config_, supervisor_->plugins()), ready);

@@ -1,8 +1,6 @@
-# pycalc: the seeds' calculator in Python. Payloads are the seeds' JSON: add, subtract, multiply
-# and divide take {"a": 6, "b": 7}, calculate takes {"operation": "add", "a": 6, "b": 7}; the
-# answer is {"result": 13.0}. (examples/calculator, in C++, speaks calculator.fbs instead.)
+# pycalc: the seeds' calculator. add/subtract/multiply/divide take {"a": 6, "b": 7}; calculate also "operation".
 import json, operator, os, sys
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves it out
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves the script's folder out
 import stockade_sdk as sdk
 OPS = {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul, "divide": operator.truediv}
 
@@ -14,12 +12,9 @@ def execute(ctx, payload):
         op, a, b = request["operation"] if ctx.method == "calculate" else ctx.method, float(request["a"]), float(request["b"])
     except (TypeError, ValueError, KeyError):
         raise sdk.Error(sdk.Code.INVALID_ARGUMENT, 'expected JSON {"a": number, "b": number}') from None
-    if op not in OPS:
-        raise sdk.Error(sdk.Code.INVALID_ARGUMENT, f"unknown operation: {op} (add, subtract, multiply, divide)")
-    if op == "divide" and b == 0:
-        raise sdk.Error(sdk.Code.INVALID_ARGUMENT, "division by zero")
+    if op not in OPS or (op == "divide" and b == 0):
+        raise sdk.Error(sdk.Code.INVALID_ARGUMENT, "division by zero" if op == "divide" else f"unknown operation: {op}")
     return json.dumps({"result": OPS[op](a, b)})
 
-info = sdk.Info(name="pycalc", version="1.0.0", description="Simple calculator plugin for arithmetic operations",
-                capabilities=["arithmetic", "basic-operations"], methods=[*OPS, "calculate"])
-sys.exit(sdk.serve(execute=execute, info=info))
+sys.exit(sdk.serve(execute=execute, info=sdk.Info(name="pycalc", version="1.0.0", methods=[*OPS, "calculate"],
+    description="Simple calculator plugin for arithmetic operations", capabilities=["arithmetic", "basic-operations"])))

@@ -1,4 +1,4 @@
-# The clients' end-to-end tests (helper "clients"; ctest clients_tests):
+# The clients' end-to-end tests (ctest clients_tests):
 # `stockade call --socket`, status, reload, restart, metrics, ControlClient
 # and the Python client against a real `stockade serve`. Included by
 # tests/daemon/CMakeLists.txt.

@@ -61,6 +61,13 @@ bool socket_answers(const std::string& path) {
 
 void DaemonHost::start(const std::vector<std::string>& extra_args,
                        const std::map<std::string, std::string>& env) {
+  launch(extra_args, env, -1, true);
+}
+
+void DaemonHost::start_activated(int listen_fd, bool wait) { launch({}, {}, listen_fd, wait); }
+
+void DaemonHost::launch(const std::vector<std::string>& extra_args,
+                        const std::map<std::string, std::string>& env, int listen_fd, bool wait) {
   write_config();
   std::vector<std::string> argv{stockade_binary(), "serve", "--config", config_path()};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
@@ -71,7 +78,15 @@ void DaemonHost::start(const std::vector<std::string>& extra_args,
   std::vector<char*> cargv, cenv;
   for (auto& a : argv) cargv.push_back(a.data());
   cargv.push_back(nullptr);
+  // LISTEN_PID is the child's own pid, known only after fork: its digits are
+  // written into this string's room in the child (no allocation there).
+  std::string listen_pid = "LISTEN_PID=" + std::string(20, '\0');
+  std::string listen_fds = "LISTEN_FDS=1";
   for (auto& e : env_strings) cenv.push_back(e.data());
+  if (listen_fd >= 0) {
+    cenv.push_back(listen_pid.data());
+    cenv.push_back(listen_fds.data());
+  }
   cenv.push_back(nullptr);
   UniqueFd log(::open(log_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!log) throw std::runtime_error("cannot create " + log_path());
@@ -79,9 +94,19 @@ void DaemonHost::start(const std::vector<std::string>& extra_args,
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
     ::dup2(log.get(), STDERR_FILENO);
+    if (listen_fd >= 0) {
+      if (listen_fd != 3 && ::dup2(listen_fd, 3) != 3) ::_exit(126);
+      if (listen_fd == 3 && ::fcntl(3, F_SETFD, 0) != 0) ::_exit(126);
+      char digits[20];
+      int n = 0;
+      for (pid_t v = ::getpid(); v > 0 && n < 20; v /= 10) digits[n++] = static_cast<char>('0' + v % 10);
+      char* out = listen_pid.data() + std::strlen("LISTEN_PID=");
+      while (n > 0) *out++ = digits[--n];
+    }
     ::execve(cargv[0], cargv.data(), cenv.data());
     ::_exit(127);
   }
+  if (!wait) return;
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < end) {
     if (socket_answers(socket_path())) return;

@@ -48,6 +48,10 @@ class DaemonHost {
   // answers (or the child exits: then throws with its log).
   void start(const std::vector<std::string>& extra_args = {},
              const std::map<std::string, std::string>& env = {});
+  // As start(), socket-activated the way systemd does it: `listen_fd` becomes
+  // the child's fd 3, with LISTEN_FDS=1 and LISTEN_PID set to the child's own
+  // pid. Returns without waiting for the socket when `wait` is false.
+  void start_activated(int listen_fd, bool wait = true);
   void signal(int sig) const;
   // Waits for the child's exit; its shell-style code, or nullopt after `limit`.
   std::optional<int> wait_exit(std::chrono::milliseconds limit = std::chrono::seconds(30));
@@ -57,6 +61,9 @@ class DaemonHost {
   bool log_contains(const std::string& text, std::chrono::milliseconds limit = std::chrono::seconds(10)) const;
 
  private:
+  void launch(const std::vector<std::string>& extra_args, const std::map<std::string, std::string>& env,
+              int listen_fd, bool wait);
+
   TempDir dir_;
   PluginsDir plugins_;
   nlohmann::json config_;
