@@ -165,7 +165,7 @@ void Server::wait_for_signal() {
   signals_.async_wait([this](boost::system::error_code ec, int signal) {
     if (ec) return;
     if (signal == SIGHUP) {
-      start_reload([this](const control::ReloadReplyInfo&) {});
+      start_reload([](const control::ReloadReplyInfo&) {});
     } else {
       begin_shutdown(signal == SIGTERM ? "SIGTERM" : "SIGINT");
     }

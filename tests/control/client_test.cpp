@@ -97,7 +97,9 @@ CallRequest echo_call(std::string payload) {
 }
 
 TEST(ControlClient, CallGetsItsAnswer) {
-  auto [client, daemon] = make_pair();
+  Pair pair = make_pair();  // named members: clang 14 cannot capture structured bindings
+  auto& client = pair.client;
+  auto& daemon = pair.daemon;
   std::thread server([&daemon] {
     Message m = daemon.read_request();
     EXPECT_NE(m.id, 0u);
@@ -116,7 +118,9 @@ TEST(ControlClient, CallGetsItsAnswer) {
 }
 
 TEST(ControlClient, EveryRequestHasAFreshId) {
-  auto [client, daemon] = make_pair();
+  Pair pair = make_pair();  // named members: clang 14 cannot capture structured bindings
+  auto& client = pair.client;
+  auto& daemon = pair.daemon;
   auto a = client.send(StatusRequest{});
   auto b = client.send(MetricsRequest{});
   ASSERT_TRUE(a.ok() && b.ok());
@@ -127,7 +131,9 @@ TEST(ControlClient, EveryRequestHasAFreshId) {
 }
 
 TEST(ControlClient, AnswersOutOfOrderReachTheirRequests) {
-  auto [client, daemon] = make_pair();
+  Pair pair = make_pair();  // named members: clang 14 cannot capture structured bindings
+  auto& client = pair.client;
+  auto& daemon = pair.daemon;
   std::thread server([&daemon] {
     std::vector<Message> requests;
     for (int i = 0; i < 3; ++i) requests.push_back(daemon.read_request());
@@ -145,7 +151,9 @@ TEST(ControlClient, AnswersOutOfOrderReachTheirRequests) {
 }
 
 TEST(ControlClient, ThreadsWithCallsInFlightEachGetTheirOwn) {
-  auto [client, daemon] = make_pair();
+  Pair pair = make_pair();  // named members: clang 14 cannot capture structured bindings
+  auto& client = pair.client;
+  auto& daemon = pair.daemon;
   constexpr int kThreads = 8;
   std::thread server([&daemon] {
     // Answers only once every call is in, last first: every caller waits
@@ -174,7 +182,9 @@ TEST(ControlClient, ThreadsWithCallsInFlightEachGetTheirOwn) {
 TEST(ControlClient, ABatchLargerThanTheSocketBuffersDoesNotDeadlock) {
   // The daemon answers each request as it reads it and blocks when the
   // client's buffer is full; the client must read while it still writes.
-  auto [client, daemon] = make_pair();
+  Pair pair = make_pair();  // named members: clang 14 cannot capture structured bindings
+  auto& client = pair.client;
+  auto& daemon = pair.daemon;
   constexpr int kCalls = 200;
   const std::string big(64 * 1024, 'x');
   std::thread server([&] {
@@ -190,7 +200,9 @@ TEST(ControlClient, ABatchLargerThanTheSocketBuffersDoesNotDeadlock) {
 }
 
 TEST(ControlClient, TheDaemonsErrorIsAnAnswerWithItsCode) {
-  auto [client, daemon] = make_pair();
+  Pair pair = make_pair();  // named members: clang 14 cannot capture structured bindings
+  auto& client = pair.client;
+  auto& daemon = pair.daemon;
   std::thread server([&daemon] {
     Message m = daemon.read_request();
     daemon.answer(m.id, ErrorInfo{.code = fb::Code::NOT_FOUND,
@@ -206,7 +218,9 @@ TEST(ControlClient, TheDaemonsErrorIsAnAnswerWithItsCode) {
 }
 
 TEST(ControlClient, AnAnswerWithAnUnknownIdFailsTheConnection) {
-  auto [client, daemon] = make_pair();
+  Pair pair = make_pair();  // named members: clang 14 cannot capture structured bindings
+  auto& client = pair.client;
+  auto& daemon = pair.daemon;
   std::thread server([&daemon] {
     Message m = daemon.read_request();
     daemon.answer(m.id + 1000, StatusReplyInfo{});
@@ -226,7 +240,9 @@ TEST(ControlClient, AnAnswerWithAnUnknownIdFailsTheConnection) {
 }
 
 TEST(ControlClient, ATruncatedAnswerIsAProtocolError) {
-  auto [client, daemon] = make_pair();
+  Pair pair = make_pair();  // named members: clang 14 cannot capture structured bindings
+  auto& client = pair.client;
+  auto& daemon = pair.daemon;
   std::thread server([&daemon] {
     Message m = daemon.read_request();
     ControlBuilder builder;
@@ -244,7 +260,9 @@ TEST(ControlClient, ATruncatedAnswerIsAProtocolError) {
 }
 
 TEST(ControlClient, GarbageFromTheDaemonIsAProtocolError) {
-  auto [client, daemon] = make_pair();
+  Pair pair = make_pair();  // named members: clang 14 cannot capture structured bindings
+  auto& client = pair.client;
+  auto& daemon = pair.daemon;
   std::thread server([&daemon] {
     daemon.read_request();
     const std::uint8_t garbage[] = {16, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
@@ -259,7 +277,9 @@ TEST(ControlClient, GarbageFromTheDaemonIsAProtocolError) {
 }
 
 TEST(ControlClient, TheDaemonClosingMidCallEndsEveryWaiter) {
-  auto [client, daemon] = make_pair();
+  Pair pair = make_pair();  // named members: clang 14 cannot capture structured bindings
+  auto& client = pair.client;
+  auto& daemon = pair.daemon;
   std::thread server([&daemon] {
     daemon.read_request();
     daemon.read_request();
@@ -279,7 +299,9 @@ TEST(ControlClient, TheDaemonClosingMidCallEndsEveryWaiter) {
 
 TEST(ControlClient, ARefusedPeerIsToldWhy) {
   // The daemon's refusal: Error{PERMISSION_DENIED} with id 0, then close.
-  auto [client, daemon] = make_pair();
+  Pair pair = make_pair();  // named members: clang 14 cannot capture structured bindings
+  auto& client = pair.client;
+  auto& daemon = pair.daemon;
   daemon.answer(0, ErrorInfo{.code = fb::Code::PERMISSION_DENIED,
                              .message = "uid 65534 is not in the access list"});
   daemon.close();
@@ -292,7 +314,9 @@ TEST(ControlClient, ARefusedPeerIsToldWhy) {
 }
 
 TEST(ControlClient, AnAnswerOfTheWrongKindFailsTheConnection) {
-  auto [client, daemon] = make_pair();
+  Pair pair = make_pair();  // named members: clang 14 cannot capture structured bindings
+  auto& client = pair.client;
+  auto& daemon = pair.daemon;
   std::thread server([&daemon] {
     Message m = daemon.read_request();
     daemon.answer(m.id, CallReplyInfo{});
@@ -304,7 +328,9 @@ TEST(ControlClient, AnAnswerOfTheWrongKindFailsTheConnection) {
 }
 
 TEST(ControlClient, ATimedOutWaitAbandonsItsRequestAndTheLateAnswerIsDropped) {
-  auto [client, daemon] = make_pair();
+  Pair pair = make_pair();  // named members: clang 14 cannot capture structured bindings
+  auto& client = pair.client;
+  auto& daemon = pair.daemon;
   auto slow = client.send(echo_call("slow"));
   ASSERT_TRUE(slow.ok());
   auto first = client.wait(*slow, 1ms);
@@ -321,7 +347,8 @@ TEST(ControlClient, ATimedOutWaitAbandonsItsRequestAndTheLateAnswerIsDropped) {
 }
 
 TEST(ControlClient, AnAnswerIsNotARequest) {
-  auto [client, daemon] = make_pair();
+  Pair pair = make_pair();
+  auto& client = pair.client;
   auto id = client.send(CallReplyInfo{});
   ASSERT_FALSE(id.ok());
   EXPECT_EQ(id.error().code, Errc::invalid_input);
