@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "whitelist/pinned_label.h"
 #include "whitelist/whitelist.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -21,7 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   std::string printed;
   for (const Whitelist::Entry& e : list->entries()) {
-    if (!stockade::is_valid_plugin_name(e.name)) std::abort();
+    // A plugin name, NAME/REL or NAME@/ABS (whitelist/pinned_label.h).
+    if (!stockade::is_valid_label(e.name)) std::abort();
     if (!list->allows(e.name, e.digest)) std::abort();
     printed += stockade::to_hex(e.digest) + "  " + e.name + "\n";
   }
