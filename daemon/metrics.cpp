@@ -133,7 +133,7 @@ void render_processes(const Metrics::Registry& r, PrometheusText& out) {
       if (n == 0) continue;
       out.sample("stockade_plugin_ends_total")
           .label("plugin", p.label)
-          .label("kind", exit_kind_label(static_cast<ExitKind>(kind)))
+          .label("kind", supervisor::exit_kind_name(static_cast<ExitKind>(kind)))
           .value(n);
     }
   });

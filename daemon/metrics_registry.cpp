@@ -64,21 +64,6 @@ const char* call_code_label(size_t index) {
   return supervisor::status_code_name(static_cast<supervisor::StatusCode>(index - 1));
 }
 
-const char* exit_kind_label(supervisor::ExitKind kind) {
-  using supervisor::ExitKind;
-  switch (kind) {
-    case ExitKind::exited: return "exited";
-    case ExitKind::crashed: return "crashed";
-    case ExitKind::seccomp_violation: return "seccomp_violation";
-    case ExitKind::memory_limit: return "memory_limit";
-    case ExitKind::cpu_limit: return "cpu_limit";
-    case ExitKind::file_size_limit: return "file_size_limit";
-    case ExitKind::killed_by_supervisor: return "killed_by_supervisor";
-    case ExitKind::handshake_failed: return "handshake_failed";
-  }
-  return "unknown";
-}
-
 const char* limit_kind_label(supervisor::ExitKind kind) {
   using supervisor::ExitKind;
   switch (kind) {

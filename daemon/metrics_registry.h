@@ -76,7 +76,6 @@ struct Metrics::Registry {
 
 size_t call_code_index(const std::optional<supervisor::StatusCode>& error);
 const char* call_code_label(size_t index);  // "OK", "UNAVAILABLE", ...
-const char* exit_kind_label(supervisor::ExitKind kind);
 // "memory", "cpu", "file_size" for the kinds that are a limit's kill; nullptr otherwise.
 const char* limit_kind_label(supervisor::ExitKind kind);
 
