@@ -1,5 +1,5 @@
 // `stockade call`: start one plugin, make one Execute (or Info, or Health),
-// print the answer, stop the plugin. Exit codes are in kEpilog.
+// print the answer, stop the plugin. Exit codes are in kCallEpilog.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -19,6 +19,7 @@
 #include "cli/options.h"
 #include "cli/commands.h"
 #include "cli/remote_call.h"
+#include "cli/usage_error.h"
 #include "config/config.h"
 #include "stockade/supervisor.h"
 #include "wire/protocol.h"
@@ -32,7 +33,7 @@ struct CallOptions {
   std::optional<uint32_t> timeout, handshake_timeout;
 };
 
-constexpr const char* kEpilog =
+constexpr const char* kCallEpilog =
     "PLUGIN names a folder of the plugins directory holding its plugin.json. The\n"
     "response payload is written to stdout as is; errors are one line on stderr\n"
     "naming the code and the message. --config supplies the operator's ceilings,\n"
@@ -47,7 +48,7 @@ constexpr const char* kEpilog =
     "do not apply), with the same output and exit codes; without --plugins or\n"
     "--config, $STOCKADE_SOCKET, when set, names the socket.\n";
 
-constexpr const char* kExamples =
+constexpr const char* kCallExamples =
     "examples:\n"
     "  stockade call --plugins build/examples/plugins --whitelist wl echo --data hello\n"
     "  stockade call --plugins build/examples/plugins --dev calculator --method calc --data '6 * 7'\n"
@@ -75,16 +76,9 @@ OptionParser make_parser(CallOptions& o) {
   p.flag("--quiet", "only errors on stderr: no info or warning lines, no plugin stderr", o.quiet);
   p.alias('q', "--quiet");
   p.flag("--help", "show this help", o.help);
-  p.epilog(std::string(kEpilog) + "\nexit codes (stockade help exit-codes has them all):\n" +
-           exit_code_table(kForCall) + "\n" + kExamples);
+  p.epilog(std::string(kCallEpilog) + "\nexit codes (stockade help exit-codes has them all):\n" +
+           exit_code_table(kForCall) + "\n" + kCallExamples);
   return p;
-}
-
-void print_line(const std::string& line) { std::fprintf(stderr, "stockade: %s\n", line.c_str()); }
-
-int usage_error(const std::string& message) {
-  print_line(message + " (see stockade call --help)");
-  return kExitOwnFailure;
 }
 
 int exit_code_for_start(const Error& e) {
@@ -215,32 +209,32 @@ int run_call(std::span<const std::string> args) {
   CallOptions o;
   OptionParser parser = make_parser(o);
   auto operands = parser.parse(args);
-  if (!operands) return usage_error(operands.error().message());
+  if (!operands) return usage_error("call", operands.error().message());
   if (o.help) {
     std::fputs(parser.help().c_str(), stdout);
     return 0;
   }
-  if (operands->empty()) return usage_error("missing PLUGIN");
+  if (operands->empty()) return usage_error("call", "missing PLUGIN");
   // The synopsis puts options after PLUGIN too; the parser stops at the first
   // operand, so what follows it is parsed again.
   if (operands->size() > 1) {
     std::vector<std::string> after(operands->begin() + 1, operands->end());
     auto more = parser.parse(after);
-    if (!more) return usage_error(more.error().message());
-    if (!more->empty()) return usage_error("unexpected argument \"" + more->front() + "\"");
+    if (!more) return usage_error("call", more.error().message());
+    if (!more->empty()) return usage_error("call", "unexpected argument \"" + more->front() + "\"");
     operands->resize(1);
   }
   if (o.help) {
     std::fputs(parser.help().c_str(), stdout);
     return 0;
   }
-  if (o.data && o.data_file) return usage_error("give at most one of --data and --data-file");
-  if (o.info && o.health) return usage_error("give at most one of --info and --health");
+  if (o.data && o.data_file) return usage_error("call", "give at most one of --data and --data-file");
+  if (o.info && o.health) return usage_error("call", "give at most one of --info and --health");
   const std::string& name = operands->front();
   if (o.socket || (!o.plugins && !o.config && !o.dev && !o.whitelist &&
                    std::getenv("STOCKADE_SOCKET") != nullptr)) {
     if (o.plugins || o.whitelist || o.dev || o.config || o.handshake_timeout) {
-      return usage_error("--socket: the daemon's plugins, whitelist and config apply; drop "
+      return usage_error("call", "--socket: the daemon's plugins, whitelist and config apply; drop "
                          "--plugins, --whitelist, --dev, --config and --handshake-timeout");
     }
     auto payload = read_payload(o);
@@ -268,10 +262,10 @@ int run_call(std::span<const std::string> args) {
   }
   if (o.plugins) options.plugins_dir = *o.plugins;
   if (o.whitelist) options.whitelist = *o.whitelist;
-  if (o.dev && o.whitelist) return usage_error("give only one of --whitelist FILE and --dev");
+  if (o.dev && o.whitelist) return usage_error("call", "give only one of --whitelist FILE and --dev");
   options.dev = o.dev;
-  if (options.plugins_dir.empty()) return usage_error("missing --plugins DIR (or --config)");
-  if (!o.dev && options.whitelist.empty()) return usage_error("give --whitelist FILE or --dev");
+  if (options.plugins_dir.empty()) return usage_error("call", "missing --plugins DIR (or --config)");
+  if (!o.dev && options.whitelist.empty()) return usage_error("call", "give --whitelist FILE or --dev");
   if (o.handshake_timeout) options.handshake_timeout = std::chrono::milliseconds(*o.handshake_timeout);
   // One call: periodic health checks would only add noise.
   options.health_checks = false;

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/conformance_cases.h"
 #include "cli/options.h"
+#include "cli/usage_error.h"
 #include "config/config.h"
 #include "config/manifest.h"
 #include "whitelist/whitelist.h"
@@ -23,7 +24,7 @@ struct ConformanceOptions {
   std::optional<std::string> plugins, whitelist, config;
 };
 
-constexpr const char* kEpilog =
+constexpr const char* kConformanceEpilog =
     "PLUGIN names a folder of the plugins directory holding its plugin.json; it is\n"
     "verified against the whitelist and sandboxed as stockade call would, then driven\n"
     "over its socket frame by frame: handshake, info, health, echo, many calls at once,\n"
@@ -61,13 +62,8 @@ OptionParser make_parser(ConformanceOptions& o) {
   p.flag("--quiet", "drop the plugin's own stdout and stderr lines", o.quiet);
   p.alias('q', "--quiet");
   p.flag("--help", "show this help", o.help);
-  p.epilog(kEpilog);
+  p.epilog(kConformanceEpilog);
   return p;
-}
-
-int usage_error(const std::string& message) {
-  std::fprintf(stderr, "stockade: %s (see stockade conformance --help)\n", message.c_str());
-  return kExitOwnFailure;
 }
 
 int failed(const Error& e) {
@@ -85,18 +81,18 @@ int run_conformance(std::span<const std::string> args) {
   ConformanceOptions o;
   OptionParser parser = make_parser(o);
   auto operands = parser.parse(args);
-  if (!operands) return usage_error(operands.error().message());
+  if (!operands) return usage_error("conformance", operands.error().message());
   if (o.help) {
     std::fputs(parser.help().c_str(), stdout);
     return 0;
   }
-  if (operands->size() != 1) return usage_error(operands->empty() ? "missing PLUGIN" : "give one PLUGIN");
+  if (operands->size() != 1) return usage_error("conformance", operands->empty() ? "missing PLUGIN" : "give one PLUGIN");
   const std::string& name = operands->front();
   if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
-    return usage_error("PLUGIN is a folder name of the plugins directory, not a path");
+    return usage_error("conformance", "PLUGIN is a folder name of the plugins directory, not a path");
   }
-  if (!o.plugins) return usage_error("missing --plugins DIR");
-  if (o.dev == o.whitelist.has_value()) return usage_error("give one of --whitelist FILE and --dev");
+  if (!o.plugins) return usage_error("conformance", "missing --plugins DIR");
+  if (o.dev == o.whitelist.has_value()) return usage_error("conformance", "give one of --whitelist FILE and --dev");
 
   conformance::Target target;
   if (o.config) {

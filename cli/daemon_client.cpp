@@ -8,7 +8,7 @@
 namespace stockade::supervisor {
 
 using control::fb::Code;
-using control::fb::Delivery;
+using ControlDelivery = control::fb::Delivery;
 
 Result<control::ControlClient> connect_daemon(const std::optional<std::string>& socket) {
   return control::ControlClient::connect(control::resolve_socket_path(socket));
@@ -27,13 +27,13 @@ int exit_code_for_transport(const Error& error) {
 int exit_code_for_call_error(const control::ErrorInfo& e) {
   if (e.code == Code::PERMISSION_DENIED) return kExitRefused;
   if (e.code == Code::DEADLINE_EXCEEDED) return kExitDeadline;
-  if (e.delivery == Delivery::NOT_SENT) {
+  if (e.delivery == ControlDelivery::NOT_SENT) {
     // Refused before it was sent: beyond the plugin's frame limit; or the
     // daemon has no such plugin.
     if (e.code == Code::INVALID_ARGUMENT) return kExitRefused;
     if (e.code == Code::NOT_FOUND) return kExitNotFound;
   }
-  if (e.delivery == Delivery::ANSWERED) return kExitNo;
+  if (e.delivery == ControlDelivery::ANSWERED) return kExitNo;
   if (e.plugin_exit && *e.plugin_exit > kExitSignalBase) return *e.plugin_exit;
   return kExitUnanswered;
 }

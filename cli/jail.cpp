@@ -24,6 +24,7 @@
 #include "cli/status_report.h"
 #include "cli/stderr_text.h"
 #include "cli/terminal_text.h"
+#include "cli/usage_error.h"
 #include "whitelist/whitelist.h"
 
 namespace stockade::supervisor {
@@ -49,7 +50,7 @@ struct JailOptions {
   std::vector<std::string> env;
 };
 
-constexpr const char* kEpilog =
+constexpr const char* kJailEpilog =
     "BINARY is a path, or a name looked up in $PATH. It must be pinned in the whitelist\n"
     "under the manifest's name, or under its own base name when there is no manifest.\n"
     "With an interpreted manifest (\"interpreter\"), BINARY is its script; the interpreter,\n"
@@ -69,7 +70,7 @@ constexpr const char* kEpilog =
     "An abnormal end prints one line on stderr with the reason (seccomp violation and\n"
     "the syscall, memory/CPU/file-size/time limit, signal), --quiet or not.\n";
 
-constexpr const char* kExamples =
+constexpr const char* kJailExamples =
     "examples:\n"
     "  stockade jail --whitelist /etc/stockade/whitelist -- /usr/bin/id\n"
     "  stockade jail --manifest plugins/calc/plugin.json --whitelist wl --time-limit 10 \\\n"
@@ -113,14 +114,10 @@ OptionParser make_parser(JailOptions& o) {
   p.flag("--quiet", "only errors on stderr: no info or warning lines (--dev's still warns)", o.quiet);
   p.alias('q', "--quiet");
   p.flag("--help", "show this help", o.help);
-  p.epilog(std::string(kEpilog) + "\nexit codes (stockade help exit-codes has them all):\n" +
-           exit_code_table(kForJail) + "\n" + kExamples);
+  p.epilog(std::string(kJailEpilog) + "\nexit codes (stockade help exit-codes has them all):\n" +
+           exit_code_table(kForJail) + "\n" + kJailExamples);
   return p;
 }
-
-// stderr escapes what it is given (stderr_text.h): a manifest's value or a
-// path cannot carry terminal escapes into our messages.
-void print_line(const std::string& line) { std::fprintf(stderr, "stockade: %s\n", line.c_str()); }
 
 // On a terminal, stockade's last line starts a line of its own, after a
 // reset of the terminal's state, with a prefix in a style the program
@@ -145,11 +142,6 @@ void print_end_line(const EndLine& end) {
   text += kTerminalMark + escape_for_terminal(end.text) + "\n";
   // Bounded: a terminal whose output is stopped (^S) must not hold our end.
   write_stderr_raw(text, std::chrono::seconds(2));
-}
-
-int usage_error(const std::string& message) {
-  print_line(message + " (see stockade jail --help)");
-  return kExitOwnFailure;
 }
 
 // Applies the command-line limits to the manifest's requests. Returns, per
@@ -471,15 +463,15 @@ int run_jail(std::span<const std::string> args) {
   JailOptions o;
   OptionParser parser = make_parser(o);
   auto operands = parser.parse(args);
-  if (!operands) return usage_error(operands.error().message());
+  if (!operands) return usage_error("jail", operands.error().message());
   if (o.help) {
     std::fputs(parser.help().c_str(), stdout);
     return 0;
   }
   if (o.quiet) spdlog::set_level(spdlog::level::err);
-  if (operands->empty()) return usage_error("missing BINARY");
-  if (o.dev == o.whitelist.has_value()) return usage_error("give exactly one of --whitelist FILE and --dev");
-  if (o.status_fd && o.status_file) return usage_error("give at most one of --status-fd and --status-file");
+  if (operands->empty()) return usage_error("jail", "missing BINARY");
+  if (o.dev == o.whitelist.has_value()) return usage_error("jail", "give exactly one of --whitelist FILE and --dev");
+  if (o.status_fd && o.status_file) return usage_error("jail", "give at most one of --status-fd and --status-file");
 
   // The status channel first: if it cannot be had, nothing runs.
   std::optional<StatusChannel> channel;

@@ -13,7 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kEpilog =
+constexpr const char* kStatusEpilog =
     "One line a plugin: its state, breaker, pid and counters, then its reason and\n"
     "last failure when it has them. --json prints one object, {\"plugins\": [...]},\n"
     "with every field of the control protocol's PluginStatus (docs/control-protocol.md).\n"
@@ -65,7 +65,7 @@ int run_status(std::span<const std::string> args) {
          socket);
   p.flag("--json", "print JSON instead of text", as_json);
   p.flag("--help", "show this help", help);
-  p.epilog(std::string(kEpilog) + "\nexit codes (stockade help exit-codes has them all):\n" +
+  p.epilog(std::string(kStatusEpilog) + "\nexit codes (stockade help exit-codes has them all):\n" +
            exit_code_table(kForDaemonClient));
   auto operands = p.parse(args);
   if (!operands) {

@@ -15,8 +15,6 @@ Error protocol_error(std::string what) {
   return Error{Errc::protocol, std::move(what), "wire frame"};
 }
 
-std::string count_text(std::size_t n) { return std::to_string(n); }
-
 // Each check_* runs after flatbuffers::Verifier accepted the frame, so every
 // pointer it follows is known to be in bounds.
 
@@ -27,8 +25,8 @@ Status check_string(const flatbuffers::String* s, const char* field, std::uint32
     return {};
   }
   if (s->size() > limit) {
-    return protocol_error(std::string(field) + " has " + count_text(s->size()) +
-                          " bytes (limit " + count_text(limit) + ")");
+    return protocol_error(std::string(field) + " has " + std::to_string(s->size()) +
+                          " bytes (limit " + std::to_string(limit) + ")");
   }
   return {};
 }
@@ -36,8 +34,8 @@ Status check_string(const flatbuffers::String* s, const char* field, std::uint32
 template <typename T>
 Status check_count(const flatbuffers::Vector<T>* v, const char* field, std::uint32_t limit) {
   if (v != nullptr && v->size() > limit) {
-    return protocol_error(std::string(field) + " has " + count_text(v->size()) +
-                          " items (limit " + count_text(limit) + ")");
+    return protocol_error(std::string(field) + " has " + std::to_string(v->size()) +
+                          " items (limit " + std::to_string(limit) + ")");
   }
   return {};
 }
@@ -56,7 +54,7 @@ Status check_string_list(const flatbuffers::Vector<flatbuffers::Offset<flatbuffe
 Status check_error(const fb::Error& e, const char* where, const DecodeLimits& limits) {
   if (e.code() < fb::ErrorCode::MIN || e.code() > fb::ErrorCode::MAX) {
     return protocol_error(std::string(where) + ".code has unknown value " +
-                          count_text(static_cast<std::uint16_t>(e.code())));
+                          std::to_string(static_cast<std::uint16_t>(e.code())));
   }
   const std::string field = std::string(where) + ".message";
   return check_string(e.message(), field.c_str(), limits.max_string, false);
@@ -93,7 +91,7 @@ Status check_execute_response(const fb::ExecuteResponse& m, const DecodeLimits& 
 Status check_health_response(const fb::HealthResponse& m, const DecodeLimits& limits) {
   if (m.status() < fb::ServingStatus::MIN || m.status() > fb::ServingStatus::MAX) {
     return protocol_error("HealthResponse.status has unknown value " +
-                          count_text(static_cast<std::uint8_t>(m.status())));
+                          std::to_string(static_cast<std::uint8_t>(m.status())));
   }
   return check_string(m.message(), "HealthResponse.message", limits.max_string, false);
 }
@@ -147,7 +145,7 @@ Status check_envelope(const fb::Envelope& envelope, const DecodeLimits& limits) 
   if (type == fb::Body::NONE) return protocol_error("Envelope.body missing");
   if (type < fb::Body::MIN || type > fb::Body::MAX) {
     return protocol_error("Envelope.body has unknown type " +
-                          count_text(static_cast<std::uint8_t>(type)));
+                          std::to_string(static_cast<std::uint8_t>(type)));
   }
   // The generated verifier accepts a union whose type is set but whose table
   // is absent; every body kind here is a table, so refuse that.
