@@ -258,6 +258,7 @@ int run_call(std::span<const std::string> args) {
     options.ceilings = config->ceilings;
     options.identity = config->sandbox;
     options.plugins_dir = config->plugins_dir;
+    options.max_plugin_folders = config->max_plugins;
     if (!o.dev) options.whitelist = config->whitelist;
   }
   if (o.plugins) options.plugins_dir = *o.plugins;

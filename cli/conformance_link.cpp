@@ -114,8 +114,7 @@ Result<std::unique_ptr<PluginLink>> PluginLink::launch(const Manifest& manifest,
 
 PluginLink::PluginLink(LaunchedPlugin launched, std::uint32_t max_frame, bool quiet)
     : launched_(std::move(launched)), max_frame_(max_frame), reader_(max_frame) {
-  relays_.emplace_back(relay, std::move(launched_.stdout_pipe), "stdout", quiet);
-  relays_.emplace_back(relay, std::move(launched_.stderr_pipe), "stderr", quiet);
+  relays_.emplace_back(relay, std::move(launched_.output_pipe), "output", quiet);
 }
 
 PluginLink::~PluginLink() {

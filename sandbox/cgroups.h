@@ -63,6 +63,10 @@ class SandboxCgroup {
   const std::vector<UniqueFd>& placement_fds() const { return placement_fds_; }
   // Once sent to the child (it received copies of its own): not needed again.
   void close_placement_fds() { placement_fds_.clear(); }
+  // Once the child was cloned into it: the v2 directory is reached by path
+  // from then on (cgroup.kill, cpu.stat), so a running sandbox does not keep
+  // a descriptor for it (issue 13: descriptors per plugin).
+  void close_clone_fd() { v2_dir_fd_.reset(); }
   // SIGKILL to every process in the cgroup (v2 cgroup.kill), when available.
   void kill_all() const;
   // How many processes the memory controller's OOM killer has killed here.

@@ -619,6 +619,7 @@ Result<Child> spawn_fd(int binary_fd, const std::string& default_argv0, const Po
   if (auto s = release_child(channel.get(), state->cgroup.placement_fds()); !s)
     return abandon(std::move(s).error());
   state->cgroup.close_placement_fds();
+  state->cgroup.close_clone_fd();
 
   const auto setup_start = Clock::now();
   const ExpectedExecs execs{!policy.allow_exec, state->pid, scratch_base + 2, scratch_base + 1};

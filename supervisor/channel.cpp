@@ -12,12 +12,15 @@ namespace asio = boost::asio;
 // One read takes what the kernel has, up to this: a socket buffer's worth
 // of small responses costs one recv.
 constexpr size_t kReadChunk = 64 * 1024;
+// How long after a read the read buffer is kept for the next one.
+constexpr std::chrono::seconds kReleaseIdle{1};
 
 Channel::Channel(asio::io_context& io, UniqueFd socket, const wire::DecodeLimits& limits,
                  size_t max_queued_bytes, FrameHandler on_frame, ErrorHandler on_error)
     : socket_(io, boost::asio::local::stream_protocol(), socket.release()),
       limits_(limits),
       reader_(limits.max_frame, kReadChunk),
+      idle_timer_(io),
       batch_(max_queued_bytes),
       builder_(limits),
       on_frame_(std::move(on_frame)),
@@ -34,6 +37,7 @@ void Channel::close() {
   closed_ = true;
   boost::system::error_code ignored;
   socket_.close(ignored);
+  idle_timer_.cancel();
   on_frame_ = nullptr;
   on_error_ = nullptr;
 }
@@ -61,7 +65,19 @@ void Channel::read_some() {
                        }
                        self->read_some();
                        self->receive();
+                       self->release_when_idle();
                      });
+}
+
+void Channel::release_when_idle() {
+  if (closed_ || idle_timer_armed_) return;
+  idle_timer_armed_ = true;
+  idle_timer_.expires_after(kReleaseIdle);
+  idle_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    self->idle_timer_armed_ = false;
+    if (ec || self->closed_) return;
+    self->reader_.release_if_empty();
+  });
 }
 
 void Channel::receive() {

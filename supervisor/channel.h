@@ -13,6 +13,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "stockade/result.h"
 #include "base/unique_fd.h"
@@ -57,12 +58,20 @@ class Channel : public std::enable_shared_from_this<Channel> {
   void schedule_flush();
   void flush();
   void fail(const Error& error);
+  // After a read: the read buffer (64 KiB) is freed kReleaseIdle later
+  // unless a partial frame is pending, so that an idle plugin costs no
+  // buffer (issue 13: 10,000 plugins on one host). One timer per channel,
+  // armed at most once per period: a busy plugin pays one reallocation a
+  // period, not one a call.
+  void release_when_idle();
 
   // A socket, not a plain descriptor: Asio then knows a short read drained
   // the socket and does not try another (failing) read before epoll says so.
   boost::asio::local::stream_protocol::socket socket_;
   wire::DecodeLimits limits_;
   wire::FrameReader reader_;
+  boost::asio::steady_timer idle_timer_;
+  bool idle_timer_armed_ = false;
   wire::FrameBatch batch_;
   wire::FrameBuilder builder_;
   FrameHandler on_frame_;

@@ -1,8 +1,9 @@
-// The supervisor's descriptor budget. Every plugin holds about six of the
-// supervisor's fds (socket, two output pipes, pidfd and its watch, the
-// seccomp listener) and a launch needs some 80 more for a moment (the
+// The supervisor's descriptor budget. Every plugin holds five of the
+// supervisor's fds (socket, output pipe, pidfd, seccomp listener,
+// stockade-init's report; tests/runtime/scale_test.cpp counts them) and a
+// launch needs some 80 more for a moment (the
 // sandbox places its scratch fds above the highest one in use). At the
-// common soft RLIMIT_NOFILE of 1024 the 117th plugin cannot start; the hard
+// common soft RLIMIT_NOFILE of 1024 the 170th plugin or so cannot start; the hard
 // limit is usually far higher, so the runtime raises the soft limit to it
 // at start (as Go does since 1.19). Internal to the runtime.
 #pragma once

@@ -28,8 +28,7 @@ struct LaunchSettings {
 struct LaunchedPlugin {
   sandbox::Child child;
   UniqueFd socket;      // our end of the socketpair; the plugin's is its fd 3
-  UniqueFd stdout_pipe; // read ends of the plugin's stdout and stderr
-  UniqueFd stderr_pipe;
+  UniqueFd output_pipe; // read end of the plugin's stdout and stderr (one pipe)
   std::string cookie;   // what the plugin's Hello must echo
 };
 

@@ -1,10 +1,10 @@
-// Reads one of a plugin's output pipes (stdout or stderr) on the event loop
-// and logs it line by line (the Supervisor's Log: "[plugin] stream: line"), bounded
-// and escaped by PluginOutput. Plugin text is always a log argument, never a
-// format string. Internal to the runtime (includes Asio).
+// Reads a plugin's output pipe (its stdout and stderr, one pipe: one
+// descriptor per plugin, not two) on the event loop and logs it line by line
+// (the Supervisor's Log: "[plugin] output: line"), bounded and escaped by
+// PluginOutput. Plugin text is always a log argument, never a format string.
+// Internal to the runtime (includes Asio).
 #pragma once
 
-#include <array>
 #include <memory>
 #include <string>
 
@@ -19,7 +19,7 @@ namespace stockade::supervisor {
 
 class OutputLogger : public std::enable_shared_from_this<OutputLogger> {
  public:
-  // `stream`: "stdout" or "stderr", the record's prefix.
+  // `stream`: the record's prefix ("output").
   OutputLogger(boost::asio::io_context& io, UniqueFd pipe, std::string plugin, std::string stream,
                const OutputLimits& limits, std::shared_ptr<Log> log);
   // Reads until EOF (the sandbox is gone) or close().
@@ -27,14 +27,15 @@ class OutputLogger : public std::enable_shared_from_this<OutputLogger> {
   void close();
 
  private:
-  void read_some();
+  void wait_readable();
+  // Reads what the pipe holds now; false at EOF or on an error.
+  bool drain();
 
   boost::asio::posix::stream_descriptor pipe_;
   std::string plugin_;
   std::string stream_;
   std::shared_ptr<Log> log_;
   PluginOutput output_;
-  std::array<uint8_t, 16 * 1024> buffer_{};
   bool closed_ = false;
 };
 

@@ -50,8 +50,7 @@ PluginProcess::PluginProcess(asio::io_context& io, Manifest manifest, const Runt
 
 PluginProcess::~PluginProcess() {
   if (channel_) channel_->close();
-  if (stdout_log_) stdout_log_->close();
-  if (stderr_log_) stderr_log_->close();
+  if (output_log_) output_log_->close();
   // child_'s destructor kills and reaps whatever is left.
 }
 
@@ -105,14 +104,9 @@ void PluginProcess::launch() {
       [weak, gen](const Error& error) {
         if (auto self = weak.lock(); self && self->generation_ == gen) self->on_channel_error(error);
       });
-  stdout_log_ = std::make_shared<OutputLogger>(io_, std::move(launched->stdout_pipe),
-                                               manifest_.name, "stdout", settings_.output,
-                                               settings_.log);
-  stderr_log_ = std::make_shared<OutputLogger>(io_, std::move(launched->stderr_pipe),
-                                               manifest_.name, "stderr", settings_.output,
-                                               settings_.log);
-  stdout_log_->start();
-  stderr_log_->start();
+  output_log_ = std::make_shared<OutputLogger>(io_, std::move(launched->output_pipe), manifest_.name,
+                                               "output", settings_.output, settings_.log);
+  output_log_->start();
   watch_exit();
   watch_violations();
   watch_cpu_budget();
@@ -159,18 +153,8 @@ void PluginProcess::out_of_descriptors(const std::string& why) {
   notify_started(Error{Errc::limit, why, manifest_.name});
 }
 
-// A dup of the pidfd: asio's descriptor closes what it owns, and the Child
-// keeps its own.
-static std::optional<asio::posix::stream_descriptor> watch_fd(asio::io_context& io, int fd) {
-  if (fd < 0) return std::nullopt;
-  int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  if (copy < 0) return std::nullopt;
-  return asio::posix::stream_descriptor(io, copy);
-}
-
 void PluginProcess::watch_exit() {
-  exit_watch_ = watch_fd(io_, child_->pidfd());
-  if (!exit_watch_) {
+  if (!exit_watch_.watch(io_, child_->pidfd())) {
     // Without a pidfd watch an exit would go unnoticed: refuse to run blind.
     kill("cannot watch the plugin's pidfd");
     return;
@@ -199,8 +183,11 @@ void PluginProcess::watch_cpu_budget() {
 }
 
 void PluginProcess::watch_violations() {
-  violation_watch_ = watch_fd(io_, child_->violation_fd());
-  if (!violation_watch_) return;
+  // Re-armed on the same listener while it is open; released as soon as the
+  // Child has closed it (see BorrowedWatch).
+  if (violation_watch_.fd() != child_->violation_fd() && !violation_watch_.watch(io_, child_->violation_fd())) {
+    return;
+  }
   auto weak = weak_from_this();
   const uint64_t gen = generation_;
   violation_watch_->async_wait(asio::posix::stream_descriptor::wait_read,
@@ -210,10 +197,12 @@ void PluginProcess::watch_violations() {
                                  // Records the syscall and kills the sandbox; the
                                  // pidfd then reports the exit with its name. A
                                  // wakeup without a violation (a hang-up closes the
-                                 // listener) re-arms on a fresh dup while one is left.
-                                 if (!self->child_->handle_violation() && self->child_->violation_fd() >= 0) {
-                                   self->watch_violations();
+                                 // listener) re-arms while the listener is left.
+                                 const bool violation = self->child_->handle_violation();
+                                 if (self->child_->violation_fd() != self->violation_watch_.fd()) {
+                                   self->violation_watch_.release();
                                  }
+                                 if (!violation && self->child_->violation_fd() >= 0) self->watch_violations();
                                });
 }
 
@@ -251,10 +240,9 @@ void PluginProcess::after_exit(const std::string& message, std::optional<int> ex
   if (channel_) channel_->close();
   channel_.reset();
   // The loggers read on until EOF: the plugin's last words still reach the log.
-  stdout_log_.reset();
-  stderr_log_.reset();
-  exit_watch_.reset();
-  violation_watch_.reset();
+  output_log_.reset();
+  exit_watch_.release();
+  violation_watch_.release();
   child_.reset();
   ++generation_;  // late events of this run are stale from here on
 

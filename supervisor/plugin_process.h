@@ -26,6 +26,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "sandbox/sandbox.h"
+#include "supervisor/borrowed_watch.h"
 #include "supervisor/call_table.h"
 #include "supervisor/launch.h"
 #include "supervisor/log.h"
@@ -147,10 +148,10 @@ class PluginProcess : public std::enable_shared_from_this<PluginProcess> {
 
   std::optional<sandbox::Child> child_;
   std::shared_ptr<Channel> channel_;
-  std::shared_ptr<OutputLogger> stdout_log_;
-  std::shared_ptr<OutputLogger> stderr_log_;
-  std::optional<boost::asio::posix::stream_descriptor> exit_watch_;
-  std::optional<boost::asio::posix::stream_descriptor> violation_watch_;
+  std::shared_ptr<OutputLogger> output_log_;  // stdout and stderr, one pipe
+  // Declared after child_, so destroyed (released) before it closes the fds.
+  BorrowedWatch exit_watch_;       // child_'s pidfd
+  BorrowedWatch violation_watch_;  // child_'s seccomp listener
   std::string cookie_;
   uint64_t generation_ = 0;  // launches so far; stale events carry an older one
 

@@ -45,8 +45,8 @@ Result<PluginRegistry> PluginRegistry::discover(const std::string& dir, size_t m
     if (folders.size() == max_folders) {
       return Error{Errc::limit,
                    "more than " + std::to_string(max_folders) +
-                       " folders in the plugins directory (SupervisorOptions::max_plugin_folders): "
-                       "check the path, or raise the bound",
+                       " folders in the plugins directory (max_plugins in the operator's config, "
+                       "SupervisorOptions::max_plugin_folders for a host): check the path, or raise the bound",
                    dir};
     }
     folders.push_back(it->path());

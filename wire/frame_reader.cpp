@@ -59,6 +59,14 @@ void FrameReader::reserve_tail(std::size_t want, std::size_t limit) {
   end_ = kStartOffset + unread;
 }
 
+std::size_t FrameReader::release_if_empty() {
+  if (begin_ != end_ || capacity_ == 0) return 0;
+  const std::size_t freed = capacity_;
+  storage_.reset();
+  capacity_ = begin_ = end_ = prepared_ = 0;
+  return freed;
+}
+
 std::span<std::uint8_t> FrameReader::prepare(std::size_t want) {
   prepared_ = 0;
   if (failed_) return {};

@@ -58,6 +58,12 @@ class FrameReader {
   // True when no partial frame is pending (a clean end of stream is possible).
   bool at_frame_boundary() const { return buffered() == 0; }
   bool failed() const { return failed_.has_value(); }
+  // Frees the buffer when no byte is pending (the next prepare() allocates
+  // again): an idle connection then holds no read buffer. Invalidates spans
+  // returned by next(). Returns the bytes freed.
+  std::size_t release_if_empty();
+  // Bytes of buffer held now.
+  std::size_t capacity() const { return capacity_; }
 
  private:
   std::uint8_t* data();

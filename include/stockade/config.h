@@ -68,9 +68,17 @@ struct ClientRule {
   bool admin = false;                  // may also reload, restart and read metrics
 };
 
+// Default of Config::max_plugins: far above the 10,000 plugins a host is
+// sized for, low enough that a mistaken plugins_dir (/) fails fast.
+inline constexpr uint32_t kDefaultMaxPlugins = 100000;
+inline constexpr uint32_t kMaxPluginsRange = 1000000;
+
 struct Config {
   std::string plugins_dir{};  // one folder per plugin, each with a plugin.json
   std::string whitelist{};    // the whitelist file
+  // Folders plugins_dir may hold (key "max_plugins", 1..1,000,000); one more
+  // and the supervisor refuses to start (or to reload), naming this key.
+  uint32_t max_plugins = kDefaultMaxPlugins;
   Ceilings ceilings{};
   SandboxIdentity sandbox{};
   ControlSocket control{};

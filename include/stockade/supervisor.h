@@ -263,7 +263,7 @@ struct OutputLimits {
   uint32_t burst_lines = 200;      // lines allowed at once after a quiet spell
 };
 
-inline constexpr size_t kDefaultMaxPluginFolders = 100000;
+inline constexpr size_t kDefaultMaxPluginFolders = kDefaultMaxPlugins;  // the config's max_plugins
 
 struct SupervisorOptions {
   std::string plugins_dir{};  // one folder per plugin, each with its plugin.json

@@ -76,7 +76,22 @@ TEST(Config, MistakesNameTheFileAndKeyPath) {
                 "stockade.json: ceilings.allow_network: must be true or false (got 1)"});
   EXPECT_EQ(problems_of(R"({"plugin_dir": "/x"})"),
             std::vector<std::string>{"stockade.json: plugin_dir: unknown key (known here: "
-                                     "plugins_dir, whitelist, ceilings, sandbox, control, clients, autostart, metrics)"});
+                                     "plugins_dir, whitelist, max_plugins, ceilings, sandbox, control, clients, autostart, "
+                                     "metrics)"});
+}
+
+TEST(Config, MaxPluginsBoundsThePluginsFolderAndARangeMistakeNamesIt) {
+  auto defaults = parse_config("{}", "stockade.json");
+  ASSERT_TRUE(defaults) << defaults.error().message();
+  EXPECT_EQ(defaults->max_plugins, 100000u);
+  auto c = parse_config(R"({"max_plugins": 20000})", "stockade.json");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->max_plugins, 20000u);
+  EXPECT_EQ(problems_of(R"({"max_plugins": 0})"),
+            std::vector<std::string>{"stockade.json: max_plugins: must be an integer from 1 to 1000000 (got 0)"});
+  EXPECT_EQ(problems_of(R"({"max_plugins": 2000000})"),
+            std::vector<std::string>{
+                "stockade.json: max_plugins: must be an integer from 1 to 1000000 (got 2000000)"});
 }
 
 TEST(Config, NeverGrantableSyscallsCannotBeListed) {

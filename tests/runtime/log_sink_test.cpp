@@ -112,7 +112,7 @@ TEST(LogSink, ReceivesLifecycleOutputAndDiscoveryRecordsAndNothingGoesToStderr) 
       auto flooded = sup->execute("stderr_flood", "flood", to_bytes("1"),
                                   supervisor::ExecuteOptions{10s, std::nullopt});
       ASSERT_TRUE(flooded) << flooded.error().describe();
-      EXPECT_TRUE(eventually([&] { return log.has(LogLevel::info, "stderr_flood", "stderr: "); }));
+      EXPECT_TRUE(eventually([&] { return log.has(LogLevel::info, "stderr_flood", "output: "); }));
       sup->stop();
     }
     leaked_out = out.text();
@@ -129,7 +129,7 @@ TEST(LogSink, ReceivesLifecycleOutputAndDiscoveryRecordsAndNothingGoesToStderr) 
   // terminal escapes, bells and NULs never reach the host's sink raw.
   size_t output_lines = 0;
   for (const auto& r : log.records()) {
-    if (r.plugin != "stderr_flood" || r.message.rfind("stderr: ", 0) != 0) continue;
+    if (r.plugin != "stderr_flood" || r.message.rfind("output: ", 0) != 0) continue;
     ++output_lines;
     for (unsigned char c : r.message) {
       ASSERT_TRUE(c >= 0x20 && c != 0x7f) << "raw control byte " << int(c) << " in " << r.message.substr(0, 80);
