@@ -1,0 +1,93 @@
+#include "sandbox/spare_netns.h"
+#include "sandbox/sandbox.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <stop_token>
+#include <thread>
+
+namespace stockade::sandbox {
+namespace {
+
+// Two: a launch takes one while the other waits, so that launches closer
+// together than one unshare still find one. Each costs some kernel memory
+// and one fd while it waits; a burst beyond them falls back to CLONE_NEWNET.
+constexpr size_t kSpares = 2;
+
+class SparePool {
+ public:
+  UniqueFd take() {
+    std::lock_guard lock(mutex_);
+    start_locked();
+    if (spares_.empty()) return UniqueFd();
+    UniqueFd fd = std::move(spares_.front());
+    spares_.pop_front();
+    wake_.notify_one();
+    return fd;
+  }
+
+  void warm() {
+    std::lock_guard lock(mutex_);
+    start_locked();
+  }
+
+ private:
+  void start_locked() {
+    if (started_) return;
+    started_ = true;
+    // Born with every signal blocked: the host's handlers (a daemon's
+    // SIGHUP, Asio's SIGCHLD) must not run on a thread that sits in an
+    // empty network namespace.
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    thread_ = std::jthread([this](std::stop_token stop) { refill(stop); });
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  }
+
+  // Runs on its own thread, which lives in whatever namespace it made last:
+  // it does nothing else, so that does not matter.
+  void refill(std::stop_token stop) {
+    for (;;) {
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, stop, [&] { return spares_.size() < kSpares; });
+        if (stop.stop_requested()) return;
+      }
+      // EPERM (no CAP_SYS_ADMIN), ENOSPC (user.max_net_namespaces) or
+      // anything else: launches go on with CLONE_NEWNET, which then reports
+      // the problem in their own words.
+      if (unshare(CLONE_NEWNET) != 0) return;
+      UniqueFd fd(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+      if (!fd) return;
+      std::lock_guard lock(mutex_);
+      spares_.push_back(std::move(fd));
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable_any wake_;
+  std::deque<UniqueFd> spares_;
+  bool started_ = false;
+  std::jthread thread_;  // last: stopped and joined before the rest goes
+};
+
+SparePool& pool() {
+  static SparePool instance;
+  return instance;
+}
+
+}  // namespace
+
+UniqueFd take_spare_netns() { return pool().take(); }
+
+void warm_spare_netns() { pool().warm(); }
+
+}  // namespace stockade::sandbox
