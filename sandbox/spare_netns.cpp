@@ -2,6 +2,8 @@
 #include "sandbox/sandbox.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -46,9 +48,19 @@ class SparePool {
   }
 
  private:
+  // Whether we may make and enter network namespaces at all: without
+  // CAP_SYS_ADMIN no thread is started (none that would only fail and end).
+  static bool may_make_namespaces() {
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+    if (syscall(SYS_capget, &header, data) != 0) return false;
+    return (data[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32))) != 0;
+  }
+
   void start_locked() {
     if (started_) return;
     started_ = true;
+    if (!may_make_namespaces()) return;
     // Born with every signal blocked: the host's handlers (a daemon's
     // SIGHUP, Asio's SIGCHLD) must not run on a thread that sits in an
     // empty network namespace.
