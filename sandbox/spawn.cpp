@@ -23,6 +23,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <optional>
@@ -40,6 +41,7 @@
 #include "sandbox/mount_plan.h"
 #include "sandbox/passed_fds.h"
 #include "sandbox/seccomp_policy.h"
+#include "sandbox/spare_netns.h"
 #include "sandbox/syscall_names.h"
 #include "sandbox/userns.h"
 #include "sandbox/verifier_thread.h"
@@ -530,11 +532,22 @@ Result<Child> spawn_fd(int binary_fd, const std::string& default_argv0, const Po
   if (!stack) return std::move(stack).error();
   state->timings.prepare_us = micros_since(start) - state->timings.cgroup_us;
 
+  // Network::none: a spare namespace made ahead (sandbox/spare_netns.h says
+  // why), entered by this thread for the clone only; else CLONE_NEWNET.
+  UniqueFd spare_netns;
+  UniqueFd own_netns;
+  if (policy.network == Network::none) {
+    spare_netns = take_spare_netns();
+    if (spare_netns) {
+      own_netns.reset(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+      if (!own_netns) spare_netns.reset();
+    }
+  }
   int pidfd = -1;
   clone_args args{};
   args.flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
                CLONE_NEWCGROUP | CLONE_PIDFD;
-  if (policy.network == Network::none) args.flags |= CLONE_NEWNET;
+  if (policy.network == Network::none && !spare_netns) args.flags |= CLONE_NEWNET;
   if (state->cgroup.clone_into_fd() >= 0) {
     args.flags |= CLONE_INTO_CGROUP;
     args.cgroup = static_cast<uint64_t>(state->cgroup.clone_into_fd());
@@ -550,7 +563,21 @@ Result<Child> spawn_fd(int binary_fd, const std::string& default_argv0, const Po
   sigset_t all, previous;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &previous);
+  if (spare_netns && setns(spare_netns.get(), CLONE_NEWNET) != 0) {
+    // Not entered: this thread is still in its own namespace.
+    spare_netns.reset();
+    args.flags |= CLONE_NEWNET;
+  }
   long pid = clone3_run(&args, run_child, &plan, clone3_can_share_memory());
+  // Back at once, whatever the clone did: nothing else of ours may run in
+  // the sandbox's namespace. Entering our own namespace again cannot fail
+  // short of a kernel bug, and staying would cut the host off its network.
+  if (spare_netns && setns(own_netns.get(), CLONE_NEWNET) != 0) {
+    static const char kMessage[] =
+        "stockade: cannot return to the supervisor's network namespace after a launch\n";
+    (void)!write(2, kMessage, sizeof(kMessage) - 1);
+    std::abort();
+  }
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   if (pid < 0) return sys_error("sandbox step clone3", {}, static_cast<int>(-pid));
   state->pid = static_cast<pid_t>(pid);

@@ -50,6 +50,8 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(const SupervisorOptions& 
   }
   // Before the janitor's thread and the first sandbox: it may move this
   // process into a leaf of its delegated cgroup.
+  // The first launch then finds a network namespace made ahead (spare_netns.h).
+  sandbox::warm_spare_netns();
   if (auto note = sandbox::prepare_cgroups(); note.level == sandbox::CgroupSetupNote::Level::info)
     log.info("", "{}", note.message);
   else if (note.level == sandbox::CgroupSetupNote::Level::warning)

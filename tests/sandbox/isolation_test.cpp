@@ -171,6 +171,49 @@ TEST(SandboxIsolation, NetworkNoneHasOnlyLoopback) {
   EXPECT_EQ(std::count(dev.begin(), dev.end(), '\n'), 3) << dev;
 }
 
+// Spare namespaces (sandbox/spare_netns.h) are made ahead, but each serves
+// one sandbox: two sandboxes alive at once and one started after the first
+// ended are three namespaces, none of them the host's.
+TEST(SandboxIsolation, EverySandboxHasANetworkNamespaceOfItsOwn) {
+  warm_spare_netns();
+  // /proc/PID/ns of a sandbox (not dumpable) is readable by root only; as
+  // another user the pool is off (no CAP_SYS_ADMIN) and the rest is checked.
+  auto netns_of = [](pid_t pid) {
+    struct stat st {};
+    const std::string path = "/proc/" + std::to_string(pid) + "/ns/net";
+    return stat(path.c_str(), &st) == 0 ? st.st_ino : ino_t{0};
+  };
+  struct stat host {};
+  ASSERT_EQ(stat("/proc/self/ns/net", &host), 0);
+  Policy policy = policy_for({"probe", "sleep", "30"});
+  auto first = start_sandboxed(policy);
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  auto second = start_sandboxed(policy);
+  ASSERT_TRUE(second.ok()) << second.error().message();
+  // The launching thread went back to the host's namespace.
+  struct stat after {};
+  ASSERT_EQ(stat("/proc/thread-self/ns/net", &after), 0);
+  EXPECT_EQ(after.st_ino, host.st_ino);
+  const ino_t a = netns_of(first->child.pid());
+  const ino_t b = netns_of(second->child.pid());
+  { Child gone = std::move(first->child); }
+  auto third = start_sandboxed(policy);
+  ASSERT_TRUE(third.ok()) << third.error().message();
+  const ino_t c = netns_of(third->child.pid());
+  if (running_as_root()) {
+    for (ino_t ns : {a, b, c}) {
+      EXPECT_NE(ns, ino_t{0});
+      EXPECT_NE(ns, host.st_ino);
+    }
+    EXPECT_NE(a, b);
+    EXPECT_NE(b, c);
+    EXPECT_NE(a, c);
+  }
+  // Still empty: two header lines and lo, however the namespace was made.
+  std::string dev = output_of({"probe", "cat", "/proc/self/net/dev"});
+  EXPECT_EQ(std::count(dev.begin(), dev.end(), '\n'), 3) << dev;
+}
+
 TEST(SandboxIsolation, NetworkHostSeesTheHostsInterfaces) {
   std::ifstream host_dev("/proc/self/net/dev");
   std::string host((std::istreambuf_iterator<char>(host_dev)), {});
