@@ -149,9 +149,10 @@ Result<Frame> ControlBuilder::encode(std::uint64_t id, const ErrorInfo& m) {
   return finish(id, fb::Body::Error, b.Finish().Union());
 }
 
-Result<Frame> ControlBuilder::encode(std::uint64_t id, const StatusRequest&) {
+Result<Frame> ControlBuilder::encode(std::uint64_t id, const StatusRequest& m) {
   fbb_.Clear();
-  return finish(id, fb::Body::Status, fb::CreateStatus(fbb_).Union());
+  auto after = m.after.empty() ? flatbuffers::Offset<flatbuffers::String>() : fbb_.CreateString(m.after);
+  return finish(id, fb::Body::Status, fb::CreateStatus(fbb_, after).Union());
 }
 
 Result<Frame> ControlBuilder::encode(std::uint64_t id, const StatusReplyInfo& m) {
@@ -176,7 +177,7 @@ Result<Frame> ControlBuilder::encode(std::uint64_t id, const StatusReplyInfo& m)
         p.late_answers, p.stray_answers, p.calls_sent, p.cancels_sent, p.pid, p.retries,
         p.retries_refused_by_budget));
   }
-  auto body = fb::CreateStatusReply(fbb_, fbb_.CreateVector(plugins));
+  auto body = fb::CreateStatusReply(fbb_, fbb_.CreateVector(plugins), m.more);
   return finish(id, fb::Body::StatusReply, body.Union());
 }
 

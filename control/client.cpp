@@ -454,7 +454,36 @@ Result<Answer<CallReplyInfo>> ControlClient::call(const CallRequest& call, WaitL
   return expect<CallReplyInfo>("Call", request(call, limit));
 }
 Result<Answer<StatusReplyInfo>> ControlClient::status(WaitLimit limit) {
-  return expect<StatusReplyInfo>("Status", request(StatusRequest{}, limit));
+  // Page after page (kStatusPageSize plugins each, in name order). A daemon
+  // that claims more without progress (an empty page, names out of order)
+  // or beyond the largest config (max_plugins) is refused, not followed.
+  constexpr std::size_t kMaxPlugins = 1'000'000;
+  StatusReplyInfo all;
+  StatusRequest next;
+  for (;;) {
+    auto page = expect<StatusReplyInfo>("Status", request(next, limit));
+    if (!page || std::holds_alternative<ErrorInfo>(*page)) return page;
+    auto& reply = std::get<StatusReplyInfo>(*page);
+    for (auto& p : reply.plugins) {
+      if (p.name <= next.after || all.plugins.size() >= kMaxPlugins) {
+        Error e{Errc::protocol,
+                "the daemon's Status pages are not in name order, or list more than 1,000,000 plugins",
+                state_->path};
+        std::lock_guard lock(state_->mu);
+        state_->fail(e);
+        return e;
+      }
+      next.after = p.name;
+      all.plugins.push_back(std::move(p));
+    }
+    if (!reply.more) return Answer<StatusReplyInfo>(std::move(all));
+    if (reply.plugins.empty()) {
+      Error e{Errc::protocol, "the daemon sent an empty Status page with more to follow", state_->path};
+      std::lock_guard lock(state_->mu);
+      state_->fail(e);
+      return e;
+    }
+  }
 }
 Result<Answer<InfoReplyInfo>> ControlClient::info(const std::string& plugin, WaitLimit limit) {
   return expect<InfoReplyInfo>("Info", request(InfoRequest{plugin}, limit));

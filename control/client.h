@@ -80,6 +80,8 @@ class ControlClient {
 
   // Typed requests: an answer of another kind fails the connection.
   Result<Answer<CallReplyInfo>> call(const CallRequest& call, WaitLimit limit = std::nullopt);
+  // Every plugin this client may see, in name order: asked page by page
+  // (control-protocol.md, Status); `limit` bounds each page's wait.
   Result<Answer<StatusReplyInfo>> status(WaitLimit limit = std::nullopt);
   Result<Answer<InfoReplyInfo>> info(const std::string& plugin, WaitLimit limit = std::nullopt);
   Result<Answer<HealthReplyInfo>> health(const std::string& plugin, WaitLimit limit = std::nullopt);

@@ -206,6 +206,7 @@ Status check_body(const fb::Envelope& e, const ControlLimits& l) {
       return check_string(e.body_as_MetricsReply()->text(), "MetricsReply.text", l.max_frame,
                           Need::optional);
     case fb::Body::Status:
+      return check_string(e.body_as_Status()->after(), "Status.after", l.max_name, Need::optional);
     case fb::Body::Reload:
     case fb::Body::RestartReply:
     case fb::Body::Metrics:

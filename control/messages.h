@@ -51,6 +51,7 @@ struct CallReplyInfo {
 };
 
 struct StatusRequest {
+  std::string after{};  // the page starts after this name; empty: the first page
   bool operator==(const StatusRequest&) const = default;
 };
 
@@ -79,6 +80,7 @@ struct PluginStatusInfo {
 
 struct StatusReplyInfo {
   std::vector<PluginStatusInfo> plugins{};
+  bool more = false;  // another page follows (ask with after = the last name here)
   bool operator==(const StatusReplyInfo&) const = default;
 };
 

@@ -24,5 +24,9 @@ inline constexpr char kSocketEnvVar[] = "STOCKADE_SOCKET";
 using wire::kBodyAlignment;
 using wire::kLengthPrefixSize;
 inline constexpr std::uint32_t kDefaultMaxFrame = wire::kDefaultMaxFrame;
+// Plugins in one StatusReply (a page). Even with every string at its bound
+// (ControlLimits: 256 + 2 x 4096 bytes) a page fits in kDefaultMaxFrame, so a
+// host of any size answers Status; clients ask page after page.
+inline constexpr std::uint32_t kStatusPageSize = 256;
 
 }  // namespace stockade::control

@@ -66,13 +66,14 @@ Body read_body(const fb::Envelope& e) {
       return ErrorInfo{m.code(),      text(m.message()), m.delivery(), optional(m.plugin_exit()),
                        m.retryable(), m.hopeless(),      m.attempts()};
     }
-    case fb::Body::Status: return StatusRequest{};
+    case fb::Body::Status: return StatusRequest{text(e.body_as_Status()->after())};
     case fb::Body::StatusReply: {
       StatusReplyInfo reply;
       if (const auto* plugins = e.body_as_StatusReply()->plugins(); plugins != nullptr) {
         reply.plugins.reserve(plugins->size());
         for (const fb::PluginStatus* p : *plugins) reply.plugins.push_back(plugin_status(*p));
       }
+      reply.more = e.body_as_StatusReply()->more();
       return reply;
     }
     case fb::Body::Info: return InfoRequest{text(e.body_as_Info()->plugin())};

@@ -63,6 +63,10 @@ class Server final : public ConnectionOwner {
                     std::function<Answer()> work);
   void dispatch_call(const std::shared_ptr<Connection>& connection, std::uint64_t id,
                      control::CallRequest call);
+  // One page of Status (control::kStatusPageSize plugins, in name order,
+  // after `after`) of the plugins `visible` may see. Runs on the pool.
+  control::StatusReplyInfo status_page(const supervisor::ClientAccess& visible, const std::string& after,
+                                       const control::ControlLimits& limits) const;
 
   using ReloadDone = std::function<void(control::ReloadReplyInfo)>;
   void start_reload(ReloadDone done);

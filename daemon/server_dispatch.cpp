@@ -151,6 +151,21 @@ void Server::run_blocking(const std::shared_ptr<Connection>& connection, std::ui
   });
 }
 
+control::StatusReplyInfo Server::status_page(const supervisor::ClientAccess& visible, const std::string& after,
+                                             const control::ControlLimits& limits) const {
+  std::vector<supervisor::PluginStatus> seen;
+  for (auto& s : supervisor_->status()) {
+    if (s.name > after && (visible.admin || visible.may_call(s.name))) seen.push_back(std::move(s));
+  }
+  std::sort(seen.begin(), seen.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  control::StatusReplyInfo reply;
+  const std::size_t n = std::min<std::size_t>(seen.size(), control::kStatusPageSize);
+  reply.plugins.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) reply.plugins.push_back(to_status(seen[i], limits));
+  reply.more = seen.size() > n;
+  return reply;
+}
+
 void Server::dispatch_call(const std::shared_ptr<Connection>& connection, std::uint64_t id,
                            control::CallRequest call) {
   supervisor::ExecuteOptions options;
@@ -198,14 +213,10 @@ void Server::on_request(const std::shared_ptr<Connection>& connection, control::
           [&](control::CallRequest& call) {
             if (may_call(call.plugin)) dispatch_call(connection, id, std::move(call));
           },
-          [&](control::StatusRequest&) {
+          [&](control::StatusRequest& status) {
             auto visible = access;
-            run_blocking(connection, id, [this, id, visible, limits]() -> Answer {
-              control::StatusReplyInfo reply;
-              for (const auto& s : supervisor_->status()) {
-                if (visible.admin || visible.may_call(s.name)) reply.plugins.push_back(to_status(s, limits));
-              }
-              return [id, reply = std::move(reply)](Connection& c) { c.reply(id, reply); };
+            run_blocking(connection, id, [this, id, visible, limits, after = std::move(status.after)]() -> Answer {
+              return [id, reply = status_page(visible, after, limits)](Connection& c) { c.reply(id, reply); };
             });
           },
           [&](control::InfoRequest& info) {

@@ -172,6 +172,10 @@ TEST(ControlDecoder, RefusesNamesAndMethodsOverTheirBounds) {
   m = long_method.str(std::string(300, 'm'));
   EXPECT_REFUSED(long_method.finish(fb::Body::Call, fb::CreateCall(long_method.fbb, p, m).Union()),
                  "Call.method has 300 bytes (limit 256)");
+  RawFrame long_after;
+  auto after = long_after.str(std::string(257, 's'));
+  EXPECT_REFUSED(long_after.finish(fb::Body::Status, fb::CreateStatus(long_after.fbb, after).Union()),
+                 "Status.after has 257 bytes (limit 256)");
   ControlLimits small;
   small.max_string = 3;
   ControlBuilder builder;

@@ -55,6 +55,8 @@ std::vector<SampleMessage> sample_messages() {
       {"status", {5, StatusRequest{}}},
       {"status_reply", {5, StatusReplyInfo{{ready, parked}}}},
       {"status_reply_empty", {6, StatusReplyInfo{}}},
+      {"status_page", {5, StatusRequest{"echo"}}},
+      {"status_reply_more", {5, StatusReplyInfo{{ready}, true}}},
       {"info", {7, InfoRequest{"calculator"}}},
       {"info_reply", {7, InfoReplyInfo{"calculator", "1.2.0", "adds numbers", {"math"},
                                        {"add", "mul"}, {{"owner", "ops"}, {"tier", ""}}}}},

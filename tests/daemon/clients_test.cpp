@@ -7,12 +7,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "control/client.h"
+#include "control/protocol.h"
 #include "tests/daemon/daemon_fixture.h"
 #include "tests/support/command.h"
 
@@ -253,6 +257,74 @@ TEST_F(Clients, PythonClientCallsStatusMetricsReloadRestart) {
                         "/usr/bin/python3", STOCKADE_PYTHON_TEST, host_.socket_path()});
   EXPECT_EQ(o.code, 0) << all_of(o);
   EXPECT_NE(o.out.find("python client: all checks passed"), std::string::npos) << all_of(o);
+}
+
+// More plugins than one Status page (control::kStatusPageSize) holds: the
+// CLI, ControlClient and the Python client each ask page after page and get
+// every plugin once, in name order. The extra plugins are never started, so
+// their binary is any small program.
+TEST(ClientsManyPlugins, StatusListsEveryPluginAcrossPages) {
+  DaemonHost host;
+  std::ifstream in(example_plugins_dir() + "/echo/plugin.json");
+  auto manifest = nlohmann::json::parse(in);
+  const int extra = static_cast<int>(control::kStatusPageSize) + 44;
+  std::vector<std::string> names{"echo", "slow"};
+  for (int i = 0; i < extra; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "p%03d", i);
+    manifest["name"] = name;
+    host.plugins().add_binary(name, "/bin/true", manifest);
+    names.emplace_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  host.start();
+
+  // The daemon pages: a full first page with more, then the rest.
+  auto raw = TestClient::connect(host.socket_path());
+  raw.request(1, control::StatusRequest{});
+  auto first = raw.next();
+  ASSERT_TRUE(first.has_value());
+  const auto* page1 = std::get_if<control::StatusReplyInfo>(&first->body);
+  ASSERT_NE(page1, nullptr) << describe(*first);
+  EXPECT_TRUE(page1->more);
+  ASSERT_EQ(page1->plugins.size(), control::kStatusPageSize);
+  EXPECT_EQ(page1->plugins.back().name, names[control::kStatusPageSize - 1]);
+  raw.request(2, control::StatusRequest{page1->plugins.back().name});
+  auto second = raw.next();
+  ASSERT_TRUE(second.has_value());
+  const auto* page2 = std::get_if<control::StatusReplyInfo>(&second->body);
+  ASSERT_NE(page2, nullptr) << describe(*second);
+  EXPECT_FALSE(page2->more);
+  ASSERT_EQ(page2->plugins.size(), names.size() - control::kStatusPageSize);
+  EXPECT_EQ(page2->plugins.front().name, names[control::kStatusPageSize]);
+
+  auto json = stockade({"status", "--socket", host.socket_path(), "--json"});
+  ASSERT_EQ(json.code, 0) << all_of(json);
+  std::vector<std::string> listed;
+  const auto parsed = nlohmann::json::parse(json.out);
+  for (const auto& p : parsed.at("plugins")) listed.push_back(p.at("name"));
+  EXPECT_EQ(listed, names);
+
+  auto client = control::ControlClient::connect(host.socket_path());
+  ASSERT_TRUE(client.ok()) << client.error().message();
+  auto status = client->status();
+  ASSERT_TRUE(status.ok()) << status.error().message();
+  const auto& reply = std::get<control::StatusReplyInfo>(*status);
+  EXPECT_FALSE(reply.more);
+  ASSERT_EQ(reply.plugins.size(), names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) EXPECT_EQ(reply.plugins[i].name, names[i]);
+
+  auto python = run_command(
+      {"/usr/bin/env", "PYTHONPATH=" STOCKADE_PYTHON_GEN ":" STOCKADE_PYTHON_SRC, "/usr/bin/python3", "-c",
+       "import sys, stockade_client\n"
+       "print(','.join(p['name'] for p in stockade_client.connect(sys.argv[1]).status()))",
+       host.socket_path()});
+  ASSERT_EQ(python.code, 0) << all_of(python);
+  std::string joined;
+  for (const auto& n : names) joined += (joined.empty() ? "" : ",") + n;
+  EXPECT_EQ(python.out, joined + "\n");
+  host.signal(SIGTERM);
+  ASSERT_EQ(host.wait_exit(), 0) << host.log();
 }
 
 }  // namespace

@@ -10,6 +10,9 @@ import threading
 from . import codec
 from .errors import ConnectError, DaemonError, ProtocolError, ReloadRefused
 
+# The most plugins a status() accepts (the largest config's max_plugins).
+MAX_PLUGINS = 1000000
+
 DEFAULT_SOCKET = "/run/stockade/control.sock"
 SOCKET_ENV = "STOCKADE_SOCKET"
 _HOW_TO_FIND = "(the socket argument, $STOCKADE_SOCKET)"
@@ -58,8 +61,21 @@ class Client:
                                                          idempotent), "CallReply")
 
     def status(self):
-        """A list of dicts, one a plugin: name, state, breaker, pid and the counters."""
-        return self._simple("status", "StatusReply")
+        """A list of dicts, one a plugin: name, state, breaker, pid and the counters, in
+        name order. Asked page by page (docs/control-protocol.md, Status)."""
+        plugins, after = [], ""
+        while True:
+            page = self._request(lambda i: codec.encode_status(i, after), "StatusReply")
+            for p in page["plugins"]:
+                if p["name"] <= after or len(plugins) >= MAX_PLUGINS:
+                    raise ProtocolError("the daemon's Status pages are not in name order, "
+                                      "or list more than 1,000,000 plugins")
+                after = p["name"]
+                plugins.append(p)
+            if not page["more"]:
+                return plugins
+            if not page["plugins"]:
+                raise ProtocolError("the daemon sent an empty Status page with more to follow")
 
     def info(self, plugin):
         return self._simple("info", "InfoReply", plugin)

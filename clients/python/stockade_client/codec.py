@@ -71,7 +71,6 @@ def encode_call(request_id, plugin, method, payload, timeout_ms=None, idempotent
 
 
 _SIMPLE = {
-    "status": (Body.Body.Status, _empty(Status)),
     "reload": (Body.Body.Reload, _empty(Reload)),
     "metrics": (Body.Body.Metrics, _empty(Metrics)),
 }
@@ -80,6 +79,16 @@ _WITH_PLUGIN = {
     "health": (Body.Body.Health, _plugin_only(Health)),
     "restart": (Body.Body.Restart, _plugin_only(Restart)),
 }
+
+
+def encode_status(request_id, after=""):
+    """A Status request for the page of plugins whose names sort after `after`."""
+    builder = flatbuffers.Builder(256)
+    name = builder.CreateString(after) if after else None
+    Status.Start(builder)
+    if name is not None:
+        Status.AddAfter(builder, name)
+    return _finish(builder, request_id, Body.Body.Status, Status.End(builder))
 
 
 def encode_request(request_id, kind, plugin=None):
@@ -155,7 +164,8 @@ def _read(body_type, table):
         m.Init(table.Bytes, table.Pos)
         if m.PluginsLength() > MAX_ITEMS:
             raise ProtocolError("a StatusReply of %d plugins" % m.PluginsLength())
-        return [_plugin_status(m.Plugins(i)) for i in range(m.PluginsLength())]
+        return {"plugins": [_plugin_status(m.Plugins(i)) for i in range(m.PluginsLength())],
+                "more": bool(m.More())}
     if body_type == Body.Body.InfoReply:
         m = InfoReply.InfoReply()
         m.Init(table.Bytes, table.Pos)
