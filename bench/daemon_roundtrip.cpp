@@ -25,10 +25,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bench/bench_stats.h"
 #include "base/unique_fd.h"
 #include "control/client.h"
 #include "stockade/supervisor.h"
 #include "whitelist/sha256.h"
+
+using stockade::bench::seconds_since;
+using stockade::bench::median;
 
 namespace {
 
@@ -41,15 +45,6 @@ constexpr std::size_t kPayload = 16;
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "bench_daemon_roundtrip: %s\n", what.c_str());
   std::exit(1);
-}
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 bool full_io(bool write_side, int fd, std::uint8_t* p, std::size_t n) {

@@ -38,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_stats.h"
 #include "base/unique_fd.h"
 #include "config/manifest.h"
 #include "stockade/supervisor.h"
@@ -49,6 +50,8 @@
 #include "wire/messages.h"
 #include "wire/protocol.h"
 
+using stockade::bench::median;
+
 namespace {
 
 using namespace stockade;
@@ -58,12 +61,6 @@ namespace fs = std::filesystem;
 
 double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 [[noreturn]] void die(const std::string& what) {

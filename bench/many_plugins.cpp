@@ -32,9 +32,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bench/bench_stats.h"
 #include "base/unique_fd.h"
 #include "stockade/supervisor.h"
 #include "whitelist/sha256.h"
+
+using stockade::bench::seconds_since;
 
 namespace {
 
@@ -42,10 +45,6 @@ using namespace stockade;
 using namespace stockade::supervisor;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 [[noreturn]] void die(const std::string& why) {
   std::fprintf(stderr, "bench_many_plugins: %s\n", why.c_str());

@@ -21,8 +21,11 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_stats.h"
 #include "sandbox/sandbox.h"
 #include "whitelist/whitelist.h"
+
+using stockade::bench::median;
 
 namespace {
 
@@ -31,11 +34,6 @@ using stockade::sandbox::LaunchTimings;
 
 double micros(Clock::duration d) {
   return std::chrono::duration<double, std::micro>(d).count();
-}
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values.empty() ? 0 : values[values.size() / 2];
 }
 
 double percentile90(std::vector<double> values) {

@@ -29,9 +29,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bench/bench_stats.h"
 #include "base/unique_fd.h"
 #include "stockade/supervisor.h"
 #include "whitelist/sha256.h"
+
+using stockade::bench::seconds_since;
+using stockade::bench::median;
 
 namespace {
 
@@ -39,10 +43,6 @@ using namespace stockade;
 using namespace stockade::supervisor;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // --- the floor: two processes, one socketpair -------------------------------
 
@@ -148,11 +148,6 @@ double stack_throughput(Supervisor& sup, size_t size, int depth, int total) {
   finished.get_future().wait();
   double elapsed = seconds_since(start);
   return total / elapsed;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 }  // namespace
