@@ -30,6 +30,7 @@ void read_ceilings(ObjectReader& r, Ceilings& out) {
   r.boolean("allow_network", out.allow_network);
   r.boolean("allow_exec", out.allow_exec);
   r.boolean("allow_jit", out.allow_jit);
+  r.integer("max_payload_mb", out.max_payload_mb, 0, kMaxPayloadMbRange);
   r.string_list("allowed_readonly_paths", out.allowed_readonly_paths, kMaxConfigListItems,
                 {1, kMaxPathBytes});
   r.string_list("allowed_syscalls", out.allowed_syscalls, kMaxConfigListItems, {1, 64});

@@ -117,6 +117,8 @@ Result<sandbox::Policy> effective_policy(const Manifest& m, const Ceilings& c,
   refusals.cap("resources.max_wall_seconds", r.max_wall_seconds, c.max_wall_seconds,
                "max_wall_seconds", " s");
 
+  refusals.cap("execute.max_payload_mb", m.execute.max_payload_mb, c.max_payload_mb, "max_payload_mb",
+               " MiB");
   const auto& s = m.sandbox;
   refusals.cap("sandbox.tmpfs_mb", s.tmpfs_mb, c.max_tmpfs_mb, "max_tmpfs_mb", " MiB");
   if (s.network == sandbox::Network::host && !c.allow_network) {
@@ -194,6 +196,7 @@ Result<sandbox::Policy> effective_policy(const Manifest& m, const Ceilings& c,
   p.extra_syscalls = s.extra_syscalls;
   p.allow_exec = s.allow_exec;
   p.allow_jit = s.allow_jit;
+  p.allow_payload_memfds = m.execute.max_payload_mb > 0;
   p.outer_uid = identity.uid;
   p.outer_gid = identity.gid;
   return p;

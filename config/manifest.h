@@ -42,6 +42,7 @@ inline constexpr uint32_t kMinOpenFiles = 8;  // stdio, the socket, the loader's
 inline constexpr uint32_t kMaxOpenFilesRange = 1048576;
 inline constexpr uint32_t kMaxFileSizeMbRange = 1048576;
 inline constexpr uint32_t kMaxTmpfsMbRange = 65536;
+inline constexpr uint32_t kMaxPayloadMbRange = 65536;  // 64 GiB
 
 // Resources the plugin asks for (sandbox limits).
 struct ResourceRequest {
@@ -74,6 +75,9 @@ struct ExecuteSettings {
   uint32_t max_concurrency = 16;  // Execute calls in flight at once
   bool idempotent = false;        // may a call that reached the plugin be retried?
   uint32_t max_frame_kb = 4096;   // largest wire frame either way (4 MiB)
+  // Largest payload either way, carried in a sealed memfd beyond the frame
+  // (PROTOCOL.md, "Large payloads"); 0: payloads travel in frames only.
+  uint32_t max_payload_mb = 0;
 };
 
 struct RetrySettings {

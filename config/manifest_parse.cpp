@@ -33,6 +33,7 @@ void read_execute(ObjectReader& r, ExecuteSettings& out) {
   r.integer("max_concurrency", out.max_concurrency, 1, 1024);
   r.boolean("idempotent", out.idempotent);
   r.integer("max_frame_kb", out.max_frame_kb, 1, 64 * 1024);
+  r.integer("max_payload_mb", out.max_payload_mb, 0, kMaxPayloadMbRange);
 }
 
 void read_retry(ObjectReader& r, RetrySettings& out) {

@@ -124,6 +124,13 @@ Status validate_manifest(const Manifest& m, Problems* problems) {
                      ")");
     }
   }
+  // The plugin maps a request's payload and builds its answer in its own
+  // address space, which RLIMIT_AS holds to twice max_memory_mb.
+  if (m.execute.max_payload_mb > m.resources.max_memory_mb) {
+    check.fail("execute.max_payload_mb",
+               "must not exceed resources.max_memory_mb (" + std::to_string(m.resources.max_memory_mb) +
+                   "): the plugin maps each payload and builds its answer in its own memory");
+  }
   if (m.retry.initial_backoff_ms > m.retry.max_backoff_ms) {
     check.fail("retry.initial_backoff_ms", "must not exceed retry.max_backoff_ms (" +
                                                std::to_string(m.retry.max_backoff_ms) + ")");

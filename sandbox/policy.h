@@ -66,6 +66,13 @@ struct Policy {
   // maps from the read-only root.
   bool allow_exec = false;
   bool allow_jit = false;
+  // Large payloads (execute.max_payload_mb, gated by ceilings.max_payload_mb):
+  // memfd_create is allowed, with no flag beyond MFD_CLOEXEC,
+  // MFD_ALLOW_SEALING and MFD_NOEXEC_SEAL. The kernel lets any memfd be
+  // mapped executable (it checks no mount flag for memfds, on 6.18 not even
+  // after MFD_NOEXEC_SEAL), so this gives the plugin executable memory of its
+  // own writing, as allow_jit does (docs/security-model.md).
+  bool allow_payload_memfds = false;
 
   // When the supervisor runs as root, the sandbox's uid/gid map to these
   // unprivileged host ids; otherwise to the supervisor's own ids.

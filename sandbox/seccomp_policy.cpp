@@ -187,6 +187,19 @@ Status add_exec_rules(void* ctx, bool allow_exec) {
   return {};
 }
 
+// Large payloads travel in memfds the plugin makes itself (policy.h,
+// allow_payload_memfds): memfd_create with the flags the SDK uses, never
+// MFD_HUGETLB (a hugetlb memfd can fault with SIGBUS in its reader) nor MFD_EXEC.
+Status add_payload_memfd_rules(void* ctx, bool allowed) {
+  if (!allowed) return {};
+  constexpr unsigned kNoexecSeal = 0x0008U;  // MFD_NOEXEC_SEAL, Linux 6.3
+  constexpr unsigned kAllowedFlags = MFD_CLOEXEC | MFD_ALLOW_SEALING | kNoexecSeal;
+  int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(memfd_create), 1,
+                            arg_cmp(1, SCMP_CMP_MASKED_EQ, ~kAllowedFlags & 0xFFFFFFFFu, 0));
+  if (rc < 0) return libseccomp_error("memfd_create rule", rc);
+  return {};
+}
+
 }  // namespace
 
 const std::vector<std::string_view>& default_allowed_syscalls() {
@@ -312,6 +325,8 @@ Result<SeccompProgram> build_seccomp_program(const Policy& policy) {
     return std::move(status).error();
   if (auto status = add_exec_rules(ctx.get(), policy.allow_exec); !status)
     return std::move(status).error();
+  if (auto status = add_payload_memfd_rules(ctx.get(), policy.allow_payload_memfds); !status)
+    return std::move(status).error();
   // sysinfo reports host-wide memory, load and process counts; ENOSYS makes
   // glibc's get_phys_pages and friends fall back or fail cleanly.
   rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(sysinfo), 0);
@@ -431,17 +446,19 @@ std::shared_ptr<const SeccompProgram> prebuilt_default_seccomp_program() {
 
 Result<std::shared_ptr<const SeccompProgram>> cached_seccomp_program(const Policy& policy) {
 #ifndef STOCKADE_SECCOMP_GENERATOR
-  if (policy.extra_syscalls.empty() && !policy.allow_exec && !policy.allow_jit)
+  if (policy.extra_syscalls.empty() && !policy.allow_exec && !policy.allow_jit &&
+      !policy.allow_payload_memfds)
     return prebuilt_default_seccomp_program();
 #endif
   constexpr size_t kMaxEntries = 32;
   static std::mutex mutex;
-  // Every input of build_seccomp_program: the two switches, then the
+  // Every input of build_seccomp_program: the three switches, then the
   // extra syscalls in order.
   static std::map<std::vector<std::string>, std::shared_ptr<const SeccompProgram>> cache;
   std::vector<std::string> key = policy.extra_syscalls;
   std::sort(key.begin(), key.end());
-  key.insert(key.begin(), {policy.allow_exec ? "exec" : "-", policy.allow_jit ? "jit" : "-"});
+  key.insert(key.begin(), {policy.allow_exec ? "exec" : "-", policy.allow_jit ? "jit" : "-",
+                           policy.allow_payload_memfds ? "memfd" : "-"});
   {
     std::lock_guard lock(mutex);
     if (auto it = cache.find(key); it != cache.end()) return it->second;

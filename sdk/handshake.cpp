@@ -30,6 +30,15 @@ Result<Negotiated> read_answer(const wire::fb::Envelope& envelope) {
       n.version = ack->version();
       n.max_frame = ack->max_frame() == 0 ? wire::kDefaultMaxFrame : ack->max_frame();
       n.max_concurrency = ack->max_concurrency() == 0 ? 1 : ack->max_concurrency();
+      n.memfd_threshold = ack->memfd_threshold();
+      n.max_payload = ack->max_payload();
+      // Both or neither: a threshold without a bound (or the reverse) would
+      // leave one side sending what the other refuses.
+      if ((n.memfd_threshold == 0) != (n.max_payload == 0) || n.memfd_threshold > n.max_frame) {
+        return protocol_error("the host granted memfd_threshold " + std::to_string(n.memfd_threshold) +
+                              " with max_payload " + std::to_string(n.max_payload) +
+                              " (both 0, or a threshold within max_frame and a bound, expected)");
+      }
       if (n.version != wire::kProtocolVersion) {
         return protocol_error("the host chose protocol version " + std::to_string(n.version) +
                               ", which this plugin does not speak (it speaks " +
@@ -61,7 +70,7 @@ Result<Negotiated> handshake(int fd, const HelloFields& hello, std::chrono::mill
   const std::uint32_t versions[] = {wire::kProtocolVersion};
   wire::FrameBuilder builder;
   auto frame = builder.encode_hello(0, wire::HelloInfo{versions, hello.name, hello.version,
-                                                       hello.cookie});
+                                                       hello.cookie, hello.memfd_payloads});
   if (!frame) return std::move(frame).error();
   if (auto sent = send_all(fd, *frame); !sent) return std::move(sent).error();
 

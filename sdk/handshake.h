@@ -17,12 +17,17 @@ struct Negotiated {
   std::uint32_t version = 0;
   std::uint32_t max_frame = 0;        // 0 in HelloAck means the default
   std::uint32_t max_concurrency = 1;  // 0 in HelloAck means 1
+  // Payloads of memfd_threshold bytes or more go in sealed memfds, up to
+  // max_payload bytes; 0 and 0: frames only.
+  std::uint32_t memfd_threshold = 0;
+  std::uint64_t max_payload = 0;
 };
 
 struct HelloFields {
   std::string_view name;
   std::string_view version;
   std::string_view cookie;
+  bool memfd_payloads = false;  // offer to take and send payloads in memfds
 };
 
 // Errc::refused when the host answered with an Error (its code and message in

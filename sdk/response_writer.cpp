@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/payload_memfd.h"
 #include "sdk/socket_io.h"
 
 namespace stockade::sdk::detail {
@@ -26,8 +27,13 @@ std::size_t batch_bound(const wire::DecodeLimits& limits) {
 
 }  // namespace
 
-ResponseWriter::ResponseWriter(int fd, const wire::DecodeLimits& limits)
-    : fd_(fd), builder_(limits), queued_(batch_bound(limits)), writing_(batch_bound(limits)) {}
+ResponseWriter::ResponseWriter(int fd, const wire::DecodeLimits& limits, std::uint32_t memfd_threshold)
+    : fd_(fd),
+      memfd_threshold_(memfd_threshold),
+      max_payload_(limits.max_memfd_payload),
+      builder_(limits),
+      queued_(batch_bound(limits)),
+      writing_(batch_bound(limits)) {}
 
 std::string_view ResponseWriter::bounded(std::string_view text) const {
   return text.substr(0, builder_.limits().max_string);
@@ -92,6 +98,10 @@ void ResponseWriter::execute_reply(std::uint64_t id, const Reply& reply, Flush w
     execute_error(id, e.code, e.message, e.retryable, when);
     return;
   }
+  if (memfd_threshold_ != 0 && reply.payload().size() >= memfd_threshold_) {
+    memfd_reply(id, reply.payload(), when);
+    return;
+  }
   send([&](wire::FrameBuilder& b) { return b.encode_execute_response(id, reply.payload()); },
        [&](wire::FrameBuilder& b, const Error& why) {
          return b.encode_execute_error(
@@ -99,6 +109,54 @@ void ResponseWriter::execute_reply(std::uint64_t id, const Reply& reply, Flush w
                   bounded("the plugin's response cannot be sent: " + why.message()), false});
        },
        when);
+}
+
+void ResponseWriter::memfd_reply(std::uint64_t id, std::span<const std::uint8_t> payload, Flush when) {
+  if (payload.size() > max_payload_) {
+    execute_error(id, Code::resource_exhausted,
+                  "the plugin's response (" + std::to_string(payload.size()) +
+                      " bytes) exceeds the payload limit of " + std::to_string(max_payload_) +
+                      " bytes (the manifest's execute.max_payload_mb)",
+                  false, when);
+    return;
+  }
+  // The copy into the memfd happens here, on the worker's thread, unlocked.
+  auto memfd = make_payload_memfd(payload);
+  if (!memfd) {
+    execute_error(id, Code::resource_exhausted,
+                  "the plugin's response cannot be put in a memfd: " + memfd.error().message(), true,
+                  when);
+    return;
+  }
+  std::unique_lock lock(mu_);
+  // The socket is this thread's while it holds flushing_: what was queued
+  // before leaves first, then this frame with its descriptor.
+  drained_.wait(lock, [this] { return broken_ || !flushing_; });
+  if (!queued_.empty()) flush_locked(lock);
+  if (broken_) return;
+  auto frame = builder_.encode_execute_response_memfd(id, payload.size());
+  if (!frame) {
+    // Cannot happen to a frame of two numbers, but the call must still end.
+    if (auto error = builder_.encode_execute_error(
+            id, {to_wire(Code::internal), bounded("cannot encode the response: " + frame.error().message()),
+                 false})) {
+      (void)queued_.add(*error);
+    }
+    flush_locked(lock);
+    return;
+  }
+  // A frame of a few dozen bytes: copied so that the builder is free for
+  // the other threads while this one writes.
+  std::vector<std::uint8_t> bytes(frame->begin(), frame->end());
+  flushing_ = true;
+  lock.unlock();
+  const Status written = send_all_with_fd(fd_, bytes, memfd->get());
+  lock.lock();
+  if (!written) broken_ = true;
+  flushing_ = false;
+  // Replies queued meanwhile counted on the writing thread to send them.
+  if (!queued_.empty()) flush_locked(lock);
+  drained_.notify_all();
 }
 
 void ResponseWriter::execute_error(std::uint64_t id, Code code, std::string_view message,

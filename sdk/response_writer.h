@@ -8,6 +8,11 @@
 // starts a call no other thread covers, so the replies of a burst leave in
 // one send(2) and never wait behind a call that blocks.
 //
+// A reply payload of `memfd_threshold` bytes or more (when the handshake
+// granted memfds) goes in a sealed memfd, written by the worker's own thread
+// outside the lock; the frame that announces it leaves in a sendmsg of its
+// own, after what was queued before it.
+//
 // A response that cannot be encoded (a payload over max_frame, say) becomes
 // an Error response for the same id, so the caller never waits for an answer
 // that will not come. Once a write fails (the host is gone) the writer drops
@@ -29,7 +34,7 @@ namespace stockade::sdk::detail {
 
 class ResponseWriter {
  public:
-  ResponseWriter(int fd, const wire::DecodeLimits& limits);
+  ResponseWriter(int fd, const wire::DecodeLimits& limits, std::uint32_t memfd_threshold = 0);
 
   enum class Flush { now, later };
 
@@ -57,8 +62,12 @@ class ResponseWriter {
   // is empty (releasing the lock during each send).
   void flush_locked(std::unique_lock<std::mutex>& lock);
   std::string_view bounded(std::string_view text) const;
+  // A reply whose payload goes in a memfd (see above).
+  void memfd_reply(std::uint64_t id, std::span<const std::uint8_t> payload, Flush when);
 
   const int fd_;
+  const std::uint32_t memfd_threshold_;
+  const std::uint64_t max_payload_;
   mutable std::mutex mu_;
   std::condition_variable drained_;  // a flush round finished
   wire::FrameBuilder builder_;

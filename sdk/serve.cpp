@@ -26,7 +26,7 @@ int serve(sdk::Plugin& plugin, const sdk::ServeOptions& options) {
     return 1;
   }
   const char* cookie = std::getenv(options.cookie_env);
-  auto negotiated = handshake(options.socket_fd, {info.name, info.version, cookie},
+  auto negotiated = handshake(options.socket_fd, {info.name, info.version, cookie, true},
                               options.handshake_timeout);
   if (!negotiated) {
     std::fprintf(stderr, "%s: handshake failed: %s\n", name.c_str(),

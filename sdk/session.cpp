@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "base/payload_memfd.h"
 #include "sdk/socket_io.h"
 #include "wire/frame_reader.h"
 
@@ -36,10 +37,10 @@ Session::Session(Plugin& plugin, std::string name, const ServeOptions& options, 
       name_(std::move(name)),
       options_(options),
       fd_(fd),
-      limits_{.max_frame = negotiated.max_frame},
+      limits_{.max_frame = negotiated.max_frame, .max_memfd_payload = negotiated.max_payload},
       workers_(std::clamp<std::uint32_t>(negotiated.max_concurrency, 1,
                                          std::max<std::uint32_t>(options.max_workers, 1))),
-      writer_(fd, limits_),
+      writer_(fd, limits_, negotiated.memfd_threshold),
       calls_(workers_ + options.max_queued) {}
 
 Session::~Session() = default;
@@ -73,7 +74,7 @@ int Session::run() {
 
   wire::FrameReader reader(limits_.max_frame, kReadChunk);
   for (;;) {
-    auto n = read_some(fd_, reader.prepare(kReadChunk));
+    auto n = read_into(reader);
     if (!n) {
       if (closed_) return 0;
       report(n.error().message());
@@ -103,15 +104,40 @@ int Session::run() {
   }
 }
 
+Result<std::size_t> Session::read_into(wire::FrameReader& reader) {
+  // Descriptors only when the handshake granted memfds; otherwise read(2)
+  // lets the kernel drop any that come.
+  if (limits_.max_memfd_payload == 0) return read_some(fd_, reader.prepare(kReadChunk));
+  UniqueFd received;
+  auto n = read_some_with_fd(fd_, reader.prepare(kReadChunk), received);
+  if (n && received) received_fds_.push_back(std::move(received));
+  return n;
+}
+
 Status Session::decode_and_dispatch(wire::FrameReader& reader) {
   for (;;) {
     auto body = reader.next();
     if (!body) return std::move(body).error();
-    if (!*body) return {};
+    if (!*body) break;
     auto envelope = wire::decode_frame(**body, limits_);
     if (!envelope) return std::move(envelope).error();
-    if (auto handled = dispatch(**envelope); !handled) return handled;
+    UniqueFd payload_fd;
+    if (const auto* request = (*envelope)->body_as_ExecuteRequest();
+        request != nullptr && request->payload_memfd() != 0) {
+      if (received_fds_.empty()) {
+        return Error{Errc::protocol, "an ExecuteRequest announces a payload memfd, but no descriptor came with it",
+                     "ExecuteRequest.payload_memfd"};
+      }
+      payload_fd = std::move(received_fds_.front());
+      received_fds_.pop_front();
+    }
+    if (auto handled = dispatch(**envelope, std::move(payload_fd)); !handled) return handled;
   }
+  // The kernel hands a descriptor over with the first byte of its send.
+  if (received_fds_.size() > (reader.at_frame_boundary() ? 0u : 1u)) {
+    return Error{Errc::protocol, "the host sent a descriptor that no frame announces", "recvmsg"};
+  }
+  return {};
 }
 
 void Session::submit_pending() {
@@ -128,7 +154,7 @@ void Session::submit_pending() {
   pending_ids_.clear();
 }
 
-Status Session::dispatch(const wire::fb::Envelope& envelope) {
+Status Session::dispatch(const wire::fb::Envelope& envelope, UniqueFd payload_fd) {
   using wire::fb::Body;
   const std::uint64_t id = envelope.id();
   switch (envelope.body_type()) {
@@ -152,12 +178,32 @@ Status Session::dispatch(const wire::fb::Envelope& envelope) {
           case CallTable::AddResult::added:
             break;
         }
-        // The payload is copied: the reader's buffer is reused by the next read.
-        const auto payload = wire::bytes(request.payload());
-        pending_.emplace_back(
-            [this, call, bytes = std::vector<std::uint8_t>(payload.begin(), payload.end())] {
-              run_call(call, bytes);
-            });
+        if (request.payload_memfd() != 0) {
+          auto mapped = MappedPayload::map(payload_fd.get(), request.payload_memfd());
+          if (!mapped && mapped.error().code == Errc::protocol) {
+            return Error{Errc::protocol, mapped.error().message(), "ExecuteRequest.payload_memfd"};
+          }
+          if (!mapped) {
+            // Out of address space (RLIMIT_AS) most likely: this call fails,
+            // the session goes on.
+            calls_.remove(id);
+            writer_.execute_error(id, Code::resource_exhausted,
+                                  "the plugin cannot map the request's payload: " + mapped.error().message(),
+                                  false);
+            return {};
+          }
+          // The mapping is the payload: no copy, unmapped when the call ends.
+          pending_.emplace_back([this, call, view = std::make_shared<MappedPayload>(std::move(*mapped))] {
+            run_call(call, view->bytes());
+          });
+        } else {
+          // The payload is copied: the reader's buffer is reused by the next read.
+          const auto payload = wire::bytes(request.payload());
+          pending_.emplace_back(
+              [this, call, bytes = std::vector<std::uint8_t>(payload.begin(), payload.end())] {
+                run_call(call, bytes);
+              });
+        }
         pending_ids_.push_back(id);
       } else {
         writer_.execute_error(id, Code::unavailable, "closing: the plugin is shutting down", true);

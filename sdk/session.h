@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -38,8 +39,11 @@ class Session {
   int run();
 
  private:
-  // Handles one frame; an Error is a protocol violation by the host.
-  Status dispatch(const wire::fb::Envelope& envelope);
+  // Handles one frame (with the payload memfd it announced, if any); an
+  // Error is a protocol violation by the host.
+  Status dispatch(const wire::fb::Envelope& envelope, UniqueFd payload_fd);
+  // Reads once into `reader`, keeping a descriptor that comes along.
+  Result<std::size_t> read_into(wire::FrameReader& reader);
   // Decodes and dispatches every whole frame in `reader`.
   Status decode_and_dispatch(wire::FrameReader& reader);
   // Hands the Execute calls dispatched from one read to the pool at once;
@@ -75,6 +79,9 @@ class Session {
   // reader thread's own).
   std::vector<WorkerPool::Task> pending_;
   std::vector<std::uint64_t> pending_ids_;
+  // Descriptors received, each waiting for the frame that announces it
+  // (the reader thread's own; at most the frame still arriving may own one).
+  std::deque<UniqueFd> received_fds_;
   std::atomic<bool> closing_{false};  // Close received: refuse new calls
   std::atomic<bool> closed_{false};   // close sequence done: EOF expected
   Thread closer_;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <string>
 
+#include "base/fd_passing.h"
 #include "base/syscall.h"
 
 namespace stockade::sdk::detail {
@@ -20,6 +21,25 @@ Status send_all(int fd, std::span<const std::uint8_t> bytes) {
     bytes = bytes.subspan(static_cast<std::size_t>(n));
   }
   return {};
+}
+
+Status send_all_with_fd(int fd, std::span<const std::uint8_t> bytes, int attached) {
+  const ssize_t n = retry_on_eintr([&] { return send_with_fd(fd, bytes, attached); });
+  if (n < 0) return sys_error("cannot write to the host", "sendmsg(fd " + std::to_string(fd) + ")");
+  return send_all(fd, bytes.subspan(static_cast<std::size_t>(n)));
+}
+
+Result<std::size_t> read_some_with_fd(int fd, std::span<std::uint8_t> into, UniqueFd& received) {
+  for (;;) {
+    Received got = recv_with_fd(fd, into);
+    if (got.bytes < 0 && errno == EINTR) continue;
+    if (got.bytes < 0) return sys_error("cannot read from the host", "recvmsg(fd " + std::to_string(fd) + ")");
+    if (got.truncated) {
+      return Error{Errc::protocol, "the host sent more than one descriptor with one message", "recvmsg"};
+    }
+    received = std::move(got.fd);
+    return static_cast<std::size_t>(got.bytes);
+  }
 }
 
 Result<std::size_t> read_some(int fd, std::span<std::uint8_t> into) {

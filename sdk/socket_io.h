@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <span>
 
+#include "base/unique_fd.h"
 #include "stockade/result.h"
 
 namespace stockade::sdk::detail {
@@ -15,8 +16,14 @@ namespace stockade::sdk::detail {
 // Writes all of `bytes` (send with MSG_NOSIGNAL, as many calls as needed).
 Status send_all(int fd, std::span<const std::uint8_t> bytes);
 
+// Writes all of `bytes`, `attached` passed (SCM_RIGHTS) with the first byte.
+Status send_all_with_fd(int fd, std::span<const std::uint8_t> bytes, int attached);
+
 // One read(2) into `into`: the byte count, 0 at end of stream.
 Result<std::size_t> read_some(int fd, std::span<std::uint8_t> into);
+// The same with recvmsg(2), taking the descriptor that may come with the
+// bytes into `received` (close-on-exec). More than one is Errc::protocol.
+Result<std::size_t> read_some_with_fd(int fd, std::span<std::uint8_t> into, UniqueFd& received);
 
 // Fills `into` exactly, waiting at most until `until` (poll between reads).
 // Errc::timeout when the time runs out; Errc::protocol on end of stream.

@@ -37,9 +37,17 @@ struct Request {
   uint32_t attempt = 1;
 };
 
-// Runs exactly once: with the plugin's answer (valid only during the call),
-// or with an error (the envelope is then null).
-using Completion = std::function<void(const wire::fb::Envelope* answer, const CallError* error)>;
+// The plugin's answer to a call, valid only during its completion: the
+// envelope, and for an ExecuteResponse its payload wherever it travelled
+// (inline in the frame, or in a payload memfd mapped for the completion).
+struct Answer {
+  const wire::fb::Envelope& envelope;
+  std::span<const uint8_t> payload;
+};
+
+// Runs exactly once: with the plugin's answer, or with an error (the answer
+// is then null).
+using Completion = std::function<void(const Answer* answer, const CallError* error)>;
 
 struct PendingCall {
   Request request;

@@ -1,5 +1,6 @@
 #include "supervisor/channel.h"
 #include "base/error.h"
+#include "base/fd_passing.h"
 
 #include <sys/socket.h>
 
@@ -32,9 +33,17 @@ Channel::~Channel() { close(); }
 
 void Channel::start() { read_some(); }
 
+void Channel::accept_memfd_payloads(std::uint64_t max_payload) {
+  accept_fds_ = true;
+  limits_.max_memfd_payload = max_payload;
+  builder_ = wire::FrameBuilder(limits_);
+}
+
 void Channel::close() {
   if (closed_) return;
   closed_ = true;
+  received_fds_.clear();
+  outgoing_fds_.clear();
   boost::system::error_code ignored;
   socket_.close(ignored);
   idle_timer_.cancel();
@@ -87,7 +96,18 @@ void Channel::receive() {
       fail(Error{Errc::protocol, "frame reader cannot take more bytes", {}});
       return;
     }
-    ssize_t n = ::recv(socket_.native_handle(), space.data(), space.size(), MSG_DONTWAIT);
+    ssize_t n = 0;
+    if (accept_fds_) {
+      Received got = recv_with_fd(socket_.native_handle(), space, MSG_DONTWAIT);
+      n = got.bytes;
+      if (got.truncated) {
+        fail(Error{Errc::protocol, "sent more than one descriptor with one message", {}});
+        return;
+      }
+      if (got.fd) received_fds_.push_back(std::move(got.fd));
+    } else {
+      n = ::recv(socket_.native_handle(), space.data(), space.size(), MSG_DONTWAIT);
+    }
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) return;  // a wakeup for bytes an earlier recv took
@@ -120,10 +140,19 @@ bool Channel::on_read(size_t n) {
       return false;
     }
     ++frames_received_;
+    UniqueFd payload_fd;
+    if (!take_payload_fd(**envelope, payload_fd)) return false;
     in_read_ = true;
-    on_frame_(**envelope);
+    on_frame_(**envelope, std::move(payload_fd));
     in_read_ = false;
     if (closed_) return false;
+  }
+  // The kernel hands a descriptor over with the first byte of the send that
+  // carried it, so once every whole frame is paired, at most the frame still
+  // arriving may own one.
+  if (received_fds_.size() > (reader_.at_frame_boundary() ? 0u : 1u)) {
+    fail(Error{Errc::protocol, "sent a descriptor that no frame announces (payload_memfd)", {}});
+    return false;
   }
   // What the handlers of these frames queued (the next calls of a busy
   // caller) leaves now, in one send, without another trip through the loop.
@@ -131,11 +160,51 @@ bool Channel::on_read(size_t n) {
   return !closed_;
 }
 
-Status Channel::send(wire::Frame frame) {
+bool Channel::take_payload_fd(const wire::fb::Envelope& envelope, UniqueFd& fd) {
+  uint64_t announced = 0;
+  if (const auto* r = envelope.body_as_ExecuteResponse()) announced = r->payload_memfd();
+  if (const auto* r = envelope.body_as_ExecuteRequest()) announced = r->payload_memfd();
+  if (announced == 0) return true;
+  if (received_fds_.empty()) {
+    fail(Error{Errc::protocol,
+               "a frame announces a payload memfd of " + std::to_string(announced) +
+                   " bytes, but no descriptor came with it",
+               {}});
+    return false;
+  }
+  fd = std::move(received_fds_.front());
+  received_fds_.pop_front();
+  return true;
+}
+
+Status Channel::send(wire::Frame frame, UniqueFd attached) {
   if (closed_) return Error{Errc::unavailable, "the plugin's channel is closed", {}};
   if (auto added = batch_.add(frame); !added) return added;
+  if (attached) outgoing_fds_.emplace_back(bytes_queued_, std::move(attached));
+  bytes_queued_ += frame.size();
   schedule_flush();
   return {};
+}
+
+ssize_t Channel::send_pending() {
+  auto pending = batch_.pending();
+  // MSG_NOSIGNAL: a plugin that died must cost an EPIPE, not our SIGPIPE.
+  if (outgoing_fds_.empty()) {
+    return ::send(socket_.native_handle(), pending.data(), pending.size(), MSG_NOSIGNAL);
+  }
+  auto& [offset, fd] = outgoing_fds_.front();
+  if (offset > bytes_sent_) {
+    // The bytes before the descriptor's frame go first, on their own.
+    pending = pending.first(static_cast<size_t>(offset - bytes_sent_));
+    return ::send(socket_.native_handle(), pending.data(), pending.size(), MSG_NOSIGNAL);
+  }
+  // The descriptor's frame and what follows, up to the next descriptor.
+  if (outgoing_fds_.size() > 1) pending = pending.first(static_cast<size_t>(outgoing_fds_[1].first - bytes_sent_));
+  ssize_t n = send_with_fd(socket_.native_handle(), pending, fd.get());
+  // One byte sent is the descriptor delivered (the kernel holds its own
+  // reference); ours can go.
+  if (n > 0) outgoing_fds_.pop_front();
+  return n;
 }
 
 void Channel::schedule_flush() {
@@ -152,12 +221,11 @@ void Channel::schedule_flush() {
 void Channel::flush() {
   if (waiting_writable_) return;  // the pending wait resumes the flush
   while (!closed_ && !batch_.empty()) {
-    auto pending = batch_.pending();
-    // MSG_NOSIGNAL: a plugin that died must cost an EPIPE, not our SIGPIPE.
-    ssize_t n = ::send(socket_.native_handle(), pending.data(), pending.size(), MSG_NOSIGNAL);
+    ssize_t n = send_pending();
     ++sends_;
     if (n > 0) {
       batch_.consume(static_cast<size_t>(n));
+      bytes_sent_ += static_cast<uint64_t>(n);
       continue;
     }
     if (n < 0 && errno == EINTR) continue;

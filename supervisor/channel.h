@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <utility>
 #include <functional>
 #include <memory>
 
@@ -26,10 +28,12 @@ namespace stockade::supervisor {
 
 class Channel : public std::enable_shared_from_this<Channel> {
  public:
-  // `on_frame` gets each verified envelope (valid only during the call);
-  // `on_error` gets the first failure (protocol error, EOF, I/O error), once.
-  // Neither is called after close().
-  using FrameHandler = std::function<void(const wire::fb::Envelope&)>;
+  // `on_frame` gets each verified envelope (valid only during the call) and,
+  // for an ExecuteRequest/ExecuteResponse with payload_memfd, the descriptor
+  // that came with it (unchecked: see MappedPayload); `on_error` gets the
+  // first failure (protocol error, EOF, I/O error), once. Neither is called
+  // after close().
+  using FrameHandler = std::function<void(const wire::fb::Envelope&, UniqueFd payload_fd)>;
   using ErrorHandler = std::function<void(const Error&)>;
 
   Channel(boost::asio::io_context& io, UniqueFd socket, const wire::DecodeLimits& limits,
@@ -39,9 +43,15 @@ class Channel : public std::enable_shared_from_this<Channel> {
   Channel& operator=(const Channel&) = delete;
 
   void start();
-  // Queues a whole frame; it leaves at the end of this loop iteration.
+  // Queues a whole frame; it leaves at the end of this loop iteration, with
+  // `attached` (a payload memfd) passed beside its first byte when given.
   // Errc::limit when the output queue is full (the plugin stopped reading).
-  Status send(wire::Frame frame);
+  Status send(wire::Frame frame, UniqueFd attached = {});
+  // From now on descriptors are taken from the socket (at most one per
+  // frame that announces a payload_memfd) and frames may announce payloads
+  // in memfds of up to `max_payload` bytes. Until then recv(2) lets the
+  // kernel discard any descriptor the plugin sends.
+  void accept_memfd_payloads(std::uint64_t max_payload);
   // Encoder sharing the channel's limits, reused for every frame.
   wire::FrameBuilder& builder() { return builder_; }
   // Flushes nothing more, reads nothing more, closes the socket.
@@ -58,6 +68,12 @@ class Channel : public std::enable_shared_from_this<Channel> {
   void schedule_flush();
   void flush();
   void fail(const Error& error);
+  // Pairs each frame announcing a payload memfd with the next received
+  // descriptor; false (after fail) when the pairing is broken.
+  bool take_payload_fd(const wire::fb::Envelope& envelope, UniqueFd& fd);
+  // One sendmsg/send of pending bytes, the next queued descriptor attached
+  // when the bytes start at its frame. The result of the syscall.
+  ssize_t send_pending();
   // After a read: the read buffer (64 KiB) is freed kReleaseIdle later
   // unless a partial frame is pending, so that an idle plugin costs no
   // buffer (issue 13: 10,000 plugins on one host). One timer per channel,
@@ -80,6 +96,14 @@ class Channel : public std::enable_shared_from_this<Channel> {
   bool flush_posted_ = false;    // a flush is queued on the loop
   bool in_read_ = false;         // handling received frames: flush when done
   bool waiting_writable_ = false;  // the socket buffer was full
+  // Descriptors received and not yet paired with a frame (at most one can
+  // wait for the rest of its frame), and those queued to leave with a
+  // frame, keyed by the stream offset of that frame's first byte.
+  bool accept_fds_ = false;
+  std::deque<UniqueFd> received_fds_;
+  std::deque<std::pair<uint64_t, UniqueFd>> outgoing_fds_;
+  uint64_t bytes_queued_ = 0;  // ever added to batch_
+  uint64_t bytes_sent_ = 0;    // ever sent
   uint64_t frames_received_ = 0;
   uint64_t sends_ = 0;           // send(2) calls made
 };

@@ -76,18 +76,17 @@ class ExecuteCall : public std::enable_shared_from_this<ExecuteCall> {
     // The completion keeps this object (and so method_ and payload_, which
     // the request views) alive until the plugin's answer is in.
     plugin_->call(request, deadline_,
-                  [self = shared_from_this()](const wire::fb::Envelope* answer, const CallError* error) {
+                  [self = shared_from_this()](const Answer* answer, const CallError* error) {
                     self->on_result(answer, error);
                   });
   }
 
  private:
-  void on_result(const wire::fb::Envelope* answer, const CallError* error) {
+  void on_result(const Answer* answer, const CallError* error) {
     auto& breaker = policy_->breaker;
     if (answer != nullptr) {
       breaker.on_success(probe_);
-      auto bytes = wire::bytes(answer->body_as_ExecuteResponse()->payload());
-      return finish(Bytes(bytes.begin(), bytes.end()));
+      return finish(Bytes(answer->payload.begin(), answer->payload.end()));
     }
     switch (fault_of(*error)) {
       case Fault::plugin:

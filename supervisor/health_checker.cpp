@@ -39,12 +39,12 @@ void HealthChecker::check() {
   ++checks_;
   auto deadline = Clock::now() + milliseconds(settings_.timeout_ms);
   plugin->call(Request{RequestKind::health, {}, {}, 1}, deadline,
-               [weak = weak_from_this()](const wire::fb::Envelope* answer, const CallError* error) {
+               [weak = weak_from_this()](const Answer* answer, const CallError* error) {
                  auto self = weak.lock();
                  if (!self) return;
                  self->in_flight_ = false;
                  if (answer == nullptr) return self->on_result(false, error->describe());
-                 const auto* health = answer->body_as_HealthResponse();
+                 const auto* health = answer->envelope.body_as_HealthResponse();
                  bool serving = health->status() == wire::fb::ServingStatus::SERVING;
                  self->on_result(serving, serving ? "" : "NOT_SERVING: " + std::string(wire::view(health->message())));
                });

@@ -95,12 +95,16 @@ void PluginProcess::launch() {
   ran_before_ = true;
   auto weak = weak_from_this();
   const uint64_t gen = generation_;
+  memfd_threshold_ = 0;
+  max_payload_ = 0;
   wire::DecodeLimits limits;
   limits.max_frame = std::min<uint32_t>(manifest_.execute.max_frame_kb * 1024u, wire::kMaxFrameCeiling);
   size_t queue_bytes = std::max<size_t>(4u << 20, 2u * limits.max_frame);
   channel_ = std::make_shared<Channel>(
       io_, std::move(launched->socket), limits, queue_bytes,
-      [this](const wire::fb::Envelope& envelope) { on_frame(envelope); },
+      [this](const wire::fb::Envelope& envelope, UniqueFd payload_fd) {
+        on_frame(envelope, std::move(payload_fd));
+      },
       [weak, gen](const Error& error) {
         if (auto self = weak.lock(); self && self->generation_ == gen) self->on_channel_error(error);
       });

@@ -127,9 +127,12 @@ class PluginProcess : public std::enable_shared_from_this<PluginProcess> {
   void emit_ended(const sandbox::ExitStatus* status);
 
   // Frames and calls (plugin_process_calls.cpp).
-  void on_frame(const wire::fb::Envelope& envelope);
+  void on_frame(const wire::fb::Envelope& envelope, UniqueFd payload_fd);
   void on_hello(const wire::fb::Envelope& envelope);
-  void on_answer(const wire::fb::Envelope& envelope);
+  void on_answer(const wire::fb::Envelope& envelope, UniqueFd payload_fd);
+  // An execute request's frame, its payload inline or in a memfd; false
+  // when the call was ended instead (too big, no memfd).
+  bool send_execute(uint64_t id, PendingCall& call);
   void on_channel_error(const Error& error);
   void on_stray_answer(uint64_t id);
   void violation(const std::string& what);
@@ -154,6 +157,10 @@ class PluginProcess : public std::enable_shared_from_this<PluginProcess> {
   BorrowedWatch violation_watch_;  // child_'s seccomp listener
   std::string cookie_;
   uint64_t generation_ = 0;  // launches so far; stale events carry an older one
+  // What this launch's handshake granted: payloads of memfd_threshold_ bytes
+  // or more go in sealed memfds, up to max_payload_ (0, 0: frames only).
+  uint32_t memfd_threshold_ = 0;
+  uint64_t max_payload_ = 0;
 
   boost::asio::steady_timer handshake_timer_;
   boost::asio::steady_timer restart_timer_;

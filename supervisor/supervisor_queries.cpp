@@ -37,9 +37,9 @@ CallResult<T> control_call(Supervisor::Impl& impl, const std::string& name, Requ
         if (entry == nullptr) return fulfil(no_such_plugin(name));
         auto wait = timeout.value_or(milliseconds(entry->process->manifest().health.timeout_ms));
         entry->process->call(Request{kind, {}, {}, 1}, Clock::now() + wait,
-                             [fulfil, convert](const fb::Envelope* answer, const CallError* error) {
+                             [fulfil, convert](const Answer* answer, const CallError* error) {
                                if (answer == nullptr) return fulfil(*error);
-                               fulfil(convert(*answer));
+                               fulfil(convert(answer->envelope));
                              });
       },
       called_on_loop_thread(kind == RequestKind::info ? "info" : "health"));

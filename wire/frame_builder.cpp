@@ -84,13 +84,14 @@ Result<Frame> FrameBuilder::encode_hello(std::uint64_t id, const HelloInfo& hell
   auto name = fbb_.CreateString(hello.name);
   auto version = fbb_.CreateString(hello.version);
   auto cookie = fbb_.CreateString(hello.cookie);
-  auto body = fb::CreateHello(fbb_, versions, name, version, cookie);
+  auto body = fb::CreateHello(fbb_, versions, name, version, cookie, hello.memfd_payloads);
   return finish(id, fb::Body::Hello, body.Union());
 }
 
 Result<Frame> FrameBuilder::encode_hello_ack(std::uint64_t id, const HelloAckInfo& ack) {
   fbb_.Clear();
-  auto body = fb::CreateHelloAck(fbb_, ack.version, ack.max_frame, ack.max_concurrency);
+  auto body = fb::CreateHelloAck(fbb_, ack.version, ack.max_frame, ack.max_concurrency,
+                                 ack.memfd_threshold, ack.max_payload);
   return finish(id, fb::Body::HelloAck, body.Union());
 }
 
@@ -106,6 +107,24 @@ Result<Frame> FrameBuilder::encode_execute_request(std::uint64_t id, std::string
   auto method_offset = fbb_.CreateString(method);
   auto body = fb::CreateExecuteRequest(fbb_, method_offset, payload_offset, deadline_ms, attempt);
   return finish(id, fb::Body::ExecuteRequest, body.Union());
+}
+
+Result<Frame> FrameBuilder::encode_execute_request_memfd(std::uint64_t id, std::string_view method,
+                                                         std::uint64_t payload_size,
+                                                         std::uint64_t deadline_ms,
+                                                         std::uint32_t attempt) {
+  fbb_.Clear();
+  if (auto st = check_input_size(method.size()); !st) return std::move(st).error();
+  auto method_offset = fbb_.CreateString(method);
+  auto body = fb::CreateExecuteRequest(fbb_, method_offset, 0, deadline_ms, attempt, payload_size);
+  return finish(id, fb::Body::ExecuteRequest, body.Union());
+}
+
+Result<Frame> FrameBuilder::encode_execute_response_memfd(std::uint64_t id,
+                                                          std::uint64_t payload_size) {
+  fbb_.Clear();
+  auto body = fb::CreateExecuteResponse(fbb_, 0, 0, payload_size);
+  return finish(id, fb::Body::ExecuteResponse, body.Union());
 }
 
 Result<Frame> FrameBuilder::encode_execute_response(std::uint64_t id,

@@ -37,12 +37,15 @@ struct HelloInfo {
   std::string_view name;
   std::string_view version;
   std::string_view cookie;  // the value of STOCKADE_PLUGIN_COOKIE
+  bool memfd_payloads = false;  // takes and sends payloads in sealed memfds
 };
 
 struct HelloAckInfo {
   std::uint32_t version = kProtocolVersion;
   std::uint32_t max_frame = kDefaultMaxFrame;
   std::uint32_t max_concurrency = 1;
+  std::uint32_t memfd_threshold = 0;  // payloads from this size go in memfds; 0: never
+  std::uint64_t max_payload = 0;      // largest memfd payload either way
 };
 
 struct InfoResponseInfo {
@@ -65,6 +68,12 @@ class FrameBuilder {
   Result<Frame> encode_execute_request(std::uint64_t id, std::string_view method,
                                        std::span<const std::uint8_t> payload,
                                        std::uint64_t deadline_ms, std::uint32_t attempt);
+  // The same with the payload in a sealed memfd of `payload_size` bytes that
+  // the caller passes with the frame (SCM_RIGHTS); needs limits().max_memfd_payload.
+  Result<Frame> encode_execute_request_memfd(std::uint64_t id, std::string_view method,
+                                             std::uint64_t payload_size, std::uint64_t deadline_ms,
+                                             std::uint32_t attempt);
+  Result<Frame> encode_execute_response_memfd(std::uint64_t id, std::uint64_t payload_size);
   // A successful response (no error field).
   Result<Frame> encode_execute_response(std::uint64_t id, std::span<const std::uint8_t> payload);
   // A failed response: ExecuteResponse with `error` set and no payload.

@@ -72,19 +72,42 @@ Status check_hello(const fb::Hello& m, const DecodeLimits& limits) {
   return check_string(m.cookie(), "Hello.cookie", limits.max_string, false);
 }
 
+// A payload announced in a memfd: within what the handshake granted, and
+// not beside an inline payload (which one would the receiver believe?).
+Status check_payload_memfd(std::uint64_t size, const flatbuffers::Vector<std::uint8_t>* inline_payload,
+                           const char* table, const DecodeLimits& limits) {
+  if (size == 0) return {};
+  if (size > limits.max_memfd_payload) {
+    return protocol_error(std::string(table) + ".payload_memfd announces " + std::to_string(size) +
+                          " bytes, above the " + std::to_string(limits.max_memfd_payload) +
+                          " bytes granted in the handshake (HelloAck.max_payload)");
+  }
+  if (inline_payload != nullptr && inline_payload->size() != 0) {
+    return protocol_error(std::string(table) + " has both a payload and a payload_memfd");
+  }
+  return {};
+}
+
 Status check_execute_request(const fb::ExecuteRequest& m, const DecodeLimits& limits) {
   if (auto st = check_string(m.method(), "ExecuteRequest.method", limits.max_method, true); !st) {
     return st;
   }
   if (m.method()->size() == 0) return protocol_error("ExecuteRequest.method is empty");
-  return check_count(m.payload(), "ExecuteRequest.payload", limits.max_frame);
+  if (auto st = check_count(m.payload(), "ExecuteRequest.payload", limits.max_frame); !st) return st;
+  return check_payload_memfd(m.payload_memfd(), m.payload(), "ExecuteRequest", limits);
 }
 
 Status check_execute_response(const fb::ExecuteResponse& m, const DecodeLimits& limits) {
   if (auto st = check_count(m.payload(), "ExecuteResponse.payload", limits.max_frame); !st) {
     return st;
   }
+  if (auto st = check_payload_memfd(m.payload_memfd(), m.payload(), "ExecuteResponse", limits); !st) {
+    return st;
+  }
   if (m.error() == nullptr) return {};
+  if (m.payload_memfd() != 0) {
+    return protocol_error("ExecuteResponse has both an error and a payload_memfd");
+  }
   return check_error(*m.error(), "ExecuteResponse.error", limits);
 }
 

@@ -24,6 +24,9 @@ struct DecodeLimits {
   std::uint32_t max_method = 256;              // ExecuteRequest.method
   std::uint32_t max_versions = 16;             // Hello.versions items
   std::uint32_t max_list_items = 256;          // capabilities, methods, metadata items
+  // Largest payload an ExecuteRequest/ExecuteResponse may announce in a
+  // memfd (payload_memfd); 0: none, memfd payloads were not negotiated.
+  std::uint64_t max_memfd_payload = 0;
 };
 
 // Verifies `body` and returns its root. `body` must start at a

@@ -29,6 +29,9 @@ struct Ceilings {
   bool allow_network = false;                       // may a manifest ask for "host"?
   bool allow_exec = false;                          // may a manifest set sandbox.allow_exec?
   bool allow_jit = false;                           // may a manifest set sandbox.allow_jit?
+  // Largest execute.max_payload_mb a manifest may ask for; 0: none (large
+  // payloads hand the plugin memfds, which it can map executable).
+  uint32_t max_payload_mb = 0;
   std::vector<std::string> allowed_readonly_paths{};  // prefixes manifests may bind read-only
   std::vector<std::string> allowed_syscalls{};        // extra syscalls manifests may ask for
 };
