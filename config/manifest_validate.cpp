@@ -131,6 +131,14 @@ Status validate_manifest(const Manifest& m, Problems* problems) {
                "must not exceed resources.max_memory_mb (" + std::to_string(m.resources.max_memory_mb) +
                    "): the plugin maps each payload and builds its answer in its own memory");
   }
+  // RLIMIT_FSIZE bounds writes to memfds too: a larger answer would kill
+  // the plugin with SIGXFSZ.
+  if (m.execute.max_payload_mb > m.resources.max_file_size_mb) {
+    check.fail("execute.max_payload_mb",
+               "must not exceed resources.max_file_size_mb (" + std::to_string(m.resources.max_file_size_mb) +
+                   "): the plugin writes each large answer into a memfd, and the kernel holds memfds to "
+                   "the file size limit");
+  }
   if (m.retry.initial_backoff_ms > m.retry.max_backoff_ms) {
     check.fail("retry.initial_backoff_ms", "must not exceed retry.max_backoff_ms (" +
                                                std::to_string(m.retry.max_backoff_ms) + ")");

@@ -18,12 +18,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto* body = reinterpret_cast<std::uint8_t*>(words.data());
   if (size > 0) std::memcpy(body, data, size);
 
-  auto decoded = stockade::wire::decode_frame({body, size});
+  // As after a handshake that granted memfd payloads, so that their checks
+  // are explored too (the default limits refuse every payload_memfd).
+  stockade::wire::DecodeLimits limits;
+  limits.max_memfd_payload = 1ull << 30;
+  auto decoded = stockade::wire::decode_frame({body, size}, limits);
   if (!decoded.ok()) return 0;
   // Touch every field (ASan sees any read outside the body) and check that
   // what was accepted obeys the limits the encoder enforces.
   const std::string text = stockade::wire::describe(**decoded);
   if (text.empty()) std::abort();
-  if (!stockade::wire::check_envelope(**decoded, {}).ok()) std::abort();
+  if (!stockade::wire::check_envelope(**decoded, limits).ok()) std::abort();
   return 0;
 }

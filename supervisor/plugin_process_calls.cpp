@@ -87,7 +87,9 @@ void PluginProcess::call(const Request& request, Clock::time_point deadline, Com
 }
 
 void PluginProcess::pump() {
-  if (state_ != PluginState::ready || !channel_) return;
+  // A closed channel is a process being killed: its calls wait in the
+  // queue for the next launch instead of failing on the closed socket.
+  if (state_ != PluginState::ready || !channel_ || channel_->closed()) return;
   if (pending_manifest_) {
     // A reload drains it: nothing new is sent; the new process gets the
     // queue once the calls in flight are over.

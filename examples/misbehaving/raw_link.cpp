@@ -21,8 +21,8 @@ RawLink::RawLink(std::string name) : name_(std::move(name)) {
   cookie_ = std::getenv(wire::kCookieEnvVar);
 }
 
-sdk::detail::Negotiated RawLink::handshake() {
-  auto negotiated = sdk::detail::handshake(fd(), {name_, "1.0.0", cookie_},
+sdk::detail::Negotiated RawLink::handshake(bool memfd_payloads) {
+  auto negotiated = sdk::detail::handshake(fd(), {name_, "1.0.0", cookie_, memfd_payloads},
                                            std::chrono::milliseconds(10000));
   if (!negotiated) {
     std::fprintf(stderr, "%s: handshake failed: %s\n", name_.c_str(),
@@ -55,6 +55,13 @@ const wire::fb::Envelope* RawLink::next() {
 
 void RawLink::send(std::span<const std::uint8_t> bytes) {
   if (auto sent = sdk::detail::send_all(fd(), bytes); !sent) {
+    std::fprintf(stderr, "%s: %s\n", name_.c_str(), sent.error().message().c_str());
+    std::exit(1);
+  }
+}
+
+void RawLink::send_with_fd(std::span<const std::uint8_t> bytes, int fd) {
+  if (auto sent = sdk::detail::send_all_with_fd(this->fd(), bytes, fd); !sent) {
     std::fprintf(stderr, "%s: %s\n", name_.c_str(), sent.error().message().c_str());
     std::exit(1);
   }

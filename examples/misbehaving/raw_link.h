@@ -21,13 +21,18 @@ class RawLink {
   // and the cookie is set.
   explicit RawLink(std::string name);
 
-  // The normal handshake (Hello with version 1); exits 1 if it fails.
-  sdk::detail::Negotiated handshake();
+  // The normal handshake (Hello with version 1, offering memfd payloads
+  // when asked); exits 1 if it fails.
+  sdk::detail::Negotiated handshake(bool memfd_payloads = false);
   // The next frame from the host, or nullptr at end of stream. Exits 1 on a
   // malformed frame. Valid until the next call.
   const wire::fb::Envelope* next();
   // Writes bytes as they are: whole frames from builder(), or deliberate junk.
   void send(std::span<const std::uint8_t> bytes);
+  // The same, with `fd` passed beside the first byte (SCM_RIGHTS).
+  void send_with_fd(std::span<const std::uint8_t> bytes, int fd);
+  // Replaces the builder (after a handshake that granted memfd payloads).
+  void set_limits(const wire::DecodeLimits& limits) { builder_ = wire::FrameBuilder(limits); }
 
   wire::FrameBuilder& builder() { return builder_; }
   const std::string& name() const { return name_; }

@@ -9,20 +9,12 @@
 
 #include "stockade/config.h"
 #include "tests/runtime/runtime_fixture.h"
+#include "tests/support/host_processes.h"
 
 namespace stockade::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-size_t open_fds() {
-  size_t n = 0;
-  for (const auto& entry : fs::directory_iterator("/proc/self/fd")) {
-    (void)entry;
-    ++n;
-  }
-  return n - 1;  // the iterator's own
-}
 
 // The echo example under another name (its manifest's name changed).
 void add_echo_named(PluginsDir& dir, const std::string& name) {
@@ -41,7 +33,7 @@ TEST(RuntimeScale, AnIdlePluginHoldsAtMostFiveOfTheSupervisorsDescriptors) {
   // the sandbox's helpers): the baseline, not a plugin's cost.
   ASSERT_TRUE(sup->start("echo0"));
   ASSERT_TRUE(sup->execute("echo0", "echo", to_bytes("x")));
-  const size_t before = open_fds();
+  const size_t before = open_fds().size();
   for (int i = 1; i < kPlugins; ++i) {
     const std::string name = "echo" + std::to_string(i);
     ASSERT_TRUE(sup->start(name));
@@ -56,11 +48,11 @@ TEST(RuntimeScale, AnIdlePluginHoldsAtMostFiveOfTheSupervisorsDescriptors) {
   constexpr size_t kBudget = 5;
   size_t held = 0;
   EXPECT_TRUE(eventually([&] {
-    held = open_fds() - before;
+    held = open_fds().size() - before;
     return held <= kBudget * (kPlugins - 1);
   })) << "fds per plugin: " << static_cast<double>(held) / (kPlugins - 1);
   sup.reset();
-  EXPECT_TRUE(eventually([&] { return open_fds() < before; })) << "fds left behind";
+  EXPECT_TRUE(eventually([&] { return open_fds().size() < before; })) << "fds left behind";
 }
 
 TEST(RuntimeScale, TheFolderBoundIsRefusedNamingTheOperatorsField) {

@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "base/fd_passing.h"
+#include "base/payload_memfd.h"
 #include "wire/frame_decoder.h"
 
 namespace stockade::testing {
@@ -107,7 +109,7 @@ std::optional<Received> PluginHost::receive(std::chrono::milliseconds timeout) {
       std::memcpy(storage.get(), (*body)->data(), (*body)->size());
       std::span<const std::uint8_t> copy(reinterpret_cast<const std::uint8_t*>(storage.get()),
                                          (*body)->size());
-      auto envelope = wire::decode_frame(copy);
+      auto envelope = wire::decode_frame(copy, limits_);
       if (!envelope) throw std::runtime_error("undecodable frame: " + envelope.error().message());
       return Received(std::move(storage), *envelope);
     }
@@ -117,9 +119,11 @@ std::optional<Received> PluginHost::receive(std::chrono::milliseconds timeout) {
     pollfd pfd{socket_.get(), POLLIN, 0};
     if (poll(&pfd, 1, static_cast<int>(left.count())) <= 0) continue;
     auto space = reader_.prepare(64 * 1024);
-    const ssize_t n = read(socket_.get(), space.data(), space.size());
+    stockade::Received got = recv_with_fd(socket_.get(), space);
+    const ssize_t n = got.bytes;
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return std::nullopt;
+    if (got.fd) received_fds_.push_back(std::move(got.fd));
     reader_.commit(static_cast<std::size_t>(n));
   }
 }
@@ -139,11 +143,15 @@ bool PluginHost::at_eof(std::chrono::milliseconds timeout) {
 }
 
 std::optional<Received> PluginHost::handshake(std::uint32_t max_concurrency,
-                                              std::uint32_t max_frame) {
+                                              std::uint32_t max_frame, std::uint32_t memfd_threshold,
+                                              std::uint64_t max_payload) {
   auto hello = receive();
   if (!hello || (*hello)->body_type() != wire::fb::Body::Hello) return std::nullopt;
   auto ack = builder_.encode_hello_ack((*hello)->id(), {wire::kProtocolVersion, max_frame,
-                                                        max_concurrency});
+                                                        max_concurrency, memfd_threshold, max_payload});
+  limits_.max_frame = max_frame;
+  limits_.max_memfd_payload = max_payload;
+  builder_ = wire::FrameBuilder(limits_);
   if (!ack) throw std::runtime_error(ack.error().message());
   // The plugin sends nothing between Hello and our ack, so no buffered bytes
   // are lost; from now on frames are bounded by what was granted.
@@ -163,6 +171,12 @@ void PluginHost::execute_bytes(std::uint64_t id, std::string_view method,
   auto frame = builder_.encode_execute_request(id, method, payload, deadline_ms, attempt);
   if (!frame) throw std::runtime_error(frame.error().message());
   send(*frame);
+}
+
+void PluginHost::execute_memfd(std::uint64_t id, std::string_view method, int memfd, std::uint64_t size) {
+  auto frame = builder_.encode_execute_request_memfd(id, method, size, 0, 1);
+  if (!frame) throw std::runtime_error(frame.error().message());
+  check(send_with_fd(socket_.get(), *frame, memfd) == static_cast<ssize_t>(frame->size()), "sendmsg");
 }
 
 void PluginHost::cancel(std::uint64_t id) {
@@ -201,7 +215,18 @@ std::optional<ExecuteResult> PluginHost::execute_result(std::chrono::millisecond
   const auto* response = (*frame)->body_as_ExecuteResponse();
   ExecuteResult result;
   result.id = (*frame)->id();
-  const auto payload = wire::bytes(response->payload());
+  auto payload = wire::bytes(response->payload());
+  MappedPayload mapped;
+  if (response->payload_memfd() != 0) {
+    if (received_fds_.empty()) throw std::runtime_error("a payload memfd announced, no descriptor came");
+    UniqueFd fd = std::move(received_fds_.front());
+    received_fds_.erase(received_fds_.begin());
+    auto checked = MappedPayload::map(fd.get(), response->payload_memfd());
+    if (!checked) throw std::runtime_error(checked.error().message());
+    mapped = std::move(*checked);
+    payload = mapped.bytes();
+    result.in_memfd = true;
+  }
   result.payload.assign(reinterpret_cast<const char*>(payload.data()), payload.size());
   if (const auto* error = response->error()) {
     result.code = error->code();

@@ -21,6 +21,7 @@
 #include "base/unique_fd.h"
 #include "tests/support/temp_dir.h"
 #include "wire/frame_builder.h"
+#include "wire/frame_decoder.h"
 #include "wire/frame_reader.h"
 #include "wire/messages.h"
 
@@ -56,6 +57,7 @@ struct ExecuteResult {
   wire::fb::ErrorCode code = wire::fb::ErrorCode::UNKNOWN;
   std::string message;
   bool retryable = false;
+  bool in_memfd = false;  // the payload came in a sealed memfd (read out here)
 };
 
 class PluginHost {
@@ -78,9 +80,17 @@ class PluginHost {
   // True when the plugin closed its end (nothing more to read) within timeout.
   bool at_eof(std::chrono::milliseconds timeout = 5000ms);
 
-  // Receives the plugin's Hello (returned) and answers with HelloAck.
+  // Receives the plugin's Hello (returned) and answers with HelloAck,
+  // granting memfd payloads from `memfd_threshold` bytes up to `max_payload`
+  // when they are not 0.
   std::optional<Received> handshake(std::uint32_t max_concurrency = 16,
-                                    std::uint32_t max_frame = wire::kDefaultMaxFrame);
+                                    std::uint32_t max_frame = wire::kDefaultMaxFrame,
+                                    std::uint32_t memfd_threshold = 0, std::uint64_t max_payload = 0);
+  // An ExecuteRequest announcing a payload of `size` bytes in `memfd`,
+  // passed with the frame.
+  void execute_memfd(std::uint64_t id, std::string_view method, int memfd, std::uint64_t size);
+  // The descriptors that came with the frames received so far, oldest first.
+  std::vector<UniqueFd>& received_fds() { return received_fds_; }
 
   void execute(std::uint64_t id, std::string_view method, std::string_view payload,
                std::uint64_t deadline_ms = 0, std::uint32_t attempt = 1);
@@ -108,6 +118,8 @@ class PluginHost {
   std::optional<int> exit_code_;
   wire::FrameBuilder builder_;
   wire::FrameReader reader_;
+  wire::DecodeLimits limits_;  // as granted in the handshake
+  std::vector<UniqueFd> received_fds_;
 };
 
 // The path of a plugin in the build's plugins directory.

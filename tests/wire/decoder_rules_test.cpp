@@ -181,5 +181,38 @@ TEST(FrameBuilder, RefusesWhatThePeerWouldRefuse) {
   EXPECT_TRUE(b.encode_cancel(1, 1).ok());
 }
 
+TEST(DecodeFrame, PayloadMemfdNeedsAGrantAndNoInlinePayload) {
+  for (const auto& sample : testing::memfd_sample_frames()) {
+    AlignedBody body(sample.frame);
+    // The default limits grant nothing: every announced memfd is refused.
+    EXPECT_NE(decode_error(body).find("granted in the handshake"), std::string::npos) << sample.name;
+    DecodeLimits granted;
+    granted.max_memfd_payload = testing::kSampleMaxMemfdPayload;
+    EXPECT_EQ(decode_error(body, granted), "decoded") << sample.name;
+  }
+  DecodeLimits granted;
+  granted.max_memfd_payload = 1024;
+  flatbuffers::FlatBufferBuilder a;
+  auto both = fb::CreateExecuteRequestDirect(a, "echo", nullptr, 0, 1, 10);
+  const std::vector<std::uint8_t> inline_payload(4, 1);
+  flatbuffers::FlatBufferBuilder c;
+  auto payload = c.CreateVector(inline_payload);
+  auto method = c.CreateString("echo");
+  auto with_inline = fb::CreateExecuteRequest(c, method, payload, 0, 1, 10).Union();
+  EXPECT_EQ(decode_error(finish(c, fb::Body::ExecuteRequest, with_inline), granted),
+            "ExecuteRequest has both a payload and a payload_memfd");
+  EXPECT_EQ(decode_error(finish(a, fb::Body::ExecuteRequest, both.Union()), granted), "decoded");
+  flatbuffers::FlatBufferBuilder e;
+  auto error = fb::CreateErrorDirect(e, fb::ErrorCode::INTERNAL, "no");
+  auto failed = fb::CreateExecuteResponse(e, 0, error, 10).Union();
+  EXPECT_EQ(decode_error(finish(e, fb::Body::ExecuteResponse, failed), granted),
+            "ExecuteResponse has both an error and a payload_memfd");
+  flatbuffers::FlatBufferBuilder o;
+  auto over = fb::CreateExecuteResponse(o, 0, 0, 1025).Union();
+  EXPECT_EQ(decode_error(finish(o, fb::Body::ExecuteResponse, over), granted),
+            "ExecuteResponse.payload_memfd announces 1025 bytes, above the 1024 bytes granted in the "
+            "handshake (HelloAck.max_payload)");
+}
+
 }  // namespace
 }  // namespace stockade::wire

@@ -57,6 +57,10 @@ int main(int argc, char** argv) {
     ok &= write_file(reader_dir / sample.name, reader_input({}, sample.frame));
     all.insert(all.end(), sample.frame.begin(), sample.frame.end());
   }
+  for (const auto& sample : stockade::wire::testing::memfd_sample_frames()) {
+    const Bytes body(sample.frame.begin() + stockade::wire::kLengthPrefixSize, sample.frame.end());
+    ok &= write_file(decoder_dir / sample.name, body);
+  }
   ok &= write_file(reader_dir / "all_one_chunk", reader_input({}, all));
   ok &= write_file(reader_dir / "all_bytewise", reader_input({0}, all));
   ok &= write_file(reader_dir / "all_mixed_chunks", reader_input({2, 0, 6, 30, 200, 3}, all));

@@ -23,6 +23,9 @@ std::vector<SampleFrame> sample_frames() {
   const std::uint32_t versions[] = {1, 2};
   add(out, "hello", b.encode_hello(0, {versions, "echo", "1.2.3", "cookie-4f2a"}));
   add(out, "hello_ack", b.encode_hello_ack(0, {1, kDefaultMaxFrame, 8}));
+  add(out, "hello_memfd", b.encode_hello(0, {versions, "echo", "1.2.3", "cookie-4f2a", true}));
+  add(out, "hello_ack_memfd",
+      b.encode_hello_ack(0, {1, kDefaultMaxFrame, 8, 256 * 1024, kSampleMaxMemfdPayload}));
   const std::vector<std::uint8_t> small(16, 0xab);
   add(out, "execute_request_16b", b.encode_execute_request(7, "echo", small, 500, 1));
   add(out, "execute_request_empty", b.encode_execute_request(8, "ping", {}, 0, 2));
@@ -42,6 +45,16 @@ std::vector<SampleFrame> sample_frames() {
           12, {"calculator", "0.3.0", "adds numbers", capabilities, methods, metadata}));
   add(out, "close_request", b.encode_close_request(13, 2000));
   add(out, "error", b.encode_error(0, {fb::ErrorCode::UNIMPLEMENTED, "version 2 only", false}));
+  return out;
+}
+
+std::vector<SampleFrame> memfd_sample_frames() {
+  DecodeLimits limits;
+  limits.max_memfd_payload = kSampleMaxMemfdPayload;
+  FrameBuilder b(limits);
+  std::vector<SampleFrame> out;
+  add(out, "execute_request_memfd", b.encode_execute_request_memfd(14, "echo", 8u << 20, 500, 1));
+  add(out, "execute_response_memfd", b.encode_execute_response_memfd(14, kSampleMaxMemfdPayload));
   return out;
 }
 

@@ -18,6 +18,12 @@ struct SampleFrame {
 // Every body kind of the schema appears at least once.
 std::vector<SampleFrame> sample_frames();
 
+// The limits of a handshake that granted memfd payloads up to 1 GiB.
+inline constexpr std::uint64_t kSampleMaxMemfdPayload = 1ull << 30;
+// Execute frames announcing a payload memfd: they decode only under limits
+// with max_memfd_payload of at least kSampleMaxMemfdPayload.
+std::vector<SampleFrame> memfd_sample_frames();
+
 // The frame's body (after the prefix) copied to an 8-byte aligned buffer, as
 // FrameReader would hand it out.
 class AlignedBody {

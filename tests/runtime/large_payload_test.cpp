@@ -1,0 +1,166 @@
+// Large payloads in sealed memfds (PROTOCOL.md, "Large payloads"), end to
+// end through real sandboxes: the SDK's echo example carries payloads past
+// its frame limit both ways, the limits are refused by the names of the
+// settings, and every rule a hostile plugin can break with a memfd (the
+// misbehaving bad_memfd plugin) is a protocol violation caught before the
+// host maps a byte.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "tests/runtime/runtime_fixture.h"
+#include "tests/support/host_processes.h"
+
+namespace stockade::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using supervisor::Bytes;
+using supervisor::ExecuteOptions;
+using supervisor::StatusCode;
+
+constexpr uint32_t kPayloadMb = 32;
+
+Bytes pattern(size_t size) {
+  Bytes bytes(size);
+  for (size_t i = 0; i < size; ++i) bytes[i] = static_cast<uint8_t>((i * 131 + (i >> 12)) & 0xff);
+  return bytes;
+}
+
+void allow_payloads(nlohmann::json& m) {
+  m["execute"]["max_payload_mb"] = kPayloadMb;
+  m["resources"]["max_memory_mb"] = 128;
+  m["resources"]["max_file_size_mb"] = kPayloadMb;
+}
+
+std::unique_ptr<supervisor::Supervisor> supervisor_allowing_payloads(PluginsDir& dir) {
+  return make_supervisor(dir, [](auto& o) { o.ceilings.max_payload_mb = 64; });
+}
+
+TEST(LargePayload, EchoCarriesPayloadsPastTheFrameLimitBothWays) {
+  PluginsDir dir;
+  dir.add("echo", allow_payloads);
+  auto sup = supervisor_allowing_payloads(dir);
+  // Inline (1 KiB), a memfd within the frame limit (300 KiB), and beyond the
+  // 4 MiB frame (8 MiB, then 31 MiB, near the 32 MiB bound).
+  for (size_t size : {size_t{1024}, size_t{300 * 1024}, size_t{8} << 20, size_t{31} << 20}) {
+    const Bytes sent = pattern(size);
+    auto reply = sup->execute("echo", "echo", sent, ExecuteOptions{20s, std::nullopt});
+    ASSERT_TRUE(reply) << size << ": " << reply.error().describe();
+    ASSERT_EQ(reply->size(), size);
+    EXPECT_TRUE(*reply == sent) << "payload of " << size << " bytes came back changed";
+  }
+}
+
+TEST(LargePayload, ManyLargeCallsLeaveNoDescriptorBehind) {
+  PluginsDir dir;
+  dir.add("echo", allow_payloads);
+  auto sup = supervisor_allowing_payloads(dir);
+  const Bytes sent = pattern(1 << 20);
+  // Started, and the supervisor's spare network namespace made again after
+  // the launch used it: what is open now stays open.
+  ASSERT_TRUE(sup->execute("echo", "echo", sent));
+  std::this_thread::sleep_for(200ms);
+  const size_t before = open_fds().size();
+  for (int i = 0; i < 50; ++i) {
+    auto reply = sup->execute("echo", "echo", sent, ExecuteOptions{20s, std::nullopt});
+    ASSERT_TRUE(reply) << reply.error().describe();
+    ASSERT_TRUE(*reply == sent);
+  }
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(open_fds().size(), before);
+}
+
+TEST(LargePayload, APayloadOverTheManifestsBoundIsRefusedByName) {
+  PluginsDir dir;
+  dir.add("echo", allow_payloads);
+  auto sup = supervisor_allowing_payloads(dir);
+  auto reply = sup->execute("echo", "echo", pattern((size_t{kPayloadMb} << 20) + 1));
+  ASSERT_FALSE(reply);
+  EXPECT_EQ(reply.error().code, StatusCode::invalid_argument);
+  EXPECT_NE(reply.error().message.find("execute.max_payload_mb = 32"), std::string::npos)
+      << reply.error().message;
+  EXPECT_TRUE(sup->execute("echo", "echo", to_bytes("still serving")));
+}
+
+TEST(LargePayload, WithoutMaxPayloadTheFrameLimitSaysHowToRaiseIt) {
+  PluginsDir dir;
+  dir.add("echo");
+  auto sup = make_supervisor(dir);
+  auto reply = sup->execute("echo", "echo", pattern(5 << 20));
+  ASSERT_FALSE(reply);
+  EXPECT_EQ(reply.error().code, StatusCode::invalid_argument);
+  EXPECT_NE(reply.error().message.find("execute.max_frame_kb"), std::string::npos) << reply.error().message;
+  EXPECT_NE(reply.error().message.find("execute.max_payload_mb"), std::string::npos) << reply.error().message;
+}
+
+TEST(LargePayload, TheOperatorsDefaultCeilingRefusesMemfdPayloads) {
+  PluginsDir dir;
+  dir.add("echo", allow_payloads);
+  auto sup = make_supervisor(dir);  // ceilings.max_payload_mb: 0
+  auto started = sup->start("echo");
+  ASSERT_FALSE(started);
+  EXPECT_NE(started.error().message().find("ceilings.max_payload_mb"), std::string::npos)
+      << started.error().message();
+}
+
+// `answered`: the frame itself was a valid answer and reached the caller
+// before the violation that follows it was seen.
+void expect_refused_memfd(supervisor::Supervisor& sup, const char* mode, const char* detail,
+                          bool answered = false) {
+  SCOPED_TRACE(mode);
+  const uint64_t before = status_of(sup, "bad_memfd").counters.protocol_violations;
+  auto r = sup.execute("bad_memfd", mode, to_bytes("x"), ExecuteOptions{5s, std::nullopt});
+  if (answered) {
+    ASSERT_TRUE(r) << r.error().describe();
+    // The violation, and the crash it causes, are recorded as they happen.
+    EXPECT_TRUE(eventually([&] {
+      auto status = status_of(sup, "bad_memfd");
+      return status.counters.protocol_violations == before + 1 &&
+             status.last_failure.find(detail) != std::string::npos;
+    })) << status_of(sup, "bad_memfd").last_failure;
+  } else {
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, StatusCode::unavailable) << r.error().message;
+    EXPECT_NE(r.error().message.find("protocol violation"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find(detail), std::string::npos) << r.error().message;
+    EXPECT_EQ(status_of(sup, "bad_memfd").counters.protocol_violations, before + 1);
+  }
+  // Restarted, and a correct memfd answer goes through.
+  ASSERT_TRUE(eventually([&] { return status_of(sup, "bad_memfd").state == supervisor::PluginState::ready; }));
+  auto good = sup.execute("bad_memfd", "good", to_bytes("fine"), ExecuteOptions{5s, std::nullopt});
+  ASSERT_TRUE(good) << good.error().describe();
+  EXPECT_EQ(to_text(*good), "fine");
+}
+
+TEST(LargePayload, EveryBrokenMemfdRuleIsAProtocolViolation) {
+  PluginsDir dir;
+  dir.add("bad_memfd", [](auto& m) { m["restart"] = {{"max_restarts", 20}, {"window_ms", 60000}, {"backoff_ms", 10}}; });
+  auto sup = supervisor_allowing_payloads(dir);
+  ASSERT_TRUE(sup->execute("bad_memfd", "good", to_bytes("warm")));
+  std::this_thread::sleep_for(200ms);
+  const size_t fds_before = open_fds().size();
+  expect_refused_memfd(*sup, "unsealed", "not sealed against writes");
+  expect_refused_memfd(*sup, "short", "holds 10 bytes, the frame announced 20");
+  expect_refused_memfd(*sup, "pipe", "not a regular file");
+  expect_refused_memfd(*sup, "tmpfile", "not sealed against writes");
+  expect_refused_memfd(*sup, "no_fd", "no descriptor came with it");
+  expect_refused_memfd(*sup, "stray_fd", "no frame announces", true);
+  expect_refused_memfd(*sup, "two_fds", "more than one descriptor");
+  expect_refused_memfd(*sup, "over", "granted in the handshake");
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(open_fds().size(), fds_before);
+}
+
+TEST(LargePayload, AHugetlbMemfdIsRefusedBySeccomp) {
+  PluginsDir dir;
+  dir.add("bad_memfd");
+  auto sup = supervisor_allowing_payloads(dir);
+  auto r = sup->execute("bad_memfd", "hugetlb", to_bytes("x"), ExecuteOptions{5s, std::nullopt});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("seccomp violation"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("memfd_create"), std::string::npos) << r.error().message;
+}
+
+}  // namespace
+}  // namespace stockade::testing
