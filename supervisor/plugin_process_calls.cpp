@@ -18,9 +18,6 @@ using std::chrono::milliseconds;
 // own exit status is what gets reported) before it is killed.
 constexpr milliseconds kExitAfterEof{500};
 constexpr uint32_t kMaxStrayAnswersPerSecond = 1000;
-// Payloads from this size travel in a sealed memfd when the plugin takes
-// them (bench_large_payload: below it the frame path is faster).
-constexpr uint32_t kMemfdThreshold = 256 * 1024;
 constexpr uint64_t kMiB = 1024 * 1024;
 
 namespace {
@@ -241,7 +238,7 @@ void PluginProcess::on_hello(const fb::Envelope& envelope) {
     if (hello->memfd_payloads()) {
       // Below the threshold and at most half a frame: a payload that stays
       // inline always fits its frame.
-      ack.memfd_threshold = std::min<uint32_t>(kMemfdThreshold, ack.max_frame / 2);
+      ack.memfd_threshold = std::min<uint32_t>(settings_.memfd_threshold, ack.max_frame / 2);
       ack.max_payload = uint64_t{manifest_.execute.max_payload_mb} * kMiB;
     } else {
       log().warn(manifest_.name,

@@ -14,7 +14,7 @@ namespace {
 auto tie_ceilings(const Ceilings& c) {
   return std::tie(c.max_memory_mb, c.max_cpu_cores, c.max_cpu_seconds, c.max_processes, c.max_open_files,
                   c.max_file_size_mb, c.max_tmpfs_mb, c.max_wall_seconds, c.allow_network, c.allow_exec,
-                  c.allow_jit, c.allowed_readonly_paths, c.allowed_syscalls);
+                  c.allow_jit, c.max_payload_mb, c.allowed_readonly_paths, c.allowed_syscalls);
 }
 
 }  // namespace
@@ -28,6 +28,7 @@ std::optional<std::string> unreloadable_change(const SupervisorOptions& a, const
   if (a.handshake_timeout != b.handshake_timeout) return "handshake_timeout";
   if (a.shutdown_grace != b.shutdown_grace) return "shutdown_grace";
   if (a.max_queued_calls != b.max_queued_calls) return "max_queued_calls";
+  if (a.memfd_threshold != b.memfd_threshold) return "memfd_threshold";
   if (a.health_checks != b.health_checks) return "health_checks";
   if (a.output.max_line_bytes != b.output.max_line_bytes ||
       a.output.lines_per_second != b.output.lines_per_second || a.output.burst_lines != b.output.burst_lines) {

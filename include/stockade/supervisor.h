@@ -275,6 +275,12 @@ struct SupervisorOptions {
   std::chrono::milliseconds handshake_timeout{5000};  // spawn to Hello
   std::chrono::milliseconds shutdown_grace{2000};     // CloseRequest to SIGTERM
   size_t max_queued_calls = 4096;  // per plugin, beyond its execute.max_concurrency
+  // For plugins whose manifest allows large payloads (execute.max_payload_mb):
+  // payloads of this many bytes or more travel in sealed memfds, smaller ones
+  // in frames (at most half the plugin's frame limit, so those always fit).
+  // The default is where bench_large_payload measured the two paths even
+  // (docs/benchmarks.md): below it a frame is faster.
+  uint32_t memfd_threshold = 1024 * 1024;
   bool health_checks = true;       // periodic HealthRequests (manifest "health")
   OutputLimits output{};           // plugin stdout/stderr logging bounds
   // Where the library's log records go (see LogSink); empty: spdlog's default

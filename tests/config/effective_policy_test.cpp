@@ -149,6 +149,22 @@ TEST(EffectivePolicy, NetworkNeedsTheOperatorsGrant) {
   EXPECT_TRUE(refusals(m, c).empty());
 }
 
+TEST(EffectivePolicy, LargePayloadsNeedTheOperatorsGrantAndAllowMemfds) {
+  Manifest m = calc();
+  m.execute.max_payload_mb = 16;
+  EXPECT_EQ(refusals(m), (std::vector<std::string>{
+                             "plugins/calc/plugin.json: execute.max_payload_mb: requests 16 MiB, above "
+                             "the operator's ceiling of 0 MiB (ceilings.max_payload_mb)"}));
+  Ceilings c;
+  c.max_payload_mb = 16;
+  auto policy = effective_policy(m, c, SandboxIdentity{}, LaunchRequest{});
+  ASSERT_TRUE(policy) << policy.error().message();
+  EXPECT_TRUE(policy->allow_payload_memfds);
+  auto plain = effective_policy(calc(), c, SandboxIdentity{}, LaunchRequest{});
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->allow_payload_memfds);
+}
+
 TEST(EffectivePolicy, ExecAndJitNeedTheOperatorsGrant) {
   Manifest m = calc();
   m.sandbox.allow_exec = true;

@@ -261,6 +261,19 @@ TEST(Manifest, RelatedFieldsMustAgree) {
             "retry.max_backoff_ms (5000)");
   EXPECT_EQ(only_problem(R"({"name": "calc", "health": {"interval_ms": 1000, "timeout_ms": 1000}})"),
             "plugins/calc/plugin.json: health.timeout_ms: must be below health.interval_ms (1000)");
+  // Large payloads are mapped in the plugin's memory and written to memfds
+  // under its file size limit.
+  EXPECT_EQ(only_problem(R"({"name": "calc", "execute": {"max_payload_mb": 300},
+                             "resources": {"max_file_size_mb": 300}})"),
+            "plugins/calc/plugin.json: execute.max_payload_mb: must not exceed resources.max_memory_mb "
+            "(256): the plugin maps each payload and builds its answer in its own memory");
+  EXPECT_EQ(only_problem(R"({"name": "calc", "execute": {"max_payload_mb": 32}})"),
+            "plugins/calc/plugin.json: execute.max_payload_mb: must not exceed "
+            "resources.max_file_size_mb (16): the plugin writes each large answer into a memfd, and "
+            "the kernel holds memfds to the file size limit");
+  EXPECT_EQ(only_problem(R"({"name": "calc", "execute": {"max_payload_mb": 70000}})"),
+            "plugins/calc/plugin.json: execute.max_payload_mb: must be an integer from 0 to 65536 "
+            "(got 70000)");
 }
 
 TEST(Manifest, EveryProblemIsReportedNotJustTheFirst) {

@@ -254,5 +254,16 @@ TEST_F(Hostile, PayloadInMemfdCannotBeExecuted) {
   EXPECT_EQ(result.output, "") << result.summary();
 }
 
+TEST_F(Hostile, PayloadMemfdsGrantMemfdCreateButNotItsExecution) {
+  // Large payloads (execute.max_payload_mb) allow memfd_create; running a
+  // memfd stays refused: execveat after the launch is a violation.
+  ProbeRequest request;
+  request.probe = "memfd_exec";
+  request.policy.allow_payload_memfds = true;
+  ProbeRun result = run(std::move(request));
+  expect_violation(result, "execveat");
+  EXPECT_EQ(result.output.find("payload ran"), std::string::npos) << result.summary();
+}
+
 }  // namespace
 }  // namespace stockade::hostile

@@ -41,9 +41,9 @@ TEST(LargePayload, EchoCarriesPayloadsPastTheFrameLimitBothWays) {
   PluginsDir dir;
   dir.add("echo", allow_payloads);
   auto sup = supervisor_allowing_payloads(dir);
-  // Inline (1 KiB), a memfd within the frame limit (300 KiB), and beyond the
+  // Inline (1 KiB), a memfd within the frame limit (1.5 MiB), and beyond the
   // 4 MiB frame (8 MiB, then 31 MiB, near the 32 MiB bound).
-  for (size_t size : {size_t{1024}, size_t{300 * 1024}, size_t{8} << 20, size_t{31} << 20}) {
+  for (size_t size : {size_t{1024}, size_t{1536 * 1024}, size_t{8} << 20, size_t{31} << 20}) {
     const Bytes sent = pattern(size);
     auto reply = sup->execute("echo", "echo", sent, ExecuteOptions{20s, std::nullopt});
     ASSERT_TRUE(reply) << size << ": " << reply.error().describe();
