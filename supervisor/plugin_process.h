@@ -48,7 +48,7 @@ struct RuntimeSettings {
   LaunchSettings launch;
   std::chrono::milliseconds handshake_timeout{5000};
   size_t max_queued_calls = 4096;  // per plugin, waiting beyond max_concurrency
-  uint32_t memfd_threshold = 1024 * 1024;  // SupervisorOptions::memfd_threshold
+  uint32_t memfd_threshold = 0;  // SupervisorOptions::memfd_threshold (0: the frame's)
   OutputLimits output;
   std::shared_ptr<Log> log = std::make_shared<Log>();  // the Supervisor's, shared by its plugins
   // The host's observer (SupervisorOptions::observer), shared by its plugins.

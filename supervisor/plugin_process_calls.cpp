@@ -19,6 +19,9 @@ using std::chrono::milliseconds;
 constexpr milliseconds kExitAfterEof{500};
 constexpr uint32_t kMaxStrayAnswersPerSecond = 1000;
 constexpr uint64_t kMiB = 1024 * 1024;
+// Room in a frame beyond its payload: the method (256 bytes at most), the
+// other fields, the envelope and FlatBuffers' tables.
+constexpr uint32_t kFrameSlack = 4096;
 
 namespace {
 
@@ -236,9 +239,11 @@ void PluginProcess::on_hello(const fb::Envelope& envelope) {
   ack.max_concurrency = manifest_.execute.max_concurrency;
   if (manifest_.execute.max_payload_mb > 0) {
     if (hello->memfd_payloads()) {
-      // Below the threshold and at most half a frame: a payload that stays
-      // inline always fits its frame.
-      ack.memfd_threshold = std::min<uint32_t>(settings_.memfd_threshold, ack.max_frame / 2);
+      // A payload below the threshold stays inline, so the threshold leaves
+      // room in the frame for the request's method and fields.
+      const uint32_t fits = ack.max_frame > kFrameSlack ? ack.max_frame - kFrameSlack : 1;
+      const uint32_t wanted = settings_.memfd_threshold == 0 ? fits : settings_.memfd_threshold;
+      ack.memfd_threshold = std::min(wanted, fits);
       ack.max_payload = uint64_t{manifest_.execute.max_payload_mb} * kMiB;
     } else {
       log().warn(manifest_.name,

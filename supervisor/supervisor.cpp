@@ -67,7 +67,7 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(const SupervisorOptions& 
   s.launch.identity = options.identity;
   s.handshake_timeout = options.handshake_timeout;
   s.max_queued_calls = options.max_queued_calls;
-  s.memfd_threshold = std::max<uint32_t>(1, options.memfd_threshold);
+  s.memfd_threshold = options.memfd_threshold;
   s.output = options.output;
   for (const auto& [name, manifest] : impl->registry.plugins()) {
     impl->plugins.emplace(name, impl->make_entry(manifest));

@@ -277,10 +277,11 @@ struct SupervisorOptions {
   size_t max_queued_calls = 4096;  // per plugin, beyond its execute.max_concurrency
   // For plugins whose manifest allows large payloads (execute.max_payload_mb):
   // payloads of this many bytes or more travel in sealed memfds, smaller ones
-  // in frames (at most half the plugin's frame limit, so those always fit).
-  // The default is where bench_large_payload measured the two paths even
-  // (docs/benchmarks.md): below it a frame is faster.
-  uint32_t memfd_threshold = 1024 * 1024;
+  // in frames. 0 (the default): every payload that fits the plugin's frame
+  // goes in a frame, since bench_large_payload measured frames faster up to
+  // 4 MiB and memfds only about 10% faster at 16 MiB (docs/benchmarks.md).
+  // Never above the frame limit less 4 KiB, so what stays inline fits.
+  uint32_t memfd_threshold = 0;
   bool health_checks = true;       // periodic HealthRequests (manifest "health")
   OutputLimits output{};           // plugin stdout/stderr logging bounds
   // Where the library's log records go (see LogSink); empty: spdlog's default

@@ -34,7 +34,10 @@ void allow_payloads(nlohmann::json& m) {
 }
 
 std::unique_ptr<supervisor::Supervisor> supervisor_allowing_payloads(PluginsDir& dir) {
-  return make_supervisor(dir, [](auto& o) { o.ceilings.max_payload_mb = 64; });
+  return make_supervisor(dir, [](auto& o) {
+    o.ceilings.max_payload_mb = 64;
+    o.memfd_threshold = 1 << 20;  // so that 1.5 MiB goes in a memfd, not a frame
+  });
 }
 
 TEST(LargePayload, EchoCarriesPayloadsPastTheFrameLimitBothWays) {
