@@ -30,8 +30,10 @@ namespace stockade::supervisor {
 class Launcher {
  public:
   // Enough to overlap the children's setup waits on two CPUs, few enough
-  // that their CPU-bound parts do not crowd out the loop (measured with
-  // bench_many_plugins: 2, 4 and 8).
+  // that their CPU-bound parts do not crowd out the loop. Starting 1,000
+  // (bench_many_plugins, one loaded session, 2 vCPUs): 12.6 s with 1
+  // thread, 9.4 s with 2, 6.0 s with 4, 5.7 s with 8; past 4 the children
+  // queue on the kernel's locks instead (docs/benchmarks.md).
   static constexpr size_t kLaunchThreads = 4;
 
   explicit Launcher(size_t threads = kLaunchThreads);
