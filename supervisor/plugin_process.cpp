@@ -5,11 +5,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <boost/asio/post.hpp>
 
 #include "supervisor/channel.h"
 #include "supervisor/exit_kind.h"
 #include "supervisor/fd_limit.h"
 #include "supervisor/output_logger.h"
+#include "supervisor/launcher.h"
+#include "whitelist/whitelist.h"
 #include "wire/protocol.h"
 
 namespace stockade::supervisor {
@@ -79,12 +82,52 @@ void PluginProcess::notify_started(const Status& status) {
   for (auto& w : waiters) w(status);
 }
 
+namespace {
+
+// What one launch reads, its own: the loop may adopt a new manifest or
+// reload the whitelist while the launch runs on a launcher thread.
+struct LaunchJob {
+  Manifest manifest;
+  LaunchSettings settings;
+  std::optional<Whitelist> pins;  // settings.whitelist points here (none: development mode)
+};
+
+Result<LaunchedPlugin> run_launch(const LaunchJob& job) {
+  try {
+    return launch_plugin(job.manifest, job.settings);
+  } catch (const std::exception& e) {
+    // bad_alloc and kin: the launch fails, the launcher thread goes on.
+    return Error{Errc::internal, std::string("launch failed: ") + e.what(), job.manifest.name};
+  }
+}
+
+}  // namespace
+
 void PluginProcess::launch() {
   state_ = PluginState::spawning;
   ++generation_;
   ++counters_.launches;
   kill_reason_.clear();
-  auto launched = launch_plugin(manifest_, settings_.launch);
+  if (settings_.launcher == nullptr) return on_launched(launch_plugin(manifest_, settings_.launch));
+  auto job = std::make_shared<LaunchJob>(LaunchJob{manifest_, settings_.launch, std::nullopt});
+  if (settings_.launch.whitelist != nullptr) {
+    job->pins = settings_.launch.whitelist->pins_of(manifest_.name);
+    job->settings.whitelist = &*job->pins;
+  }
+  // The result comes back to the loop in a handler of its own. Dropped
+  // unrun (this process gone, or the loop stopped with it still queued),
+  // the result's destructor kills and reaps the sandbox: nothing outlives
+  // the launch.
+  settings_.launcher->submit([job, weak = weak_from_this(), gen = generation_, io = &io_] {
+    asio::post(*io, [weak, gen, launched = run_launch(*job)]() mutable {
+      auto self = weak.lock();
+      if (!self || self->generation_ != gen) return;
+      self->on_launched(std::move(launched));
+    });
+  });
+}
+
+void PluginProcess::on_launched(Result<LaunchedPlugin> launched) {
   if (!launched) return on_launch_failure(launched.error());
 
   child_.emplace(std::move(launched->child));
@@ -125,9 +168,29 @@ void PluginProcess::launch() {
   });
   channel_->start();
   log().info(manifest_.name, "started, pid {}", child_->pid());
+  // A stop(), relaunch() or reload that came while it was spawning asked
+  // for this run to end; its exit now does what they asked (after_exit).
+  if (!kill_reason_.empty()) kill(kill_reason_);
 }
 
 void PluginProcess::on_launch_failure(const Error& error) {
+  if (stopping_) {
+    // stop() came while the launch ran: nothing to kill, the stop is over.
+    log().info(manifest_.name, "stopped while starting; the launch failed: {}", error.message());
+    return finish_stop();
+  }
+  if (relaunch_pending_ || pending_manifest_) {
+    // relaunch() or a reload came while the launch ran: launch anew (on
+    // the new manifest), as after_exit does; their waiters wait for that.
+    relaunch_pending_ = false;
+    if (pending_manifest_) {
+      adopt(std::move(*pending_manifest_));
+      pending_manifest_.reset();
+    }
+    log().warn(manifest_.name, "cannot start: {}; launching again as asked", error.message());
+    ++counters_.restarts;
+    return launch();
+  }
   if (auto exhausted = fd_exhaustion(error)) return out_of_descriptors(*exhausted);
   log().error(manifest_.name, "cannot start: {}", error.message());
   last_failure_ = "cannot start: " + error.message();
@@ -361,7 +424,7 @@ void PluginProcess::relaunch(std::function<void(const Status&)> done) {
   crashes_in_a_row_ = 0;
   park_reason_.clear();
   start_waiters_.push_back(std::move(done));
-  if (child_) {
+  if (child_ || state_ == PluginState::spawning) {
     // Running (or starting): its exit launches the next one (after_exit).
     relaunch_pending_ = true;
     kill("restarted on request");
@@ -387,7 +450,8 @@ void PluginProcess::stop(milliseconds grace, std::function<void()> done, const s
     CallError error = refused;
     call.done(nullptr, &error);
   }
-  if (!child_) return finish_stop();
+  // Spawning: kill() records the reason and on_launched() kills it.
+  if (!child_ && state_ != PluginState::spawning) return finish_stop();
   // Already closing for a reload: its timers end it within that grace.
   if (state_ == PluginState::draining) return;
   if (state_ != PluginState::ready) return kill("stopped before it was ready");

@@ -44,8 +44,13 @@ class OutputLogger;
 inline constexpr size_t kControlSlots = 64;
 
 // Supervisor-wide knobs (not per plugin: those are in the manifest).
+class Launcher;
+
 struct RuntimeSettings {
   LaunchSettings launch;
+  // Where launches run (the Supervisor's, which outlives its plugins);
+  // nullptr: in line, on the loop thread.
+  Launcher* launcher = nullptr;
   std::chrono::milliseconds handshake_timeout{5000};
   size_t max_queued_calls = 4096;  // per plugin, waiting beyond max_concurrency
   uint32_t memfd_threshold = 0;  // SupervisorOptions::memfd_threshold (0: the frame's)
@@ -105,6 +110,7 @@ class PluginProcess : public std::enable_shared_from_this<PluginProcess> {
  private:
   // Lifecycle (plugin_process.cpp).
   void launch();
+  void on_launched(Result<LaunchedPlugin> launched);
   void on_launch_failure(const Error& error);
   void watch_exit();
   void watch_violations();

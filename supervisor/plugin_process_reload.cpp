@@ -18,7 +18,7 @@ bool PluginProcess::replace_manifest(Manifest manifest, milliseconds grace,
     done(Error{Errc::unavailable, "supervisor stopped", manifest_.name});
     return false;
   }
-  if (!child_) {
+  if (!child_ && state_ != PluginState::spawning) {
     // Stopped, waiting out a backoff (its timer launches the new manifest)
     // or parked: a new manifest may be the fix, so a parked one may run again.
     adopt(std::move(manifest));

@@ -65,6 +65,7 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(const SupervisorOptions& 
   s.launch.whitelist = impl->whitelist ? &*impl->whitelist : nullptr;
   s.launch.ceilings = options.ceilings;
   s.launch.identity = options.identity;
+  s.launcher = impl->launcher.get();
   s.handshake_timeout = options.handshake_timeout;
   s.max_queued_calls = options.max_queued_calls;
   s.memfd_threshold = options.memfd_threshold;

@@ -17,6 +17,7 @@
 #include "supervisor/cgroup_janitor.h"
 #include "supervisor/execute_call.h"
 #include "supervisor/health_checker.h"
+#include "supervisor/launcher.h"
 #include "supervisor/plugin_process.h"
 #include "stockade/supervisor.h"
 #include "supervisor/plugin_registry.h"
@@ -35,6 +36,10 @@ struct Supervisor::Impl {
   // objects bound to it.
   boost::asio::io_context io;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
+  // Runs the plugins' launches (launcher.h). Before everything that holds
+  // a plugin, after io: destroyed once they are gone, joined before io,
+  // which its jobs post their results to, goes.
+  std::unique_ptr<Launcher> launcher = std::make_unique<Launcher>();
   SupervisorOptions options;
   std::optional<Whitelist> whitelist;
   PluginRegistry registry;

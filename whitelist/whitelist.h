@@ -49,6 +49,10 @@ class Whitelist {
   // True if `name` has at least one digest pinned.
   bool has_name(std::string_view name) const;
   const std::vector<Entry>& entries() const { return entries_; }
+  // The entries that can vouch for `plugin`'s files (its binary or script,
+  // its "files", its interpreter): what one launch verifies against, copied
+  // so that a reload replacing the whitelist cannot change it mid-launch.
+  Whitelist pins_of(std::string_view plugin) const;
 
  private:
   std::vector<Entry> entries_;

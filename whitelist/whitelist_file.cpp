@@ -198,6 +198,19 @@ bool Whitelist::allows(std::string_view name, const Sha256Digest& digest) const 
   return found;
 }
 
+Whitelist Whitelist::pins_of(std::string_view plugin) const {
+  Whitelist out;
+  for (const Entry& e : entries_) {
+    const std::string_view label = e.name;
+    // NAME, NAME/REL or NAME@/ABS (pinned_label.h): a plugin name holds
+    // neither '/' nor '@', so the character after it tells.
+    if (label.substr(0, plugin.size()) != plugin) continue;
+    if (label.size() == plugin.size() || label[plugin.size()] == '/' || label[plugin.size()] == '@')
+      out.entries_.push_back(e);
+  }
+  return out;
+}
+
 bool Whitelist::has_name(std::string_view name) const {
   for (const Entry& e : entries_) {
     if (e.name == name) return true;

@@ -46,6 +46,25 @@ TEST(WhitelistParser, AcceptsEntriesCommentsBlankLinesAndSeveralDigestsPerName) 
   EXPECT_FALSE(list->has_name("echo"));
 }
 
+// What one launch verifies against (supervisor/plugin_process.cpp): the
+// plugin's own labels (NAME, NAME/FILE, NAME@/INTERPRETER), none of another
+// plugin whose name merely starts the same.
+TEST(WhitelistParser, PinsOfAPluginAreItsOwnLabelsOnly) {
+  const std::string text = kHexA + "  calc\n" + kHexB + "  calc\n" + kHexA + "  calc/lib/x.py\n" + kHexB +
+                           "  calc@/usr/bin/python3\n" + kHexB + "  calculator\n" + kHexA + "  echo\n";
+  auto list = Whitelist::parse(text, "wl.txt");
+  ASSERT_TRUE(list.ok()) << list.error().message();
+  const Whitelist pins = list->pins_of("calc");
+  ASSERT_EQ(pins.entries().size(), 4u);
+  EXPECT_TRUE(pins.allows("calc", digest_of(kHexA)));
+  EXPECT_TRUE(pins.allows("calc", digest_of(kHexB)));
+  EXPECT_TRUE(pins.allows("calc/lib/x.py", digest_of(kHexA)));
+  EXPECT_TRUE(pins.allows("calc@/usr/bin/python3", digest_of(kHexB)));
+  EXPECT_FALSE(pins.has_name("calculator"));
+  EXPECT_FALSE(pins.has_name("echo"));
+  EXPECT_TRUE(list->pins_of("nothing").entries().empty());
+}
+
 TEST(WhitelistParser, EmptyTextIsAnEmptyWhitelist) {
   auto list = Whitelist::parse("", "wl.txt");
   ASSERT_TRUE(list.ok());
