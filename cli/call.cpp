@@ -102,9 +102,12 @@ int exit_code_for_call(const CallError& e) {
   return kExitUnanswered;
 }
 
-// Reads all of `path` (a file, a FIFO, /dev/fd/N), at most one frame's
-// worth: no plugin accepts more (wire::kMaxFrameCeiling).
+// Reads all of `path` (a file, a FIFO, /dev/fd/N), at most the largest
+// payload any plugin may accept: execute.max_payload_mb's ceiling (64 GiB,
+// in a memfd), which is above the largest frame.
 Result<Bytes> read_data_file(const std::string& path) {
+  constexpr uint64_t kLargestPayload = uint64_t{kMaxPayloadMbRange} << 20;
+  static_assert(kLargestPayload >= wire::kMaxFrameCeiling);
   UniqueFd fd(retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY); }));
   if (!fd) return sys_error("cannot open the --data-file", path);
   Bytes all;
@@ -113,10 +116,10 @@ Result<Bytes> read_data_file(const std::string& path) {
     const ssize_t n = retry_on_eintr([&] { return ::read(fd.get(), chunk, sizeof chunk); });
     if (n < 0) return sys_error("cannot read the --data-file", path);
     if (n == 0) return all;
-    if (all.size() + static_cast<size_t>(n) > wire::kMaxFrameCeiling) {
+    if (all.size() + static_cast<size_t>(n) > kLargestPayload) {
       return Error{Errc::limit,
                    "the --data-file is larger than any plugin accepts (" +
-                       std::to_string(wire::kMaxFrameCeiling >> 20) + " MiB, the largest frame)",
+                       std::to_string(kLargestPayload >> 30) + " GiB, the ceiling of execute.max_payload_mb)",
                    path};
     }
     all.insert(all.end(), chunk, chunk + n);
