@@ -44,6 +44,25 @@ grep -q "^name: pycalc" "$work/info" && grep -q "^methods: add subtract multiply
   fail "pycalc --info: $(cat "$work/info")"
 call pyecho --health > "$work/health" || fail "pyecho --health: $(cat "$work/health")"
 
+# Large payloads (PROTOCOL.md, section 6.1): pyecho allowed 16 MiB in memfds,
+# the operator's ceiling raised by --config; 6 MiB each way, beyond the frame.
+mkdir -p "$work/big" && cp -R "$work/pyecho" "$work/big/pyecho"
+/usr/bin/python3 - "$work/big/pyecho/plugin.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+manifest = json.load(open(path))
+manifest["execute"]["max_payload_mb"] = 16
+manifest["resources"]["max_file_size_mb"] = 16
+json.dump(manifest, open(path, "w"))
+PY
+printf '{"ceilings": {"max_payload_mb": 16, "max_file_size_mb": 64}}\n' > "$work/big.json"
+head -c 6291456 /dev/urandom > "$work/big.in"
+"$plugin_hash" --plugin "$work/big/pyecho" > "$work/big.whitelist"
+"$stockade" call -q --config "$work/big.json" --plugins "$work/big" --whitelist "$work/big.whitelist" \
+  pyecho --method echo --data-file "$work/big.in" > "$work/big.out" 2> "$work/err" ||
+  fail "pyecho 6 MiB in memfds: $(cat "$work/err")"
+cmp -s "$work/big.in" "$work/big.out" || fail "pyecho 6 MiB in memfds: the answer differs from the request"
+
 # Started by hand: the launch check's one line, exit 1 (as the C++ SDK).
 status=0
 /usr/bin/python3 -I "$work/pyecho/pyecho.py" < /dev/null 2> "$work/err" 3<&- || status=$?

@@ -57,7 +57,7 @@ def _strings(builder, items, start_vector):
     return builder.EndVector()
 
 
-def hello(name, version, cookie):
+def hello(name, version, cookie, memfd_payloads=True):
     b = flatbuffers.Builder(256)
     name_o, version_o, cookie_o = (b.CreateString(bounded(s)) for s in (name, version, cookie))
     Hello.HelloStartVersionsVector(b, 1)
@@ -68,6 +68,7 @@ def hello(name, version, cookie):
     Hello.HelloAddName(b, name_o)
     Hello.HelloAddVersion(b, version_o)
     Hello.HelloAddCookie(b, cookie_o)
+    Hello.HelloAddMemfdPayloads(b, bool(memfd_payloads))
     return _finish(b, 0, Body.Hello, Hello.HelloEnd(b))
 
 
@@ -85,6 +86,14 @@ def execute_ok(call_id, payload):
     payload_o = b.CreateByteVector(bytes(payload))
     ExecuteResponse.ExecuteResponseStart(b)
     ExecuteResponse.ExecuteResponseAddPayload(b, payload_o)
+    return _finish(b, call_id, Body.ExecuteResponse, ExecuteResponse.ExecuteResponseEnd(b))
+
+
+def execute_ok_memfd(call_id, size):
+    """A success whose payload of `size` bytes is in the memfd sent with it."""
+    b = flatbuffers.Builder(64)
+    ExecuteResponse.ExecuteResponseStart(b)
+    ExecuteResponse.ExecuteResponseAddPayloadMemfd(b, size)
     return _finish(b, call_id, Body.ExecuteResponse, ExecuteResponse.ExecuteResponseEnd(b))
 
 
@@ -142,8 +151,9 @@ class Message:
     """A decoded frame from the host: its envelope id, its body type and the
     fields the SDK reads (copied out of the buffer)."""
 
-    __slots__ = ("id", "kind", "method", "payload", "deadline_ms", "attempt", "cancel_id",
-                 "grace_ms", "version", "max_frame", "max_concurrency", "code", "message")
+    __slots__ = ("id", "kind", "method", "payload", "payload_memfd", "deadline_ms", "attempt",
+                 "cancel_id", "grace_ms", "version", "max_frame", "max_concurrency",
+                 "memfd_threshold", "max_payload", "code", "message")
 
     def __init__(self, call_id, kind):
         self.id, self.kind = call_id, kind
@@ -196,6 +206,9 @@ def decode(body):
             message.payload = _byte_vector(request, 6, body)
             message.deadline_ms = request.DeadlineMs()
             message.attempt = request.Attempt()
+            message.payload_memfd = request.PayloadMemfd()
+            if message.payload_memfd and message.payload:
+                raise ProtocolError("ExecuteRequest has both a payload and a payload_memfd")
         elif kind == Body.Cancel:
             message.cancel_id = _table(envelope, Cancel.Cancel).Id()
         elif kind == Body.CloseRequest:
@@ -204,6 +217,7 @@ def decode(body):
             ack = _table(envelope, HelloAck.HelloAck)
             message.version, message.max_frame, message.max_concurrency = (
                 ack.Version(), ack.MaxFrame(), ack.MaxConcurrency())
+            message.memfd_threshold, message.max_payload = ack.MemfdThreshold(), ack.MaxPayload()
         elif kind == Body.Error:
             refusal = _table(envelope, Error.Error)
             message.code, message.message = refusal.Code(), _string(refusal.Message(), "Error.message")

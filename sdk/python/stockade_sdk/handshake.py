@@ -12,8 +12,11 @@ MAX_HANDSHAKE_FRAME = 64 * 1024
 
 
 class Negotiated:
-    def __init__(self, version, max_frame, max_concurrency):
+    def __init__(self, version, max_frame, max_concurrency, memfd_threshold=0, max_payload=0):
         self.version, self.max_frame, self.max_concurrency = version, max_frame, max_concurrency
+        # Payloads of memfd_threshold bytes or more go in sealed memfds, up to
+        # max_payload; 0 and 0: frames only (PROTOCOL.md, section 6.1).
+        self.memfd_threshold, self.max_payload = memfd_threshold, max_payload
 
 
 def _read_exact(sock, count, until):
@@ -59,4 +62,8 @@ def handshake(sock, name, version, cookie, timeout):
     if max_frame > frames.MAX_FRAME_CEILING:
         raise ProtocolError(f"the host granted max_frame {max_frame}, above the ceiling "
                             f"{frames.MAX_FRAME_CEILING}")
-    return Negotiated(answer.version, max_frame, answer.max_concurrency or 1)
+    threshold, max_payload = answer.memfd_threshold, answer.max_payload
+    if (threshold == 0) != (max_payload == 0) or threshold > max_frame:
+        raise ProtocolError(f"the host granted memfd_threshold {threshold} with max_payload {max_payload} "
+                            "(both 0, or a threshold within max_frame and a bound, expected)")
+    return Negotiated(answer.version, max_frame, answer.max_concurrency or 1, threshold, max_payload)

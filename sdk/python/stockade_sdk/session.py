@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 
-from . import frames
+from . import frames, memfd
 from .context import Context
 from .errors import Code, Error, ProtocolError
 from .plugin import Health
@@ -33,7 +33,9 @@ class Session:
         self._workers = max(1, min(negotiated.max_concurrency, max(options["max_workers"], 1)))
         self._max_calls = self._workers + options["max_queued"]
         self._max_control = options["max_control_queued"]
-        self._writer = Writer(sock, self._max_frame)
+        self._max_payload = negotiated.max_payload
+        self._writer = Writer(sock, self._max_frame, negotiated.memfd_threshold, negotiated.max_payload)
+        self._received_fds = []  # descriptors waiting for the frame that announces them
         self._calls = {}  # id -> Context, from arrival to the queued answer
         self._calls_changed = threading.Condition()
         self._control_pending = 0
@@ -51,7 +53,15 @@ class Session:
         buffer = bytearray()
         while True:
             try:
-                chunk = self._sock.recv(READ_CHUNK)
+                if self._max_payload:
+                    chunk, fd = memfd.recv_with_fd(self._sock, READ_CHUNK)
+                    if fd is not None:
+                        self._received_fds.append(fd)
+                else:
+                    chunk = self._sock.recv(READ_CHUNK)
+            except ProtocolError as e:
+                self.report(f"protocol error from the host: {e}")
+                return self._abandon(1, CANCELLED_CALLS_WAIT)
             except OSError as e:
                 if self._closed:
                     return 0
@@ -71,6 +81,9 @@ class Session:
             try:
                 for body in frames.split(buffer, self._max_frame):
                     self._dispatch(frames.decode(body))
+                # The kernel hands a descriptor over with the first byte of its send.
+                if len(self._received_fds) > (1 if buffer else 0):
+                    raise ProtocolError("the host sent a descriptor that no frame announces")
             except ProtocolError as e:
                 self.report(f"protocol error from the host: {e}")
                 return self._abandon(1, CANCELLED_CALLS_WAIT)
@@ -99,7 +112,24 @@ class Session:
         else:
             raise ProtocolError(f"unexpected {frames.BODY_NAMES.get(kind, kind)} from the host")
 
+    def _take_payload(self, message):
+        """The payload of an ExecuteRequest, read out of its memfd when it
+        announces one (section 6.1)."""
+        if not message.payload_memfd:
+            return message.payload
+        if message.payload_memfd > self._max_payload:
+            raise ProtocolError(f"ExecuteRequest.payload_memfd announces {message.payload_memfd} bytes, "
+                                f"above the {self._max_payload} bytes granted in the handshake")
+        if not self._received_fds:
+            raise ProtocolError("an ExecuteRequest announces a payload memfd, but no descriptor came with it")
+        fd = self._received_fds.pop(0)
+        try:
+            return memfd.read_payload(fd, message.payload_memfd)
+        finally:
+            os.close(fd)
+
     def _on_execute(self, message):
+        message.payload = self._take_payload(message)
         call_id = message.id
         if self._closing:
             self._writer.execute_error(call_id, Code.UNAVAILABLE, "closing: the plugin is shutting down", True)

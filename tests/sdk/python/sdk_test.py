@@ -85,12 +85,14 @@ class SdkTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.dir.cleanup()
 
-    def start(self, max_concurrency=4, max_frame=1 << 20):
+    def start(self, max_concurrency=4, max_frame=1 << 20, memfd_threshold=0, max_payload=0):
         plugin = host.Plugin(self.script)
         hello = plugin.next()
         self.assertEqual(hello.type, host.Body.Hello)
         self.assertEqual((hello.name, hello.cookie, hello.versions), ("probe", "test-cookie", [1]))
-        plugin.send(host.hello_ack(max_frame=max_frame, max_concurrency=max_concurrency))
+        self.assertTrue(hello.memfd_payloads)
+        plugin.send(host.hello_ack(max_frame=max_frame, max_concurrency=max_concurrency,
+                                   memfd_threshold=memfd_threshold, max_payload=max_payload))
         return plugin
 
     def close(self, plugin):
@@ -143,6 +145,49 @@ class SdkTest(unittest.TestCase):
         plugin.send(host.execute(1, "huge"))
         self.assertEqual(plugin.next().error[0], Code.RESOURCE_EXHAUSTED)
         self.close(plugin)
+
+    def test_large_payloads_travel_in_sealed_memfds_both_ways(self):
+        plugin = self.start(memfd_threshold=64 << 10, max_payload=16 << 20)
+        large = bytes(range(256)) * (12 << 12)  # 3 MiB: beyond the 1 MiB frame
+        fd = host.memfd_with(large)
+        try:
+            plugin.send_with_fd(host.execute_memfd(1, "echo", len(large)), fd)
+        finally:
+            os.close(fd)
+        answer = plugin.next()
+        self.assertEqual((answer.id, answer.error), (1, None))
+        self.assertEqual(answer.payload_memfd, len(large))
+        self.assertEqual(plugin.memfd_payload(answer), large)
+        plugin.send(host.execute(2, "echo", b"small"))  # below the threshold: inline
+        small = plugin.next()
+        self.assertEqual((small.payload, small.payload_memfd), (b"small", 0))
+        self.close(plugin)
+
+    def test_an_answer_over_the_granted_payload_is_resource_exhausted(self):
+        plugin = self.start(memfd_threshold=64 << 10, max_payload=1 << 20)
+        plugin.send(host.execute(1, "huge"))  # 2 MiB
+        answer = plugin.next()
+        self.assertEqual(answer.error[0], Code.RESOURCE_EXHAUSTED)
+        self.assertIn("execute.max_payload_mb", answer.error[1])
+        self.close(plugin)
+
+    def test_an_unsealed_memfd_is_a_protocol_error(self):
+        plugin = self.start(memfd_threshold=64 << 10, max_payload=1 << 20)
+        fd = host.memfd_with(b"0123456789", seal=False)
+        try:
+            plugin.send_with_fd(host.execute_memfd(1, "echo", 10), fd)
+        finally:
+            os.close(fd)
+        code, err = plugin.wait()
+        self.assertEqual(code, 1, err)
+        self.assertIn("not sealed against writes", err)
+
+    def test_a_memfd_announced_without_its_descriptor_is_a_protocol_error(self):
+        plugin = self.start(memfd_threshold=64 << 10, max_payload=1 << 20)
+        plugin.send(host.execute_memfd(1, "echo", 10))
+        code, err = plugin.wait()
+        self.assertEqual(code, 1, err)
+        self.assertIn("no descriptor came with it", err)
 
     def test_health_and_info(self):
         plugin = self.start()

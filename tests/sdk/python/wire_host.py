@@ -2,6 +2,9 @@
 plugin script started with a socketpair as its fd 3, frames built with the
 classes the build generated from wire/stockade.fbs."""
 
+import array
+import fcntl
+import mmap
 import os
 import socket
 import struct
@@ -23,12 +26,14 @@ def _finish(builder, call_id, body_type, body):
     return struct.pack("<I", len(out)) + out
 
 
-def hello_ack(version=1, max_frame=1 << 20, max_concurrency=4):
+def hello_ack(version=1, max_frame=1 << 20, max_concurrency=4, memfd_threshold=0, max_payload=0):
     b = flatbuffers.Builder(64)
     HelloAck.HelloAckStart(b)
     HelloAck.HelloAckAddVersion(b, version)
     HelloAck.HelloAckAddMaxFrame(b, max_frame)
     HelloAck.HelloAckAddMaxConcurrency(b, max_concurrency)
+    HelloAck.HelloAckAddMemfdThreshold(b, memfd_threshold)
+    HelloAck.HelloAckAddMaxPayload(b, max_payload)
     return _finish(b, 0, Body.HelloAck, HelloAck.HelloAckEnd(b))
 
 
@@ -50,6 +55,25 @@ def execute(call_id, method, payload=b"", deadline_ms=0):
     ExecuteRequest.ExecuteRequestAddDeadlineMs(b, deadline_ms)
     ExecuteRequest.ExecuteRequestAddAttempt(b, 1)
     return _finish(b, call_id, Body.ExecuteRequest, ExecuteRequest.ExecuteRequestEnd(b))
+
+
+def execute_memfd(call_id, method, size):
+    """An ExecuteRequest announcing a payload of `size` bytes in a memfd."""
+    b = flatbuffers.Builder(64)
+    name = b.CreateString(method)
+    ExecuteRequest.ExecuteRequestStart(b)
+    ExecuteRequest.ExecuteRequestAddMethod(b, name)
+    ExecuteRequest.ExecuteRequestAddAttempt(b, 1)
+    ExecuteRequest.ExecuteRequestAddPayloadMemfd(b, size)
+    return _finish(b, call_id, Body.ExecuteRequest, ExecuteRequest.ExecuteRequestEnd(b))
+
+
+def memfd_with(data, seal=True):
+    fd = os.memfd_create("test-payload", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    os.write(fd, data)
+    if seal:
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW)
+    return fd
 
 
 def cancel(call_id):
@@ -90,10 +114,12 @@ class Answer:
             h.Init(table.Bytes, table.Pos)
             self.name, self.cookie = h.Name().decode(), h.Cookie().decode()
             self.versions = [h.Versions(i) for i in range(h.VersionsLength())]
+            self.memfd_payloads = h.MemfdPayloads()
         elif self.type == Body.ExecuteResponse:
             r = ExecuteResponse.ExecuteResponse()
             r.Init(table.Bytes, table.Pos)
             self.payload = bytes(r.Payload(i) for i in range(r.PayloadLength()))
+            self.payload_memfd = r.PayloadMemfd()
             e = r.Error()
             if e is not None:
                 self.error = (e.Code(), e.Message().decode(), e.Retryable())
@@ -127,9 +153,13 @@ class Plugin:
         self.sock = ours
         self.sock.settimeout(20)
         self.buffer = bytearray()
+        self.fds = []  # descriptors received, oldest first
 
     def send(self, *frames):
         self.sock.sendall(b"".join(frames))
+
+    def send_with_fd(self, frame, fd):
+        self.sock.sendmsg([frame], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))])
 
     def next(self):
         """The next frame's Answer, or None at end of stream."""
@@ -140,10 +170,26 @@ class Plugin:
                     body = bytes(self.buffer[4:4 + length])
                     del self.buffer[:4 + length]
                     return Answer(body)
-            chunk = self.sock.recv(1 << 20)
+            chunk, ancillary, _, _ = self.sock.recvmsg(1 << 20, socket.CMSG_SPACE(4))
+            for level, kind, data in ancillary:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                    self.fds.extend(array.array("i", data[:len(data) - len(data) % 4]))
             if not chunk:
                 return None
             self.buffer += chunk
+
+    def memfd_payload(self, answer):
+        """The bytes of the memfd that came with `answer` (its seals checked)."""
+        fd = self.fds.pop(0)
+        try:
+            seals = fcntl.fcntl(fd, fcntl.F_GET_SEALS)
+            required = fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW
+            assert seals & required == required, f"seals {seals:#x}"
+            assert os.fstat(fd).st_size == answer.payload_memfd
+            with mmap.mmap(fd, answer.payload_memfd, prot=mmap.PROT_READ) as view:
+                return bytes(view)
+        finally:
+            os.close(fd)
 
     def answers(self, count):
         got = {}
