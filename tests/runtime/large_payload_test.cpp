@@ -6,7 +6,11 @@
 // host maps a byte.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
+#include <atomic>
 #include <thread>
+#include <vector>
 
 #include "tests/runtime/runtime_fixture.h"
 #include "tests/support/host_processes.h"
@@ -71,6 +75,54 @@ TEST(LargePayload, ManyLargeCallsLeaveNoDescriptorBehind) {
     ASSERT_TRUE(*reply == sent);
   }
   std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(open_fds().size(), before);
+}
+
+TEST(LargePayload, KillsDuringLargeCallsEndEveryCallAndLeakNoDescriptor) {
+  // Four callers keep memfd calls (1.5 MiB each way) in flight while the
+  // sandbox is SIGKILLed eight times: each call ends, with the bytes sent
+  // or an error; the descriptors that were in flight (memfds queued to
+  // leave, received and unpaired) are all closed.
+  PluginsDir dir;
+  dir.add("echo", [](auto& m) {
+    allow_payloads(m);
+    m["restart"] = {{"max_restarts", 50}, {"window_ms", 60000}, {"backoff_ms", 10}};
+    m["circuit_breaker"]["failure_threshold"] = 1000;
+  });
+  auto sup = supervisor_allowing_payloads(dir);
+  const Bytes sent = pattern(1536 * 1024);
+  ASSERT_TRUE(sup->execute("echo", "echo", sent));
+  std::this_thread::sleep_for(200ms);
+  const size_t before = open_fds().size();
+  std::atomic<int> ok{0}, failed{0}, wrong{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 4; ++t) {
+    callers.emplace_back([&] {
+      for (int i = 0; i < 15; ++i) {
+        auto reply = sup->execute("echo", "echo", sent, ExecuteOptions{20s, std::nullopt});
+        if (!reply) {
+          ++failed;
+        } else if (*reply == sent) {
+          ++ok;
+        } else {
+          ++wrong;
+        }
+      }
+    });
+  }
+  int kills = 0;
+  for (int i = 0; i < 8; ++i) {
+    std::this_thread::sleep_for(60ms);
+    const pid_t pid = status_of(*sup, "echo").counters.pid;
+    if (pid > 0 && ::kill(pid, SIGKILL) == 0) ++kills;
+  }
+  for (auto& c : callers) c.join();
+  EXPECT_EQ(ok + failed + wrong, 60);
+  EXPECT_EQ(wrong, 0);
+  EXPECT_GT(ok, 0);
+  EXPECT_GT(kills, 0);
+  ASSERT_TRUE(sup->execute("echo", "echo", sent, ExecuteOptions{20s, std::nullopt}));
+  std::this_thread::sleep_for(300ms);
   EXPECT_EQ(open_fds().size(), before);
 }
 
