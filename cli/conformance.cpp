@@ -29,9 +29,11 @@ constexpr const char* kConformanceEpilog =
     "verified against the whitelist and sandboxed as stockade call would, then driven\n"
     "over its socket frame by frame: handshake, info, health, echo, many calls at once,\n"
     "answers out of order, cancel, cancel of unknown ids, deadline, unknown method,\n"
-    "largest request, close with calls in flight (one launch); oversized request,\n"
-    "version negotiation, refused handshake (one launch each). One line per case on\n"
-    "stdout: PASS or FAIL, its name, what was seen.\n"
+    "largest request, large payload (in memfds: only when the manifest sets\n"
+    "execute.max_payload_mb and the plugin offers them; --config raises the\n"
+    "operator's ceilings.max_payload_mb), close with calls in flight (one launch);\n"
+    "oversized request, version negotiation, refused handshake (one launch each).\n"
+    "One line per case on stdout: PASS or FAIL, its name, what was seen.\n"
     "\n"
     "The plugin under test implements the suite's methods (PROTOCOL.md, section 18):\n"
     "  echo                 returns its payload unchanged\n"
@@ -117,6 +119,7 @@ int run_conformance(std::span<const std::string> args) {
   target.manifest = std::move(*manifest);
   target.max_frame = target.manifest.execute.max_frame_kb * 1024;
   target.max_concurrency = target.manifest.execute.max_concurrency;
+  target.max_payload = uint64_t{target.manifest.execute.max_payload_mb} << 20;
   target.quiet = o.quiet;
 
   std::printf("conformance of %s (%s), max_frame %u, max_concurrency %u\n", name.c_str(),

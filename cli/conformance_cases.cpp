@@ -73,7 +73,12 @@ class Suite {
       record(case_name, failure,
              "Hello from \"" + hello.name + "\" " + hello.version + ", versions [" + versions +
                  "], cookie echoed; HelloAck sent (max_frame " + std::to_string(target_.max_frame) +
-                 ", max_concurrency " + std::to_string(target_.max_concurrency) + ")");
+                 ", max_concurrency " + std::to_string(target_.max_concurrency) +
+                 (driver->memfds_granted()
+                      ? ", memfd payloads up to " + std::to_string(target_.max_payload) + " bytes"
+                      : hello.memfd_payloads ? ", memfd payloads offered, not granted (no execute.max_payload_mb)"
+                                             : ", no memfd payloads offered") +
+                 ")");
     } else if (failure) {
       record(case_name, Failure{"handshake: " + failure->why}, {});
     }
@@ -103,7 +108,35 @@ class Suite {
     deadline(d);
     unknown_method(d);
     largest_request(d);
+    large_payload(d);
     close_in_flight(d);
+  }
+
+  // A payload beyond the frame, both ways in sealed memfds (section 6.1):
+  // only for a manifest that sets execute.max_payload_mb and a plugin that
+  // offers memfds; the handshake's evidence says which.
+  void large_payload(Driver& d) {
+    if (!d.memfds_granted()) return;
+    const std::uint64_t size = std::min<std::uint64_t>(target_.max_payload, std::uint64_t{target_.max_frame} + 65536);
+    std::string payload(static_cast<std::size_t>(size), '\0');
+    for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>('a' + (i * 7 + (i >> 12)) % 26);
+    std::optional<Failure> failure;
+    auto id = d.execute_in_memfd(kEchoMethod, as_bytes(payload), kLongDeadlineMs);
+    if (auto* f = std::get_if<Failure>(&id)) {
+      failure = *f;
+    } else {
+      auto got = d.answer(std::get<std::uint64_t>(id));
+      if (auto* g = std::get_if<Failure>(&got)) {
+        failure = *g;
+      } else if (auto& r = std::get<Received>(got); !r.failed && r.payload_memfd == 0 && size >= target_.max_frame) {
+        failure = Failure{"answered " + r.describe() + " inline, which cannot hold it"};
+      } else {
+        failure = expect_echo(r, payload);
+      }
+    }
+    record("large payload", failure,
+           std::to_string(size) + " payload bytes (beyond max_frame " + std::to_string(target_.max_frame) +
+               ") echoed, both ways in sealed memfds");
   }
 
   void info(Driver& d) {

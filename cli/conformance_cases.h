@@ -25,6 +25,7 @@ struct Target {
   LaunchSettings settings;
   std::uint32_t max_frame = 0;        // what HelloAck grants: the manifest's, as the supervisor
   std::uint32_t max_concurrency = 0;  // grants them
+  std::uint64_t max_payload = 0;      // the manifest's execute.max_payload_mb, in bytes (0: no memfds)
   bool quiet = false;
 };
 

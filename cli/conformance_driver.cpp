@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "base/payload_memfd.h"
+
 namespace stockade::supervisor::conformance {
 
 namespace {
@@ -41,11 +43,36 @@ std::optional<Failure> Driver::start(Received& hello) {
     return Failure{std::string("the first frame is ") + wire::body_name(next.frame.type) + ", not Hello"};
   }
   hello = std::move(next.frame);
+  offered_memfds_ = hello.memfd_payloads;
   return std::nullopt;
 }
 
 std::optional<Failure> Driver::ack(std::uint32_t version) {
-  return send(builder_.encode_hello_ack(0, {version, target_.max_frame, target_.max_concurrency}));
+  wire::HelloAckInfo ack{version, target_.max_frame, target_.max_concurrency};
+  if (target_.max_payload > 0 && offered_memfds_) {
+    // As the supervisor grants them: what fits a frame stays in one.
+    ack.memfd_threshold = target_.max_frame > 4096 ? target_.max_frame - 4096 : 1;
+    ack.max_payload = target_.max_payload;
+  }
+  if (auto failure = send(builder_.encode_hello_ack(0, ack))) return failure;
+  if (ack.max_payload > 0) {
+    memfds_granted_ = true;
+    link_->grant_memfds(ack.max_payload);
+    builder_ = wire::FrameBuilder(wire::DecodeLimits{.max_frame = target_.max_frame,
+                                                     .max_memfd_payload = ack.max_payload});
+  }
+  return std::nullopt;
+}
+
+Expected<std::uint64_t> Driver::execute_in_memfd(std::string_view method, std::span<const std::uint8_t> payload,
+                                                 std::uint64_t deadline_ms) {
+  auto memfd = make_payload_memfd(payload);
+  if (!memfd) return Failure{"cannot make the request's memfd: " + memfd.error().message()};
+  const std::uint64_t id = new_id();
+  auto frame = builder_.encode_execute_request_memfd(id, method, payload.size(), deadline_ms, 1);
+  if (!frame) return Failure{"cannot encode the request: " + frame.error().message()};
+  if (auto sent = link_->send_with_fd(*frame, memfd->get()); !sent) return Failure{sent.error().message()};
+  return id;
 }
 
 std::uint64_t Driver::add_execute(std::vector<std::uint8_t>& batch, std::string_view method,

@@ -42,8 +42,14 @@ class Driver {
   std::optional<Failure> start(Received& hello);
   // Set when start() could not launch the plugin at all.
   const std::optional<Error>& launch_error() const { return launch_error_; }
-  // HelloAck choosing `version`, with the target's max_frame and max_concurrency.
+  // HelloAck choosing `version`, with the target's max_frame and max_concurrency,
+  // and memfd payloads when the manifest allows them and the Hello offered them.
   std::optional<Failure> ack(std::uint32_t version);
+  // The handshake granted memfd payloads (PROTOCOL.md, section 6.1).
+  bool memfds_granted() const { return memfds_granted_; }
+  // An ExecuteRequest whose payload goes in a sealed memfd; returns its id.
+  Expected<std::uint64_t> execute_in_memfd(std::string_view method, std::span<const std::uint8_t> payload,
+                                           std::uint64_t deadline_ms);
 
   std::uint64_t new_id() { return next_id_++; }
   // Appends one ExecuteRequest (attempt 1) to `batch`; returns its id.
@@ -71,6 +77,8 @@ class Driver {
   std::uint64_t next_id_ = 1;
   std::optional<std::string> encode_failure_;
   std::optional<Error> launch_error_;
+  bool offered_memfds_ = false;
+  bool memfds_granted_ = false;
 };
 
 }  // namespace stockade::supervisor::conformance

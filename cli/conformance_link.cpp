@@ -4,10 +4,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <utility>
 
 #include "base/error.h"
+#include "base/fd_passing.h"
+#include "base/payload_memfd.h"
 #include "base/syscall.h"
 #include "wire/frame_decoder.h"
 
@@ -36,6 +39,7 @@ Received copy_out(const wire::fb::Envelope& envelope) {
       r.name = copy(hello->name());
       r.version = copy(hello->version());
       r.cookie = copy(hello->cookie());
+      r.memfd_payloads = hello->memfd_payloads();
       break;
     }
     case Body::ExecuteResponse: {
@@ -126,6 +130,12 @@ PluginLink::~PluginLink() {
   for (auto& thread : relays_) thread.join();
 }
 
+Status PluginLink::send_with_fd(std::span<const std::uint8_t> bytes, int fd) {
+  const ssize_t n = retry_on_eintr([&] { return stockade::send_with_fd(launched_.socket.get(), bytes, fd); });
+  if (n < 0) return sys_error("cannot write to the plugin's socket", "sendmsg");
+  return send(bytes.subspan(static_cast<size_t>(n)));
+}
+
 Status PluginLink::send(std::span<const std::uint8_t> bytes) {
   while (!bytes.empty()) {
     const ssize_t n = retry_on_eintr(
@@ -142,9 +152,23 @@ PluginLink::Next PluginLink::next(std::chrono::milliseconds timeout) {
     auto body = reader_.next();
     if (!body) return {Event::bad_frame, {}, body.error().message()};
     if (*body) {
-      auto envelope = wire::decode_frame(**body, {.max_frame = max_frame_});
+      auto envelope = wire::decode_frame(**body, {.max_frame = max_frame_, .max_memfd_payload = max_memfd_payload_});
       if (!envelope) return {Event::bad_frame, {}, envelope.error().message()};
-      return {Event::frame, copy_out(**envelope), {}};
+      Received frame = copy_out(**envelope);
+      if (const auto* response = (*envelope)->body_as_ExecuteResponse();
+          response != nullptr && response->payload_memfd() != 0) {
+        if (fds_.empty()) return {Event::bad_frame, {}, "a payload memfd announced, but no descriptor came with it"};
+        UniqueFd fd = std::move(fds_.front());
+        fds_.pop_front();
+        auto mapped = MappedPayload::map(fd.get(), response->payload_memfd());
+        if (!mapped) return {Event::bad_frame, {}, mapped.error().message()};
+        frame.payload_memfd = response->payload_memfd();
+        frame.payload.assign(reinterpret_cast<const char*>(mapped->bytes().data()), mapped->bytes().size());
+      }
+      if (fds_.size() > (reader_.at_frame_boundary() ? 0u : 1u)) {
+        return {Event::bad_frame, {}, "a descriptor came that no frame announces"};
+      }
+      return {Event::frame, std::move(frame), {}};
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
     if (left.count() <= 0) return {Event::timeout, {}, {}};
@@ -153,7 +177,18 @@ PluginLink::Next PluginLink::next(std::chrono::milliseconds timeout) {
     if (ready < 0) return {Event::bad_frame, {}, "poll on the plugin's socket failed"};
     if (ready == 0) return {Event::timeout, {}, {}};
     auto space = reader_.prepare(64 * 1024);
-    const ssize_t n = retry_on_eintr([&] { return ::read(launched_.socket.get(), space.data(), space.size()); });
+    ssize_t n = 0;
+    if (max_memfd_payload_ > 0) {
+      stockade::Received got;
+      do {
+        got = recv_with_fd(launched_.socket.get(), space);
+      } while (got.bytes < 0 && errno == EINTR);
+      if (got.truncated) return {Event::bad_frame, {}, "more than one descriptor came with one message"};
+      if (got.fd) fds_.push_back(std::move(got.fd));
+      n = got.bytes;
+    } else {
+      n = retry_on_eintr([&] { return ::read(launched_.socket.get(), space.data(), space.size()); });
+    }
     if (n <= 0) return {Event::closed, {}, {}};
     reader_.commit(static_cast<size_t>(n));
   }

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -31,6 +32,10 @@ struct Received {
   // Hello
   std::vector<std::uint32_t> versions;
   std::string name, version, cookie;
+  bool memfd_payloads = false;
+  // ExecuteResponse: the payload's size when it came in a memfd (the payload
+  // itself is then read out of it into `payload`)
+  std::uint64_t payload_memfd = 0;
   // ExecuteResponse (error set or not), Error, HealthResponse, InfoResponse
   std::string payload;
   bool failed = false;  // an ExecuteResponse with an error, or an Error body
@@ -68,6 +73,11 @@ class PluginLink {
   int socket_fd() const { return launched_.socket.get(); }
   // Writes whole frames (or any bytes: a case may send a broken one).
   Status send(std::span<const std::uint8_t> bytes);
+  // The same, with `fd` passed beside the first byte (SCM_RIGHTS).
+  Status send_with_fd(std::span<const std::uint8_t> bytes, int fd);
+  // From now on descriptors are received, and answers may carry payloads in
+  // memfds of up to `max_payload` bytes (PROTOCOL.md, section 6.1).
+  void grant_memfds(std::uint64_t max_payload) { max_memfd_payload_ = max_payload; }
   // The next frame the plugin sends, waiting at most `timeout`.
   Next next(std::chrono::milliseconds timeout);
   // Waits up to `timeout` for the plugin to end (then kills it: Kind::killed).
@@ -77,6 +87,8 @@ class PluginLink {
   LaunchedPlugin launched_;
   std::uint32_t max_frame_;
   wire::FrameReader reader_;
+  std::uint64_t max_memfd_payload_ = 0;
+  std::deque<UniqueFd> fds_;  // received, not yet paired with a frame
   std::vector<std::thread> relays_;
   bool reaped_ = false;
 };
