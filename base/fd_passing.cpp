@@ -14,16 +14,22 @@ union OneFdControl {
   cmsghdr align;
 };
 
-}  // namespace
-
-ssize_t send_with_fd(int socket, std::span<const std::uint8_t> bytes, int fd, int flags) {
-  iovec iov{const_cast<std::uint8_t*>(bytes.data()), bytes.size()};
-  OneFdControl control{};
+// A message of one buffer with room for one descriptor.
+msghdr one_fd_message(iovec& iov, OneFdControl& control) {
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   msg.msg_control = control.bytes;
   msg.msg_controllen = sizeof(control.bytes);
+  return msg;
+}
+
+}  // namespace
+
+ssize_t send_with_fd(int socket, std::span<const std::uint8_t> bytes, int fd, int flags) {
+  iovec iov{const_cast<std::uint8_t*>(bytes.data()), bytes.size()};
+  OneFdControl control{};
+  msghdr msg = one_fd_message(iov, control);
   cmsghdr* header = CMSG_FIRSTHDR(&msg);
   header->cmsg_level = SOL_SOCKET;
   header->cmsg_type = SCM_RIGHTS;
@@ -35,11 +41,7 @@ ssize_t send_with_fd(int socket, std::span<const std::uint8_t> bytes, int fd, in
 Received recv_with_fd(int socket, std::span<std::uint8_t> into, int flags) {
   iovec iov{into.data(), into.size()};
   OneFdControl control{};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.bytes;
-  msg.msg_controllen = sizeof(control.bytes);
+  msghdr msg = one_fd_message(iov, control);
   Received out;
   // MSG_CMSG_CLOEXEC: a descriptor must never leak into a process we spawn.
   out.bytes = ::recvmsg(socket, &msg, flags | MSG_CMSG_CLOEXEC);

@@ -75,6 +75,17 @@ Result<MappedPayload> MappedPayload::map(int fd, std::uint64_t size) {
     return refused("the memfd holds " + std::to_string(st.st_size) + " bytes, the frame announced " +
                    std::to_string(size));
   }
+  // No hole: reading a hole of shmem through a mapping allocates the page,
+  // charged to the reader's memory cgroup and kept for as long as the
+  // sender keeps its descriptor, so a sparse memfd would let a plugin grow
+  // the supervisor's memory without spending its own. The seals keep the
+  // answer true (F_SEAL_WRITE refuses punching a hole).
+  const off_t hole = ::lseek(fd, 0, SEEK_HOLE);
+  if (hole < 0) return sys_error("cannot inspect a payload memfd", "lseek(SEEK_HOLE)");
+  if (static_cast<std::uint64_t>(hole) != size) {
+    return refused("the memfd has a hole at byte " + std::to_string(hole) + " of " + std::to_string(size) +
+                   " (every byte must have been written)");
+  }
   // Shared and read-only: the pages stay the sender's (charged to its memory
   // cgroup); the seals forbid any change to them, so there is nothing to copy.
   // Populated at once: one fault-in pass instead of a fault per page read.

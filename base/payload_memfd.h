@@ -21,7 +21,8 @@ Result<UniqueFd> make_payload_memfd(std::span<const std::uint8_t> bytes);
 // message says what is wrong) anything but a regular file of the kernel's
 // shmem (a memfd: hugetlbfs would fault with SIGBUS when huge pages run out)
 // sealed with F_SEAL_WRITE, F_SEAL_SHRINK and F_SEAL_GROW whose size is
-// exactly `size` (1 or more).
+// exactly `size` (1 or more) and that has no hole (a hole's page would be
+// allocated, and charged, to the reader).
 class MappedPayload {
  public:
   static Result<MappedPayload> map(int fd, std::uint64_t size);

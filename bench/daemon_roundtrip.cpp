@@ -26,6 +26,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bench/bench_stats.h"
+#include "bench/socketpair_floor.h"
 #include "base/unique_fd.h"
 #include "control/client.h"
 #include "stockade/supervisor.h"
@@ -47,40 +48,9 @@ constexpr std::size_t kPayload = 16;
   std::exit(1);
 }
 
-bool full_io(bool write_side, int fd, std::uint8_t* p, std::size_t n) {
-  while (n > 0) {
-    const ssize_t r = write_side ? ::write(fd, p, n) : ::read(fd, p, n);
-    if (r <= 0) return false;
-    p += r;
-    n -= static_cast<std::size_t>(r);
-  }
-  return true;
-}
-
 // The floor: microseconds a 16-byte round trip between two processes.
 double floor_us(int rounds) {
-  int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) die("socketpair failed");
-  const pid_t child = ::fork();
-  if (child < 0) die("fork failed");
-  std::uint8_t buf[kPayload] = {};
-  if (child == 0) {
-    ::close(sv[0]);
-    while (full_io(false, sv[1], buf, sizeof buf) && full_io(true, sv[1], buf, sizeof buf)) {
-    }
-    ::_exit(0);
-  }
-  ::close(sv[1]);
-  const auto start = Clock::now();
-  for (int i = 0; i < rounds; ++i) {
-    if (!full_io(true, sv[0], buf, sizeof buf) || !full_io(false, sv[0], buf, sizeof buf)) {
-      die("the floor's child went away");
-    }
-  }
-  const double us = seconds_since(start) * 1e6 / rounds;
-  ::close(sv[0]);
-  ::waitpid(child, nullptr, 0);
-  return us;
+  return 1e6 / stockade::bench::socketpair_round_trips_per_s(kPayload, 1, rounds);
 }
 
 // A host folder: the echo example, its whitelist, a config for the daemon.

@@ -28,6 +28,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bench/bench_stats.h"
+#include "bench/socketpair_floor.h"
 #include "base/unique_fd.h"
 #include "stockade/supervisor.h"
 #include "whitelist/sha256.h"
@@ -42,41 +43,10 @@ using namespace stockade::supervisor;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
-bool full_io(bool write_side, int fd, uint8_t* p, size_t n) {
-  while (n > 0) {
-    ssize_t r = write_side ? ::write(fd, p, n) : ::read(fd, p, n);
-    if (r <= 0) return false;
-    p += r;
-    n -= static_cast<size_t>(r);
-  }
-  return true;
-}
-
 // Microseconds per round trip of `size` bytes over a socketpair to a child
 // that echoes them.
 double floor_us(size_t size, int rounds) {
-  int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) std::exit(1);
-  pid_t child = ::fork();
-  if (child == 0) {
-    ::close(sv[0]);
-    std::vector<uint8_t> buf(size);
-    for (;;) {
-      if (!full_io(false, sv[1], buf.data(), size)) _exit(0);
-      if (!full_io(true, sv[1], buf.data(), size)) _exit(0);
-    }
-  }
-  ::close(sv[1]);
-  std::vector<uint8_t> buf(size, 0x5a);
-  auto start = Clock::now();
-  for (int i = 0; i < rounds; ++i) {
-    full_io(true, sv[0], buf.data(), size);
-    full_io(false, sv[0], buf.data(), size);
-  }
-  double us = seconds_since(start) * 1e6 / rounds;
-  ::close(sv[0]);
-  ::waitpid(child, nullptr, 0);
-  return us;
+  return 1e6 / stockade::bench::socketpair_round_trips_per_s(size, 1, rounds);
 }
 
 // The echo example twice: "frames" (64 MiB frames, no memfds) and "memfd"

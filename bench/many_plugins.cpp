@@ -34,6 +34,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bench/bench_stats.h"
+#include "bench/socketpair_floor.h"
 #include "base/unique_fd.h"
 #include "stockade/supervisor.h"
 #include "whitelist/sha256.h"
@@ -94,31 +95,7 @@ double bare_spawns(const std::string& binary, int n) {
 }
 
 // Seconds for `n` 16 B round trips over one socketpair to a forked echo.
-double bare_round_trips(int n) {
-  int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) die("socketpair failed");
-  pid_t child = ::fork();
-  if (child == 0) {
-    ::close(sv[0]);
-    char buf[16];
-    while (::read(sv[1], buf, sizeof buf) == sizeof buf) {
-      if (::write(sv[1], buf, sizeof buf) != sizeof buf) break;
-    }
-    _exit(0);
-  }
-  ::close(sv[1]);
-  char buf[16] = {};
-  auto start = Clock::now();
-  for (int i = 0; i < n; ++i) {
-    if (::write(sv[0], buf, sizeof buf) != sizeof buf || ::read(sv[0], buf, sizeof buf) != sizeof buf) {
-      die("socketpair round trip failed");
-    }
-  }
-  double elapsed = seconds_since(start);
-  ::close(sv[0]);
-  ::waitpid(child, nullptr, 0);
-  return elapsed;
-}
+double bare_round_trips(int n) { return n / stockade::bench::socketpair_round_trips_per_s(16, 1, n); }
 
 // --- the plugins --------------------------------------------------------------
 

@@ -30,12 +30,14 @@
 #include <spdlog/spdlog.h>
 
 #include "bench/bench_stats.h"
+#include "bench/socketpair_floor.h"
 #include "base/unique_fd.h"
 #include "stockade/supervisor.h"
 #include "whitelist/sha256.h"
 
 using stockade::bench::seconds_since;
 using stockade::bench::median;
+using stockade::bench::socketpair_round_trips_per_s;
 
 namespace {
 
@@ -43,45 +45,6 @@ using namespace stockade;
 using namespace stockade::supervisor;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
-
-// --- the floor: two processes, one socketpair -------------------------------
-
-bool full_io(bool write_side, int fd, uint8_t* p, size_t n) {
-  while (n > 0) {
-    ssize_t r = write_side ? ::write(fd, p, n) : ::read(fd, p, n);
-    if (r <= 0) return false;
-    p += r;
-    n -= static_cast<size_t>(r);
-  }
-  return true;
-}
-
-// Round trips per second of `size`-byte messages, `depth` of them in flight
-// (written in one write, as a pipelining client would).
-double bare_socketpair(size_t size, int depth, int rounds) {
-  int sv[2];
-  ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
-  pid_t child = ::fork();
-  if (child == 0) {
-    ::close(sv[0]);
-    std::vector<uint8_t> buf(size * static_cast<size_t>(depth));
-    for (;;) {
-      if (!full_io(false, sv[1], buf.data(), buf.size())) _exit(0);
-      if (!full_io(true, sv[1], buf.data(), buf.size())) _exit(0);
-    }
-  }
-  ::close(sv[1]);
-  std::vector<uint8_t> buf(size * static_cast<size_t>(depth), 0x5a);
-  auto start = Clock::now();
-  for (int i = 0; i < rounds; ++i) {
-    full_io(true, sv[0], buf.data(), buf.size());
-    full_io(false, sv[0], buf.data(), buf.size());
-  }
-  double elapsed = seconds_since(start);
-  ::close(sv[0]);
-  ::waitpid(child, nullptr, 0);
-  return rounds * depth / elapsed;
-}
 
 // --- the stack ---------------------------------------------------------------
 
@@ -212,7 +175,7 @@ int main(int argc, char** argv) {
     int n = size == 16 ? 5000 : 1000;
     std::vector<double> floor_rates, stack_rates;
     for (int r = 0; r < kRepeats; ++r) {
-      floor_rates.push_back(bare_socketpair(size, 1, n));
+      floor_rates.push_back(socketpair_round_trips_per_s(size, 1, n));
       stack_rates.push_back(stack_throughput(*sup, size, 1, n));
     }
     double floor_rate = median(floor_rates), stack_rate = median(stack_rates);
@@ -234,7 +197,7 @@ int main(int argc, char** argv) {
   for (int depth : {1, 8, 64}) {
     std::vector<double> floor_rates, stack_rates;
     for (int r = 0; r < kRepeats; ++r) {
-      floor_rates.push_back(bare_socketpair(16, depth, 40000 / depth));
+      floor_rates.push_back(socketpair_round_trips_per_s(16, depth, 40000 / depth));
       stack_rates.push_back(stack_throughput(*sup, 16, depth, 20000));
     }
     double floor_rate = median(floor_rates), stack_rate = median(stack_rates);

@@ -203,6 +203,7 @@ TEST(LargePayload, EveryBrokenMemfdRuleIsAProtocolViolation) {
   expect_refused_memfd(*sup, "stray_fd", "no frame announces", true);
   expect_refused_memfd(*sup, "two_fds", "more than one descriptor");
   expect_refused_memfd(*sup, "over", "granted in the handshake");
+  expect_refused_memfd(*sup, "sparse", "has a hole at byte 0");
   std::this_thread::sleep_for(200ms);
   EXPECT_EQ(open_fds().size(), fds_before);
 }

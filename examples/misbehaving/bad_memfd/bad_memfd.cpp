@@ -10,6 +10,7 @@
 //   stray_fd   a plain answer with a descriptor that no frame announces
 //   two_fds    two descriptors in one message
 //   over       announces more bytes than the handshake granted
+//   sparse     sealed, 4 MiB by ftruncate, never written (all one hole)
 //   hugetlb    asks the kernel for a hugetlb memfd (seccomp refuses the flag)
 //   good       a correct sealed memfd echoing the request (the control case)
 #include <fcntl.h>
@@ -111,6 +112,14 @@ int main() {
       if (auto f = lying.encode_execute_response_memfd(id, negotiated.max_payload + 1)) {
         link.send_with_fd(*f, fd.get());
       }
+    } else if (mode == "sparse") {
+      UniqueFd fd(memfd_create("bad", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+      constexpr off_t kSize = 4 << 20;
+      if (!fd || ftruncate(fd.get(), kSize) != 0 ||
+          fcntl(fd.get(), F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW) != 0) {
+        std::exit(1);
+      }
+      if (auto f = b.encode_execute_response_memfd(id, kSize)) link.send_with_fd(*f, fd.get());
     } else if (mode == "hugetlb") {
       // Killed here by seccomp: MFD_HUGETLB is not among the flags allowed.
       UniqueFd fd(memfd_create("bad", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB));
