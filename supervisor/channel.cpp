@@ -173,7 +173,7 @@ bool Channel::take_payload_fd(const wire::fb::Envelope& envelope, UniqueFd& fd) 
     return false;
   }
   fd = std::move(received_fds_.front());
-  received_fds_.pop_front();
+  received_fds_.erase(received_fds_.begin());
   return true;
 }
 
@@ -203,7 +203,7 @@ ssize_t Channel::send_pending() {
   ssize_t n = send_with_fd(socket_.native_handle(), pending, fd.get());
   // One byte sent is the descriptor delivered (the kernel holds its own
   // reference); ours can go.
-  if (n > 0) outgoing_fds_.pop_front();
+  if (n > 0) outgoing_fds_.erase(outgoing_fds_.begin());
   return n;
 }
 
