@@ -67,6 +67,16 @@ std::size_t FrameReader::release_if_empty() {
   return freed;
 }
 
+std::span<const std::uint8_t> FrameReader::unconsumed() const {
+  if (capacity_ == 0) return {};
+  return {reinterpret_cast<const std::uint8_t*>(storage_.get()) + begin_, end_ - begin_};
+}
+
+void FrameReader::clear() {
+  prepared_ = 0;
+  begin_ = end_ = capacity_ > 0 ? kStartOffset : 0;
+}
+
 std::span<std::uint8_t> FrameReader::prepare(std::size_t want) {
   prepared_ = 0;
   if (failed_) return {};

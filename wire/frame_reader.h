@@ -65,6 +65,15 @@ class FrameReader {
   // Bytes of buffer held now.
   std::size_t capacity() const { return capacity_; }
 
+  // The bytes received and not yet returned by next() (a partial frame, or
+  // frames not decoded yet): how a caller moves them to another reader while
+  // this one's buffer is still in use (the SDK's payload views). Valid until
+  // the next non-const call.
+  std::span<const std::uint8_t> unconsumed() const;
+  // Forgets the unconsumed bytes (without touching the buffer, so spans from
+  // next() stay valid until the next prepare() or append()).
+  void clear();
+
  private:
   std::uint8_t* data();
   // Largest buffer prepare() lets the reader grow to.
