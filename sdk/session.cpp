@@ -24,8 +24,12 @@ using std::chrono::milliseconds;
 // the host is gone or broke the protocol) before the process ends regardless.
 constexpr milliseconds kCancelledCallsWait{1000};
 constexpr milliseconds kHostGoneWait{2000};
-// Bytes asked of one read(2); a 16-byte call is one read, a burst many frames.
-constexpr std::size_t kReadChunk = 64 * 1024;
+// Bytes asked of one read(2): a 16-byte call is one read, a burst many
+// frames, a 64 KiB call one read rather than two.
+constexpr std::size_t kReadChunk = 256 * 1024;
+// Read buffers that calls may hold views into (see read_buffers.h); beyond,
+// payloads are copied. Each is at most max_frame + kReadChunk bytes.
+constexpr std::size_t kMaxReadBuffers = 8;
 // A relative deadline beyond ten years means "none" and cannot overflow.
 constexpr std::uint64_t kMaxDeadlineMs = 10ull * 365 * 24 * 3600 * 1000;
 
@@ -41,7 +45,9 @@ Session::Session(Plugin& plugin, std::string name, const ServeOptions& options, 
       workers_(std::clamp<std::uint32_t>(negotiated.max_concurrency, 1,
                                          std::max<std::uint32_t>(options.max_workers, 1))),
       writer_(fd, limits_, negotiated.memfd_threshold),
-      calls_(workers_ + options.max_queued) {}
+      calls_(workers_ + options.max_queued),
+      buffers_(limits_.max_frame, kReadChunk,
+               std::min<std::size_t>(kMaxReadBuffers, std::size_t{workers_} + 1)) {}
 
 Session::~Session() = default;
 
@@ -51,16 +57,6 @@ void Session::report(const std::string& message) const {
 
 int Session::run() {
   auto report = [this](const std::string& message) { this->report(message); };
-  auto execute_pool = WorkerPool::start({.max_threads = workers_,
-                                         .max_queued = options_.max_queued,
-                                         .stack_bytes = options_.thread_stack_bytes,
-                                         .on_idle = [this] { writer_.flush(); },
-                                         .report = report});
-  if (!execute_pool) {
-    report(execute_pool.error().message());
-    return 1;
-  }
-  execute_pool_ = std::move(*execute_pool);
   auto control_pool = WorkerPool::start({.max_threads = 1,
                                          .max_queued = options_.max_control_queued,
                                          .stack_bytes = options_.thread_stack_bytes,
@@ -68,40 +64,66 @@ int Session::run() {
                                          .role = "control"});
   if (!control_pool) {
     report(control_pool.error().message());
-    return abandon(1, kCancelledCallsWait);
+    return 1;
   }
   control_pool_ = std::move(*control_pool);
+  executor_ = std::make_unique<CallExecutor>(CallExecutor::Options{
+      .max_running = workers_,
+      .max_queued = options_.max_queued,
+      .stack_bytes = options_.thread_stack_bytes,
+      .read = [this] { return read_once(); },
+      .flush = [this] { writer_.flush(); },
+      .report = report});
+  // Returns once reading stopped and every call ended (or the executor ended
+  // the process because one did not, see stop_reading).
+  executor_->serve();
+  // The closer (if any) finishes its drain, close() and flush.
+  closer_.join();
+  stop_control_or_exit(exit_code_, Clock::now() + kCancelledCallsWait);
+  writer_.wait_flushed();
+  executor_.reset();
+  return exit_code_;
+}
 
-  wire::FrameReader reader(limits_.max_frame, kReadChunk);
-  for (;;) {
-    auto n = read_into(reader);
-    if (!n) {
-      if (closed_) return 0;
-      report(n.error().message());
-      return abandon(1, kCancelledCallsWait);
-    }
-    if (*n == 0) {
-      // Either the closer shut the socket down to wake us, or the host went
-      // away (during a Close, the closer still finishes its drain).
-      if (closer_.joinable()) {
-        closer_.join();
-        return 0;
-      }
-      if (!reader.at_frame_boundary()) {
-        report("the host closed the socket in the middle of a frame");
-        return abandon(1, kHostGoneWait);
-      }
-      return abandon(0, kHostGoneWait);
-    }
-    reader.commit(*n);
-    Status handled = decode_and_dispatch(reader);
-    // The calls of this read go to the pool together: one lock, one wake-up.
-    submit_pending();
-    if (!handled) {
-      report("protocol error from the host: " + handled.error().message());
-      return abandon(1, kCancelledCallsWait);
-    }
+bool Session::read_once() {
+  // The buffer is one no running or queued call holds a view into.
+  wire::FrameReader& reader = buffers_.for_read();
+  auto n = read_into(reader);
+  if (!n) {
+    if (closed_) return stop_reading(0, kCancelledCallsWait);
+    report(n.error().message());
+    return stop_reading(1, kCancelledCallsWait);
   }
+  if (*n == 0) {
+    // Either the closer shut the socket down to wake us, or the host went
+    // away (during a Close, the closer still finishes its drain).
+    if (closer_.joinable()) {
+      exit_code_ = 0;
+      return false;
+    }
+    if (!reader.at_frame_boundary()) {
+      report("the host closed the socket in the middle of a frame");
+      return stop_reading(1, kHostGoneWait);
+    }
+    return stop_reading(0, kHostGoneWait);
+  }
+  reader.commit(*n);
+  Status handled = decode_and_dispatch(reader);
+  // The calls of this read go to the executor together, under one lock.
+  submit_pending();
+  if (!handled) {
+    report("protocol error from the host: " + handled.error().message());
+    return stop_reading(1, kCancelledCallsWait);
+  }
+  return true;
+}
+
+bool Session::stop_reading(int code, milliseconds wait) {
+  closing_ = true;
+  exit_code_ = code;
+  calls_.cancel_all();
+  executor_->exit_after(Clock::now() + wait, code);
+  return false;
 }
 
 Result<std::size_t> Session::read_into(wire::FrameReader& reader) {
@@ -119,6 +141,7 @@ Status Session::decode_and_dispatch(wire::FrameReader& reader) {
     auto body = reader.next();
     if (!body) return std::move(body).error();
     if (!*body) break;
+    body_length_ = (*body)->size();
     auto envelope = wire::decode_frame(**body, limits_);
     if (!envelope) return std::move(envelope).error();
     UniqueFd payload_fd;
@@ -142,7 +165,7 @@ Status Session::decode_and_dispatch(wire::FrameReader& reader) {
 
 void Session::submit_pending() {
   if (pending_.empty()) return;
-  const std::size_t queued = execute_pool_->try_submit_all(pending_);
+  const std::size_t queued = executor_->try_submit_all(pending_);
   for (std::size_t i = queued; i < pending_ids_.size(); ++i) {
     calls_.remove(pending_ids_[i]);
     writer_.execute_error(pending_ids_[i], Code::resource_exhausted,
@@ -197,12 +220,27 @@ Status Session::dispatch(const wire::fb::Envelope& envelope, UniqueFd payload_fd
             run_call(call, view->bytes());
           });
         } else {
-          // The payload is copied: the reader's buffer is reused by the next read.
           const auto payload = wire::bytes(request.payload());
-          pending_.emplace_back(
-              [this, call, bytes = std::vector<std::uint8_t>(payload.begin(), payload.end())] {
-                run_call(call, bytes);
-              });
+          // A view into the read buffer, pinned until the call returns, when
+          // that is safe: FrameReader::next() may move the NEXT body back
+          // over up to 7 bytes before it, which reaches into this body only
+          // when its length is not a multiple of 4 (FlatBuffers pads every
+          // frame to 4 or 8, so that is a host bug; the payload is then
+          // copied). Also copied when no buffer is left to pin (see
+          // ReadBuffers::pin).
+          ReadBuffers::Pin pin;
+          if (body_length_ % 4 == 0) pin = buffers_.pin();
+          if (pin) {
+            pending_.emplace_back([this, call, payload, pin = std::move(pin)]() mutable {
+              run_call(call, payload);
+              pin.reset();
+            });
+          } else {
+            pending_.emplace_back(
+                [this, call, bytes = std::vector<std::uint8_t>(payload.begin(), payload.end())] {
+                  run_call(call, bytes);
+                });
+          }
         }
         pending_ids_.push_back(id);
       } else {
@@ -256,8 +294,8 @@ void Session::run_call(const std::shared_ptr<CallContext>& call,
       return Reply::error(Code::internal, "execute() threw a non-standard exception");
     }
   }();
-  // Queued, not written: the pool's idle hook writes the replies of a burst
-  // together (see WorkerPool).
+  // Queued, not written: the executor writes the replies of a burst together
+  // before its thread reads or sleeps (see CallExecutor).
   writer_.execute_reply(call->id(), reply, ResponseWriter::Flush::later);
   // Removed only after the response is queued, so a drain that sees the
   // table empty also sees every response in the writer (wait_flushed writes
@@ -316,7 +354,7 @@ void Session::close_sequence(std::uint32_t grace_ms) {
       _exit(0);
     }
   }
-  stop_pools_or_exit(0, Clock::now() + kCancelledCallsWait);
+  stop_control_or_exit(0, Clock::now() + kCancelledCallsWait);
   try {
     plugin_.close();
   } catch (const std::exception& e) {
@@ -331,28 +369,13 @@ void Session::close_sequence(std::uint32_t grace_ms) {
   ::shutdown(fd_, SHUT_RDWR);
 }
 
-void Session::stop_pools_or_exit(int code, Clock::time_point until) {
-  const bool idle = (!execute_pool_ || execute_pool_->wait_idle_until(until)) &&
-                    (!control_pool_ || control_pool_->wait_idle_until(until));
-  if (!idle) {
-    report("a call to the plugin (execute, health or info) did not return; exiting");
+void Session::stop_control_or_exit(int code, Clock::time_point until) {
+  if (control_pool_ && !control_pool_->wait_idle_until(until)) {
+    report("a call to the plugin (health or info) did not return; exiting");
     writer_.wait_flushed();
     _exit(code);
   }
-  if (execute_pool_) execute_pool_->stop_and_join();
   if (control_pool_) control_pool_->stop_and_join();
-}
-
-int Session::abandon(int code, milliseconds wait) {
-  closing_ = true;
-  calls_.cancel_all();
-  if (!calls_.wait_empty_until(Clock::now() + wait)) {
-    report(std::to_string(calls_.size()) + " call(s) still running after cancellation; exiting");
-    _exit(code);
-  }
-  closer_.join();
-  stop_pools_or_exit(code, Clock::now() + wait);
-  return code;
 }
 
 }  // namespace stockade::sdk::detail

@@ -1,7 +1,10 @@
-// Session: one connection to the host after a successful handshake. The
-// calling thread reads and dispatches frames; Execute calls go to the worker
-// pool, Health and Info to the control thread, Close to a closer thread that
-// drains and then wakes the reader by shutting the socket down.
+// Session: one connection to the host after a successful handshake. Frames
+// are read and dispatched by whichever thread of the CallExecutor holds the
+// reading role; Execute calls run on the executor (on the reading thread
+// itself when they are quick, see call_executor.h) with their payload as a
+// view into the read buffer (read_buffers.h) or into the request's mapped
+// memfd, Health and Info on the control thread, Close on a closer thread
+// that drains and then wakes the reader by shutting the socket down.
 #pragma once
 
 #include <atomic>
@@ -15,8 +18,10 @@
 #include <vector>
 
 #include "stockade/result.h"
+#include "sdk/call_executor.h"
 #include "sdk/call_table.h"
 #include "sdk/handshake.h"
+#include "sdk/read_buffers.h"
 #include "stockade/sdk.h"
 #include "sdk/response_writer.h"
 #include "sdk/thread.h"
@@ -35,10 +40,17 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  // Starts the pools and serves until Close or end of stream; the exit code.
+  // Starts the control pool and the executor and serves until Close or end
+  // of stream; the exit code.
   int run();
 
  private:
+  // The reading role (CallExecutor::Options::read): one read and the
+  // dispatch of its frames; false once the session stops reading.
+  bool read_once();
+  // Stops reading: refuses new calls, cancels those in flight and gives them
+  // `wait` to return (the executor ends the process past it).
+  bool stop_reading(int code, std::chrono::milliseconds wait);
   // Handles one frame (with the payload memfd it announced, if any); an
   // Error is a protocol violation by the host.
   Status dispatch(const wire::fb::Envelope& envelope, UniqueFd payload_fd);
@@ -46,8 +58,8 @@ class Session {
   Result<std::size_t> read_into(wire::FrameReader& reader);
   // Decodes and dispatches every whole frame in `reader`.
   Status decode_and_dispatch(wire::FrameReader& reader);
-  // Hands the Execute calls dispatched from one read to the pool at once;
-  // those the pool refuses are answered RESOURCE_EXHAUSTED.
+  // Hands the Execute calls dispatched from one read to the executor at
+  // once; those it refuses are answered RESOURCE_EXHAUSTED.
   void submit_pending();
   void on_execute(std::uint64_t id, const wire::fb::ExecuteRequest& request);
   void run_call(const std::shared_ptr<CallContext>& call, std::span<const std::uint8_t> payload);
@@ -56,11 +68,9 @@ class Session {
   void on_close(std::uint32_t grace_ms);
   // The closer thread: drain, close(), flush, wake the reader.
   void close_sequence(std::uint32_t grace_ms);
-  // Ends the session without Close: cancel every call, give them `wait` to
-  // return, and _exit(code) if one does not.
-  int abandon(int code, std::chrono::milliseconds wait);
-  // Stops both pools once idle; _exit(code) if they stay busy past `until`.
-  void stop_pools_or_exit(int code, std::chrono::steady_clock::time_point until);
+  // Stops the control pool once idle; _exit(code) if it stays busy past
+  // `until`.
+  void stop_control_or_exit(int code, std::chrono::steady_clock::time_point until);
 
   // One line on stderr, prefixed with the plugin's name.
   void report(const std::string& message) const;
@@ -73,17 +83,20 @@ class Session {
   std::uint32_t workers_;
   ResponseWriter writer_;
   CallTable calls_;
-  std::unique_ptr<WorkerPool> execute_pool_;
+  ReadBuffers buffers_;  // the reading role's own
+  std::unique_ptr<CallExecutor> executor_;
   std::unique_ptr<WorkerPool> control_pool_;
-  // Execute calls decoded from the current read, not yet in the pool (the
-  // reader thread's own).
-  std::vector<WorkerPool::Task> pending_;
+  // Execute calls decoded from the current read, not yet in the executor
+  // (the reading role's own).
+  std::vector<CallExecutor::Task> pending_;
   std::vector<std::uint64_t> pending_ids_;
   // Descriptors received, each waiting for the frame that announces it
-  // (the reader thread's own; at most the frame still arriving may own one).
+  // (the reading role's own; at most the frame still arriving may own one).
   std::deque<UniqueFd> received_fds_;
   std::atomic<bool> closing_{false};  // Close received: refuse new calls
   std::atomic<bool> closed_{false};   // close sequence done: EOF expected
+  int exit_code_ = 0;                 // set by the reading role when it stops
+  std::size_t body_length_ = 0;       // of the frame being dispatched
   Thread closer_;
 };
 

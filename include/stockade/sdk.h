@@ -11,9 +11,11 @@
 //
 // serve() checks that stockade started the process (the protocol socket on fd
 // 3, the cookie in STOCKADE_PLUGIN_COOKIE), says Hello, and then answers the
-// host: Execute calls run concurrently on a bounded worker pool, Health and
-// Info on a control thread of their own (so a saturated pool never looks like
-// a dead plugin), Cancel and deadlines show up in CallContext::cancelled().
+// host: Execute calls run concurrently (up to max_concurrency), a quick one
+// on the thread that read it (no hand-off; a slow one makes the SDK move the
+// reading to another thread within about a millisecond), Health and Info on
+// a control thread of their own (so busy calls never look like a dead
+// plugin), Cancel and deadlines show up in CallContext::cancelled().
 // On CloseRequest it refuses new calls, drains the ones in flight, calls
 // close() and returns 0. It never writes to stdout: stdout and stderr belong
 // to the plugin and are logged by the host line by line.
@@ -151,8 +153,9 @@ class CallContext {
 };
 
 // The interface a plugin implements. execute() is called concurrently from up
-// to max_concurrency worker threads; info() and health() from one control
-// thread; close() once, after the last execute() returned.
+// to max_concurrency SDK threads (often the one that read the request);
+// info() and health() from one control thread; close() once, after the last
+// execute() returned.
 class Plugin {
  public:
   virtual ~Plugin() = default;
@@ -161,6 +164,8 @@ class Plugin {
   // every InfoRequest.
   virtual Info info() = 0;
   // One call. Exceptions escaping it become INTERNAL errors with their what().
+  // `payload` is valid until execute() returns: it is usually a view into
+  // the SDK's read buffer (no copy), so copy whatever must outlive the call.
   virtual Reply execute(CallContext& call, std::span<const std::uint8_t> payload) = 0;
   virtual Health health() { return {}; }
   // The host asked the plugin to close and every call has finished.
@@ -169,10 +174,10 @@ class Plugin {
 
 // Knobs of serve(); the defaults suit every plugin in examples/.
 struct ServeOptions {
-  // Ceiling on the worker pool whatever the host's HelloAck.max_concurrency
-  // says (the pool size is the smaller of the two, at least 1).
+  // Ceiling on the calls running at once whatever the host's
+  // HelloAck.max_concurrency says (the smaller of the two, at least 1).
   std::uint32_t max_workers = 256;
-  // Execute calls that may wait for a free worker; beyond, a call is refused
+  // Execute calls that may wait for a free slot; beyond, a call is refused
   // with RESOURCE_EXHAUSTED instead of queued (the host normally keeps at
   // most max_concurrency in flight, so this only catches a runaway host).
   std::size_t max_queued = 1024;

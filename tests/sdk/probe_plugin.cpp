@@ -11,6 +11,9 @@
 //   rendezvous      "<n> <ms>": waits until n rendezvous calls are inside
 //                   execute() at once ("met"), or ms pass (DEADLINE_EXCEEDED
 //                   "rendezvous timed out"): proof of concurrency, no timing
+//   hold_echo       sleeps 100 ms (honouring cancel), then the payload: a
+//                   call that holds its payload view while more frames are
+//                   read (not listed in Info, whose count tests check)
 // Anything else: NOT_FOUND. health() answers "probe ok"; close() writes
 // "probe: close() called" to stderr. argv: --max-queued N, --max-workers N,
 // --no-new-threads 1 (RLIMIT_NPROC makes every thread start fail with EAGAIN,
@@ -94,6 +97,12 @@ class Probe final : public stockade::sdk::Plugin {
     if (method == "throw") throw std::runtime_error("probe exception");
     if (method == "big") return Reply::ok(std::string(number(text), 'x'));
     if (method == "rendezvous") return rendezvous(text);
+    if (method == "hold_echo") {
+      if (!call.sleep_for(std::chrono::milliseconds(100))) {
+        return Reply::error(Code::cancelled, "cancelled while holding");
+      }
+      return Reply::ok(payload);
+    }
     return Reply::error(Code::not_found, "no method " + method);
   }
 

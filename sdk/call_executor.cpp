@@ -1,0 +1,252 @@
+#include "sdk/call_executor.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <utility>
+
+namespace stockade::sdk::detail {
+
+namespace {
+// Ticks without a call before the monitor parks (about 100 ms at 500 us):
+// long enough that a steady trickle of calls never pays the un-park wake-up,
+// short enough that an idle plugin stops waking up.
+constexpr int kParkTicks = 200;
+}  // namespace
+
+CallExecutor::CallExecutor(Options options) : options_(std::move(options)) {
+  auto thread = Thread::start([this] { monitor(); }, options_.stack_bytes);
+  if (!thread) {
+    start_failed_ = true;
+    if (options_.report) {
+      options_.report("cannot start the call monitor thread (" + thread.error().message() +
+                      "); calls run one at a time on the reading thread, and a slow call holds "
+                      "up the others and Health (the plugin's process limit, "
+                      "resources.max_processes, is too low)");
+    }
+    return;
+  }
+  monitor_thread_ = std::move(*thread);
+}
+
+CallExecutor::~CallExecutor() {
+  std::vector<Thread> threads;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    threads = std::move(threads_);
+    threads_.clear();
+  }
+  monitor_.notify_all();
+  work_.notify_all();
+  monitor_thread_.join();
+  for (auto& thread : threads) thread.join();
+}
+
+std::size_t CallExecutor::threads_started() const {
+  std::lock_guard lock(mu_);
+  return threads_.size();
+}
+
+void CallExecutor::serve() {
+  Worker* me;
+  {
+    std::lock_guard lock(mu_);
+    workers_.push_back(std::make_unique<Worker>());
+    me = workers_.back().get();
+  }
+  participate(*me);
+}
+
+std::size_t CallExecutor::try_submit_all(std::span<Task> tasks) {
+  std::lock_guard lock(mu_);
+  if (stopping_) return 0;
+  std::size_t queued = 0;
+  for (auto& task : tasks) {
+    // Threads not started yet count as free: the bound is on calls waiting
+    // beyond max_running, not on the threads started so far.
+    if (running_ + queue_.size() >= options_.max_running + options_.max_queued) break;
+    queue_.push_back(std::move(task));
+    ++queued;
+  }
+  if (queued > 0 && reading_) reader_will_run_ = true;
+  return queued;
+}
+
+void CallExecutor::exit_after(Clock::time_point until, int code) {
+  {
+    std::lock_guard lock(mu_);
+    exit_at_ = until;
+    exit_code_ = code;
+    monitor_parked_ = false;
+  }
+  monitor_.notify_all();
+}
+
+void CallExecutor::participate(Worker& me) {
+  std::unique_lock lock(mu_);
+  bool flushed = false;  // the replies were written since the last call ran
+  for (;;) {
+    if (stopping_) return;
+    if (!queue_.empty() && running_ < options_.max_running) {
+      Task task = std::move(queue_.front());
+      queue_.pop_front();
+      ++running_;
+      me.since = Clock::now();
+      const bool unpark = std::exchange(monitor_parked_, false);
+      lock.unlock();
+      if (unpark) monitor_.notify_one();
+      task();
+      task = nullptr;  // captures (the payload's pin) released outside the lock
+      lock.lock();
+      --running_;
+      me.since = Clock::time_point::max();
+      flushed = false;
+      continue;
+    }
+    if (!reading_ && !reading_over_) {
+      if (!flushed) {
+        // The replies of the calls run so far leave before a read that
+        // blocks; written without the reading role, see the header.
+        me.flushing = Clock::now();
+        lock.unlock();
+        if (options_.flush) options_.flush();
+        lock.lock();
+        me.flushing = Clock::time_point::max();
+        flushed = true;
+        continue;
+      }
+      reading_ = true;
+      lock.unlock();
+      const bool more = options_.read();
+      lock.lock();
+      reading_ = false;
+      reader_will_run_ = false;
+      flushed = false;
+      if (!more) {
+        reading_over_ = true;
+        work_.notify_all();
+        monitor_.notify_all();
+      }
+      continue;
+    }
+    if (reading_over_ && queue_.empty() && running_ == 0) {
+      work_.notify_all();
+      return;
+    }
+    if (!flushed) {
+      // Before sleeping, once: re-check afterwards, the state may have moved.
+      me.flushing = Clock::now();
+      lock.unlock();
+      if (options_.flush) options_.flush();
+      lock.lock();
+      me.flushing = Clock::time_point::max();
+      flushed = true;
+      continue;
+    }
+    ++sleeping_;
+    work_.wait(lock);
+    --sleeping_;
+    if (wakes_pending_ > 0) --wakes_pending_;
+    flushed = false;
+  }
+}
+
+std::size_t CallExecutor::wanted_locked(Clock::time_point now) const {
+  if (reader_will_run_) return 0;
+  // Threads not free: in a call, asleep (and not woken yet), reading, or
+  // writing replies for longer than the bound.
+  std::size_t busy = running_ + sleeping_ - wakes_pending_ + (reading_ ? 1 : 0);
+  for (const auto& worker : workers_) {
+    // A call that started recently is probably quick: its thread is back
+    // soon (likewise a write that started recently).
+    if (worker->since != Clock::time_point::max() && now - worker->since < options_.quick_bound) {
+      return 0;
+    }
+    if (worker->flushing != Clock::time_point::max() &&
+        now - worker->flushing >= options_.quick_bound) {
+      ++busy;
+    }
+  }
+  // A thread awake outside a call and not reading will take what there is.
+  if (workers_.size() > busy) return 0;
+  std::size_t wanted = (!reading_ && !reading_over_) ? 1 : 0;
+  if (running_ < options_.max_running) {
+    wanted += std::min(queue_.size(), options_.max_running - running_);
+  }
+  return wanted;
+}
+
+bool CallExecutor::start_participant_locked() {
+  // One reader beside max_running calls: more threads could only sleep.
+  if (start_failed_ || stopping_ || workers_.size() >= options_.max_running + 1) return false;
+  workers_.push_back(std::make_unique<Worker>());
+  Worker* worker = workers_.back().get();
+  auto thread = Thread::start([this, worker] { participate(*worker); }, options_.stack_bytes);
+  if (!thread) {
+    workers_.pop_back();
+    start_failed_ = true;
+    if (options_.report) {
+      options_.report("cannot start worker thread " + std::to_string(workers_.size() + 1) +
+                      " of " + std::to_string(options_.max_running + 1) + " (" +
+                      thread.error().message() + "); continuing with " +
+                      std::to_string(workers_.size()) +
+                      " (the plugin's process limit, resources.max_processes, is too low)");
+    }
+    return false;
+  }
+  threads_.push_back(std::move(*thread));
+  return true;
+}
+
+void CallExecutor::monitor() {
+  std::unique_lock lock(mu_);
+  int idle_ticks = 0;
+  while (!stopping_) {
+    const auto now = Clock::now();
+    if (now >= exit_at_ && (running_ > 0 || !queue_.empty())) {
+      const std::size_t left = running_ + queue_.size();
+      const int code = exit_code_;
+      lock.unlock();
+      if (options_.report) {
+        options_.report(std::to_string(left) + " call(s) still running after cancellation; exiting");
+      }
+      if (options_.flush) options_.flush();
+      _exit(code);
+    }
+    if (running_ == 0 && queue_.empty()) {
+      if (++idle_ticks >= kParkTicks) {
+        monitor_parked_ = true;
+        monitor_.wait(lock, [this] { return !monitor_parked_ || stopping_; });
+        idle_ticks = 0;
+        continue;
+      }
+    } else {
+      idle_ticks = 0;
+    }
+    bool blocked = false;  // a call or a write has run past the bound
+    for (const auto& worker : workers_) {
+      for (const auto since : {worker->since, worker->flushing}) {
+        if (since != Clock::time_point::max() && now - since >= options_.quick_bound) blocked = true;
+      }
+    }
+    // Nothing to do before serve() put the first thread in (it takes the
+    // reading role itself; the session is not ready for reading before).
+    std::size_t wanted = !workers_.empty() && (blocked || running_ == 0) ? wanted_locked(now) : 0;
+    std::size_t notify = 0;
+    for (; wanted > 0 && sleeping_ > wakes_pending_; --wanted) {
+      ++wakes_pending_;
+      ++notify;
+    }
+    for (; wanted > 0 && start_participant_locked(); --wanted) {
+    }
+    lock.unlock();
+    for (; notify > 0; --notify) work_.notify_one();
+    // A blocked thread may have left the replies of its earlier calls queued.
+    if (blocked && options_.flush) options_.flush();
+    lock.lock();
+    monitor_.wait_until(lock, now + options_.tick, [this] { return stopping_; });
+  }
+}
+
+}  // namespace stockade::sdk::detail

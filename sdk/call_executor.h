@@ -1,0 +1,127 @@
+// CallExecutor: runs Execute calls on the thread that read them when they are
+// quick, and adds threads only when they are not (leader/follower).
+//
+// Why: handing each call to a worker costs a futex wake-up and a context
+// switch, often to the other CPU (5-55 us on the hosts we measured), more
+// than a small call itself. So every thread here takes the same loop: run a
+// queued call if there is one (and max_running allows); otherwise take the
+// reading role if no one holds it (one blocking read, then decode and queue
+// the calls it carried); otherwise sleep. The thread that read a burst runs
+// its calls one after another, and their replies leave in one write before
+// it reads again: no wake-up at all while handlers are quick.
+//
+// Nothing may wait behind a slow or stuck handler for long: Health, Info and
+// Close must still be read, queued calls must still start. A monitor thread
+// looks every `tick` while calls run: when no thread is free (awake, outside
+// a call and not reading) and every running call has run longer than
+// `quick_bound`, it wakes or starts as many threads as the reading role and
+// the queue need (within max_running calls plus one reader), and writes the
+// replies the blocked threads left queued. A thread blocked writing replies
+// (a host that does not read while it sends) counts as blocked too, which is
+// why replies are written before taking the reading role, not while holding
+// it: reading goes on, and the host's send completes. So a stuck handler costs the
+// others at most about quick_bound + tick, and quick ones never pay a
+// wake-up. The monitor parks when no call has run for a while; the first
+// call after that wakes it (one futex wake, not one per call).
+//
+// The queue is bounded (max_running + max_queued calls, running included):
+// try_submit_all() refuses beyond, the caller answers RESOURCE_EXHAUSTED.
+//
+// Ending: once read() returns false no thread reads again; the threads finish
+// the queue and the running calls, then serve() returns. exit_after() gives
+// the calls a deadline: past it, with calls still running, the monitor
+// reports and ends the process (_exit), as a stuck call would otherwise hang
+// the plugin forever.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "sdk/thread.h"
+
+namespace stockade::sdk::detail {
+
+class CallExecutor {
+ public:
+  using Task = std::function<void()>;
+  using Clock = std::chrono::steady_clock;
+
+  struct Options {
+    std::size_t max_running = 1;
+    std::size_t max_queued = 0;
+    std::size_t stack_bytes = 1024 * 1024;
+    // A call running longer than this no longer counts as "back soon".
+    Clock::duration quick_bound = std::chrono::microseconds(500);
+    Clock::duration tick = std::chrono::microseconds(500);
+    // The reading role: one blocking read and the dispatch of what it read
+    // (calls go to try_submit_all); false when reading is over.
+    std::function<bool()> read{};
+    // Writes the replies queued so far (cheap when there are none).
+    std::function<void()> flush{};
+    std::function<void(const std::string&)> report{};
+  };
+
+  // Starts the monitor thread. Without it (no thread can be started) calls
+  // run on the serving thread only, one at a time, and a slow call holds up
+  // reading: reported once, and the plugin keeps serving.
+  explicit CallExecutor(Options options);
+  // Joins every thread: call after serve() returned.
+  ~CallExecutor();
+  CallExecutor(const CallExecutor&) = delete;
+  CallExecutor& operator=(const CallExecutor&) = delete;
+
+  // Serves on the calling thread until reading is over and every call ended.
+  void serve();
+  // Queues the tasks from the front of `tasks` (moved from); returns how many
+  // fit. Does not wake anyone: the reader runs them when its read returns.
+  std::size_t try_submit_all(std::span<Task> tasks);
+  // After `until`, calls still queued or running end the process: _exit(code).
+  void exit_after(Clock::time_point until, int code);
+
+  // Threads started for calls and reading so far (the serving one excluded).
+  std::size_t threads_started() const;
+
+ private:
+  struct Worker {
+    Clock::time_point since = Clock::time_point::max();     // in a call since
+    Clock::time_point flushing = Clock::time_point::max();  // writing replies since
+  };
+  void participate(Worker& me);
+  void monitor();
+  // With the lock held: the threads to wake or start now (see above).
+  std::size_t wanted_locked(Clock::time_point now) const;
+  // With the lock held: starts one participant; false if not possible.
+  bool start_participant_locked();
+
+  const Options options_;
+  mutable std::mutex mu_;
+  std::condition_variable work_;     // a call queued for a woken thread, or the end
+  std::condition_variable monitor_;  // the monitor's tick, un-parking, the end
+  std::deque<Task> queue_;
+  std::vector<std::unique_ptr<Worker>> workers_;  // every participant, the serving one first
+  std::vector<Thread> threads_;                   // participants started by the monitor
+  std::size_t running_ = 0;
+  std::size_t sleeping_ = 0;
+  std::size_t wakes_pending_ = 0;  // notified sleepers not awake yet
+  bool reading_ = false;           // a thread holds the reading role
+  bool reading_over_ = false;
+  // The reader queued calls in its current read: it runs them as soon as
+  // its read returns, so the monitor need not wake anyone for them.
+  bool reader_will_run_ = false;
+  bool stopping_ = false;          // the destructor: the monitor ends
+  bool monitor_parked_ = false;
+  bool start_failed_ = false;      // reported once; no further attempts
+  Clock::time_point exit_at_ = Clock::time_point::max();
+  int exit_code_ = 0;
+  Thread monitor_thread_;
+};
+
+}  // namespace stockade::sdk::detail

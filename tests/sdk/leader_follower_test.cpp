@@ -1,0 +1,189 @@
+// The executor runs quick calls on the thread that read them; these tests
+// hold it to what that must not break: a slow or stuck handler leaves the
+// other calls, Health, Info and Close answered; many calls in flight are all
+// answered once, under max_concurrency and the queue bound; payloads handed
+// as views into the read buffer stay intact while more frames are read.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/sdk/plugin_host.h"
+
+namespace stockade::testing {
+namespace {
+
+using wire::fb::ErrorCode;
+
+// Distinct bytes per call and offset, so a view into the wrong frame, or a
+// buffer reused under a call, shows.
+std::vector<std::uint8_t> pattern(std::uint64_t id, std::size_t size) {
+  std::vector<std::uint8_t> bytes(size);
+  for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<std::uint8_t>(i * 131 + id * 7 + (i >> 12));
+  return bytes;
+}
+
+std::string as_text(const std::vector<std::uint8_t>& bytes) {
+  return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+TEST(SdkLeaderFollower, QuickCallsAreAnsweredWhileOneHandlerIsSlow) {
+  PluginHost host(SDK_PROBE);
+  ASSERT_TRUE(host.handshake(4));
+  host.execute(1, "sleep", "30000");
+  for (std::uint64_t id = 2; id <= 21; ++id) host.execute(id, "echo", std::to_string(id));
+  // The sleeper holds the thread that read it; the echoes still come back,
+  // all of them before it.
+  for (int i = 0; i < 20; ++i) {
+    auto result = host.execute_result();
+    ASSERT_TRUE(result);
+    ASSERT_TRUE(result->ok) << result->id << " " << result->message;
+    EXPECT_EQ(result->payload, std::to_string(result->id));
+  }
+  host.cancel(1);
+  auto slow = host.execute_result();
+  ASSERT_TRUE(slow);
+  EXPECT_EQ(slow->id, 1u);
+  EXPECT_EQ(slow->code, ErrorCode::CANCELLED);
+}
+
+TEST(SdkLeaderFollower, StuckHandlerLeavesHealthInfoAndQueuedCallsServed) {
+  // One call at a time: the stuck one (it ignores Cancel) runs on the thread
+  // that read it, the echo waits for it, Health and Info do not.
+  PluginHost host(SDK_PROBE);
+  ASSERT_TRUE(host.handshake(2));
+  host.execute(1, "rendezvous", "2 60000");  // stuck until a second one comes
+  host.health(2);
+  host.info(3);
+  std::set<wire::fb::Body> seen;
+  for (int i = 0; i < 2; ++i) {
+    auto frame = host.receive();
+    ASSERT_TRUE(frame);
+    seen.insert((*frame)->body_type());
+  }
+  EXPECT_TRUE(seen.count(wire::fb::Body::HealthResponse));
+  EXPECT_TRUE(seen.count(wire::fb::Body::InfoResponse));
+  // The second slot is free: a call still runs beside the stuck one.
+  host.execute(4, "echo", "beside");
+  auto beside = host.execute_result();
+  ASSERT_TRUE(beside);
+  EXPECT_EQ(beside->payload, "beside");
+  // The second rendezvous meets the first: both answer.
+  host.execute(5, "rendezvous", "2 10000");
+  for (int i = 0; i < 2; ++i) {
+    auto met = host.execute_result();
+    ASSERT_TRUE(met);
+    EXPECT_EQ(met->payload, "met");
+  }
+}
+
+TEST(SdkLeaderFollower, CloseEndsTheProcessWhenAHandlerStaysStuck) {
+  PluginHost host(SDK_PROBE);
+  ASSERT_TRUE(host.handshake(1));
+  host.execute(1, "rendezvous", "2 60000");  // ignores Cancel
+  host.health(2);
+  ASSERT_TRUE(host.receive());
+  host.close_request(100);
+  // The grace, then a second for the cancelled call: the SDK ends the
+  // process itself instead of hanging.
+  EXPECT_EQ(host.wait_exit(10000ms), 0);
+  EXPECT_NE(host.stderr_text().find("still running 100 ms after Close"), std::string::npos)
+      << host.stderr_text();
+}
+
+TEST(SdkLeaderFollower, HostGoneWithAStuckHandlerEndsTheProcess) {
+  PluginHost host(SDK_PROBE);
+  ASSERT_TRUE(host.handshake(1));
+  host.execute(1, "rendezvous", "2 60000");
+  host.health(2);
+  ASSERT_TRUE(host.receive());  // the reading role moved off the stuck thread
+  host.hang_up();
+  EXPECT_EQ(host.wait_exit(10000ms), 0);
+  EXPECT_NE(host.stderr_text().find("still running after cancellation; exiting"),
+            std::string::npos)
+      << host.stderr_text();
+}
+
+TEST(SdkLeaderFollower, ThousandCallsInFlightAreEachAnsweredOnce) {
+  PluginHost host(SDK_PROBE);
+  ASSERT_TRUE(host.handshake(64));
+  constexpr std::uint64_t kCalls = 1000;
+  for (std::uint64_t id = 1; id <= kCalls; ++id) {
+    host.execute(id, "echo", "call " + std::to_string(id));
+    if (id == kCalls / 2) host.health(kCalls + 1);
+  }
+  std::set<std::uint64_t> answered;
+  bool health = false;
+  while (answered.size() < kCalls || !health) {
+    auto frame = host.receive();
+    ASSERT_TRUE(frame) << answered.size() << " answered";
+    if ((*frame)->body_type() == wire::fb::Body::HealthResponse) {
+      EXPECT_FALSE(health);
+      health = true;
+      continue;
+    }
+    ASSERT_EQ((*frame)->body_type(), wire::fb::Body::ExecuteResponse);
+    const auto id = (*frame)->id();
+    EXPECT_TRUE(answered.insert(id).second) << "answered twice: " << id;
+    const auto payload = wire::bytes((*frame)->body_as_ExecuteResponse()->payload());
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(payload.data()), payload.size()),
+              "call " + std::to_string(id));
+  }
+  EXPECT_FALSE(host.receive(200ms));
+}
+
+TEST(SdkLeaderFollower, SlowCallsInFlightKeepMaxConcurrencyAndTheQueueBound) {
+  // Three may run and two wait: of eight calls sent at once, three are
+  // refused. The others wait for four of them to be inside execute() at
+  // once, which max_concurrency 3 never allows: each times out.
+  PluginHost host(SDK_PROBE, {.args = {"--max-queued", "2"}});
+  ASSERT_TRUE(host.handshake(3));
+  for (std::uint64_t id = 1; id <= 8; ++id) host.execute(id, "rendezvous", "4 2000");
+  int refused = 0;
+  int answered = 0;
+  for (int i = 0; i < 8; ++i) {
+    auto result = host.execute_result(10000ms);
+    ASSERT_TRUE(result);
+    if (result->code == ErrorCode::DEADLINE_EXCEEDED) {
+      EXPECT_EQ(result->message, "rendezvous timed out");
+      ++answered;
+    } else {
+      EXPECT_EQ(result->code, ErrorCode::RESOURCE_EXHAUSTED) << result->message;
+      ++refused;
+    }
+  }
+  EXPECT_EQ(refused, 3);
+  EXPECT_EQ(answered, 5);
+}
+
+TEST(SdkLeaderFollower, LargePayloadViewsStayIntactWhileMoreFramesAreRead) {
+  // Calls that hold their 64 KiB - 1 MiB payload views for 100 ms while the
+  // next frames are read into other buffers (and, past the buffer bound,
+  // copied): every echo must come back byte for byte.
+  PluginHost host(SDK_PROBE);
+  ASSERT_TRUE(host.handshake(16, 4 * 1024 * 1024));
+  const std::size_t sizes[] = {64 * 1024, 64 * 1024 + 3, 300 * 1024, 1024 * 1024, 5,
+                               128 * 1024, 64 * 1024, 200 * 1024, 17, 64 * 1024 + 1,
+                               256 * 1024, 70 * 1024};
+  std::uint64_t id = 0;
+  for (const std::size_t size : sizes) {
+    ++id;
+    host.execute_bytes(id, id % 3 == 0 ? "echo" : "hold_echo", pattern(id, size));
+  }
+  std::set<std::uint64_t> answered;
+  for (std::size_t i = 0; i < std::size(sizes); ++i) {
+    auto result = host.execute_result(10000ms);
+    ASSERT_TRUE(result);
+    ASSERT_TRUE(result->ok) << result->message;
+    EXPECT_TRUE(answered.insert(result->id).second);
+    ASSERT_GE(result->id, 1u);
+    ASSERT_LE(result->id, std::size(sizes));
+    EXPECT_TRUE(result->payload == as_text(pattern(result->id, sizes[result->id - 1])))
+        << "payload of call " << result->id << " changed";
+  }
+}
+
+}  // namespace
+}  // namespace stockade::testing
