@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <exception>
 #include <utility>
 
 namespace stockade::sdk::detail {
@@ -12,17 +14,40 @@ namespace {
 // long enough that a steady trickle of calls never pays the un-park wake-up,
 // short enough that an idle plugin stops waking up.
 constexpr int kParkTicks = 200;
+
+// Runs `body`; an exception out of it ends the process with one line on
+// stderr. What throws here is std::bad_alloc or std::system_error when the
+// sandbox's memory or address space is exhausted (a handler's own exceptions
+// are caught by the session): a call's reply or a frame half dispatched
+// would be lost and the host would wait for it, so exiting (the supervisor
+// sees a crash and restarts the plugin) is the honest end. No allocation on
+// this path: there may be no memory left.
+template <typename Body>
+void or_exit(const char* what, Body&& body) {
+  try {
+    body();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "stockade sdk: %s failed: %s (out of memory or address space: raise "
+                 "resources.max_memory_mb); exiting\n", what, e.what());
+    _exit(70);
+  } catch (...) {
+    std::fprintf(stderr, "stockade sdk: %s failed with a non-standard exception; exiting\n", what);
+    _exit(70);
+  }
+}
 }  // namespace
 
 CallExecutor::CallExecutor(Options options) : options_(std::move(options)) {
-  auto thread = Thread::start([this] { monitor(); }, options_.stack_bytes);
+  auto thread = Thread::start([this] { or_exit("the call monitor thread", [this] { monitor(); }); },
+                              options_.stack_bytes);
   if (!thread) {
     start_failed_ = true;
     if (options_.report) {
       options_.report("cannot start the call monitor thread (" + thread.error().message() +
                       "); calls run one at a time on the reading thread, and a slow call holds "
-                      "up the others and Health (the plugin's process limit, "
-                      "resources.max_processes, is too low)");
+                      "up the others and Health (EAGAIN: the plugin's process limit, "
+                      "resources.max_processes, or its address space, resources.max_memory_mb, is "
+                      "too low)");
     }
     return;
   }
@@ -55,7 +80,7 @@ void CallExecutor::serve() {
     workers_.push_back(std::make_unique<Worker>());
     me = workers_.back().get();
   }
-  participate(*me);
+  or_exit("the serving thread", [this, me] { participate(*me); });
 }
 
 std::size_t CallExecutor::try_submit_all(std::span<Task> tasks) {
@@ -182,7 +207,9 @@ bool CallExecutor::start_participant_locked() {
   if (start_failed_ || stopping_ || workers_.size() >= options_.max_running + 1) return false;
   workers_.push_back(std::make_unique<Worker>());
   Worker* worker = workers_.back().get();
-  auto thread = Thread::start([this, worker] { participate(*worker); }, options_.stack_bytes);
+  auto thread = Thread::start(
+      [this, worker] { or_exit("a call thread", [this, worker] { participate(*worker); }); },
+      options_.stack_bytes);
   if (!thread) {
     workers_.pop_back();
     start_failed_ = true;
@@ -191,7 +218,8 @@ bool CallExecutor::start_participant_locked() {
                       " of " + std::to_string(options_.max_running + 1) + " (" +
                       thread.error().message() + "); continuing with " +
                       std::to_string(workers_.size()) +
-                      " (the plugin's process limit, resources.max_processes, is too low)");
+                      " (EAGAIN: the plugin's process limit, resources.max_processes, or its address "
+                      "space, resources.max_memory_mb, is too low)");
     }
     return false;
   }

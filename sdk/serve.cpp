@@ -5,6 +5,7 @@
 
 #include "sdk/handshake.h"
 #include "sdk/launch_check.h"
+#include "sdk/malloc_arenas.h"
 #include "stockade/sdk.h"
 #include "sdk/session.h"
 
@@ -33,6 +34,8 @@ int serve(sdk::Plugin& plugin, const sdk::ServeOptions& options) {
                  negotiated.error().message().c_str());
     return 1;
   }
+  // Before the session starts its threads (see malloc_arenas.h).
+  if (options.limit_malloc_arenas) limit_malloc_arenas();
   Session session(plugin, name, options, options.socket_fd, *negotiated);
   return session.run();
 }

@@ -188,6 +188,13 @@ struct ServeOptions {
   // Stack of each SDK thread. Small on purpose: the sandbox caps the address
   // space, and 8 MiB default stacks for 64 workers would not fit.
   std::size_t thread_stack_bytes = 1024 * 1024;
+  // Under an address-space limit (RLIMIT_AS, which the sandbox sets to twice
+  // resources.max_memory_mb), cap glibc's malloc arenas (M_ARENA_MAX) so
+  // that they reserve at most a quarter of it: one arena below 512 MiB, at
+  // most 8. Each arena reserves 64 MiB of address space, and a few of them
+  // beside 64 thread stacks exhaust a 64 MiB plugin. Process-wide; set
+  // false if the plugin tunes malloc itself.
+  bool limit_malloc_arenas = true;
   // How long to wait for HelloAck before giving up (exit 1).
   std::chrono::milliseconds handshake_timeout{10000};
   // The protocol socket; tests may pass another fd.

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "sdk/malloc_arenas.h"
 #include "tests/sdk/plugin_host.h"
 
 namespace stockade::testing {
@@ -183,6 +184,44 @@ TEST(SdkLeaderFollower, LargePayloadViewsStayIntactWhileMoreFramesAreRead) {
     EXPECT_TRUE(result->payload == as_text(pattern(result->id, sizes[result->id - 1])))
         << "payload of call " << result->id << " changed";
   }
+}
+
+TEST(SdkLeaderFollower, SixtyFourBlockedCallsFitTheSandboxsAddressSpace) {
+  // The sandbox's RLIMIT_AS for a 64 MiB plugin is 128 MiB. 64 calls that
+  // block make the executor start 65 threads, and each thread's first
+  // malloc used to get a glibc arena reserving 64 MiB: the next thread could
+  // not start and an allocation threw, SIGABRT. With the arenas capped
+  // (ServeOptions::limit_malloc_arenas) every call is answered and every
+  // thread starts.
+  LaunchOptions launch;
+  launch.address_space_bytes = std::size_t{128} << 20;
+  PluginHost host(SDK_PROBE, launch);
+  ASSERT_TRUE(host.handshake(64));
+  for (std::uint64_t round = 0; round < 3; ++round) {
+    for (std::uint64_t id = 1; id <= 64; ++id) {
+      host.execute(round * 100 + id, id % 2 == 0 ? "sleep" : "big", id % 2 == 0 ? "200" : "50000");
+    }
+    std::set<std::uint64_t> answered;
+    for (int i = 0; i < 64; ++i) {
+      auto result = host.execute_result(10000ms);
+      ASSERT_TRUE(result) << "round " << round << ", after " << i << " answers: " << host.stderr_text();
+      ASSERT_TRUE(result->ok) << result->id << " " << result->message;
+      EXPECT_TRUE(answered.insert(result->id).second);
+    }
+  }
+  host.close_request(5000);
+  EXPECT_EQ(host.wait_exit(), 0) << host.stderr_text();
+  EXPECT_EQ(host.stderr_text().find("cannot start"), std::string::npos) << host.stderr_text();
+}
+
+TEST(SdkMallocArenas, ArenasReserveAtMostAQuarterOfTheAddressSpace) {
+  using sdk::detail::malloc_arenas_for;
+  EXPECT_EQ(malloc_arenas_for(0), 0u);  // no limit: glibc's default
+  EXPECT_EQ(malloc_arenas_for(std::size_t{64} << 20), 1u);
+  EXPECT_EQ(malloc_arenas_for(std::size_t{128} << 20), 1u);
+  EXPECT_EQ(malloc_arenas_for(std::size_t{511} << 20), 1u);
+  EXPECT_EQ(malloc_arenas_for(std::size_t{1} << 30), 4u);
+  EXPECT_EQ(malloc_arenas_for(std::size_t{64} << 30), 8u);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -58,6 +59,7 @@ PluginHost::PluginHost(const std::string& binary, const LaunchOptions& options) 
                          : options.dev_null_on_fd3 ? null.get()
                                                    : -1;
 
+  const rlimit address_space{options.address_space_bytes, options.address_space_bytes};
   pid_ = fork();
   check(pid_ >= 0, "fork");
   if (pid_ == 0) {
@@ -77,6 +79,7 @@ PluginHost::PluginHost(const std::string& binary, const LaunchOptions& options) 
       close(3);
     }
     close_range(4, ~0u, 0);
+    if (address_space.rlim_cur != 0 && setrlimit(RLIMIT_AS, &address_space) != 0) _exit(126);
     execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }

@@ -34,6 +34,8 @@ struct LaunchOptions {
   bool socket_on_fd3 = true;      // false: fd 3 closed (or /dev/null, see below)
   bool dev_null_on_fd3 = false;   // with socket_on_fd3 false: fd 3 is /dev/null
   bool cookie = true;             // set STOCKADE_PLUGIN_COOKIE
+  // RLIMIT_AS for the plugin, as the sandbox sets it (0: none).
+  std::size_t address_space_bytes = 0;
 };
 
 // One received frame, owning its aligned bytes.
