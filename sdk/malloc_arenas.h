@@ -1,9 +1,10 @@
 // Caps glibc's malloc arenas to what the sandbox's address space can hold.
 //
-// Why: glibc gives a thread that mallocs while others do an arena of its
-// own, and each arena reserves 64 MiB of address space up front (PROT_NONE,
+// Why: glibc gives each thread that mallocs an arena of its own (up to 8
+// per CPU), and each arena reserves 64 MiB of address space up front (PROT_NONE,
 // but counted by RLIMIT_AS). The sandbox sets RLIMIT_AS to twice
-// resources.max_memory_mb, so in a 64 MiB plugin one such reservation next
+// resources.max_memory_mb (beside a cgroup memory limit; to that much
+// without one), so in a 64 MiB plugin one such reservation next
 // to the SDK's thread stacks left no room: the next thread could not start
 // and the next allocation threw std::bad_alloc (measured: 64 calls in
 // flight, 67 threads, VmPeak 130 of 128 MiB, SIGABRT). With the cap, threads

@@ -44,6 +44,13 @@ PLUGIN = textwrap.dedent("""
                 return None
             if ctx.method == "wrong":
                 return 42
+            if ctx.method == "alloc":
+                # A blocked call that allocates, so that every worker thread
+                # runs (and mallocs) at once.
+                for _ in range(10):
+                    chunk = bytes(200000)
+                    time.sleep(0.02)
+                return str(len(chunk))
             if ctx.method == "huge":
                 return b"x" * (2 << 20)
             if ctx.method == "context":
@@ -85,8 +92,9 @@ class SdkTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.dir.cleanup()
 
-    def start(self, max_concurrency=4, max_frame=1 << 20, memfd_threshold=0, max_payload=0):
-        plugin = host.Plugin(self.script)
+    def start(self, max_concurrency=4, max_frame=1 << 20, memfd_threshold=0, max_payload=0,
+              address_space=0):
+        plugin = host.Plugin(self.script, address_space=address_space)
         hello = plugin.next()
         self.assertEqual(hello.type, host.Body.Hello)
         self.assertEqual((hello.name, hello.cookie, hello.versions), ("probe", "test-cookie", [1]))
@@ -139,6 +147,25 @@ class SdkTest(unittest.TestCase):
         peaks = {int(a.payload) for a in plugin.answers(6).values()}
         self.assertEqual(max(peaks), 2)
         self.close(plugin)
+
+    def test_sixty_four_blocked_calls_fit_the_sandboxs_address_space(self):
+        # RLIMIT_AS of a 64 MiB plugin: without the SDK's cap on glibc's
+        # malloc arenas (64 MiB of address space each), about 46 threads fit
+        # and the handlers meet MemoryError.
+        plugin = self.start(max_concurrency=64, address_space=128 << 20)
+        plugin.send(*(host.execute(i, "alloc") for i in range(1, 65)))
+        answers = plugin.answers(64)
+        self.assertEqual(sorted(answers), list(range(1, 65)))
+        for answer in answers.values():
+            self.assertIsNone(answer.error, answer.error)
+            self.assertEqual(answer.payload, b"200000")
+        self.close(plugin)
+
+    def test_arenas_reserve_at_most_a_quarter_of_the_address_space(self):
+        from stockade_sdk.malloc_arenas import arenas_for
+        self.assertEqual(arenas_for(0), 0)
+        self.assertEqual([arenas_for(mib << 20) for mib in (64, 128, 511, 1024)], [1, 1, 1, 4])
+        self.assertEqual(arenas_for(64 << 30), 8)
 
     def test_a_response_beyond_max_frame_becomes_resource_exhausted(self):
         plugin = self.start(max_frame=1 << 20)

@@ -6,6 +6,7 @@ import array
 import fcntl
 import mmap
 import os
+import resource
 import socket
 import struct
 import subprocess
@@ -138,17 +139,25 @@ class Answer:
             self.error = (e.Code(), e.Message().decode(), e.Retryable())
 
 
+def _prepare_child(child_end, address_space):
+    os.dup2(child_end, 3)
+    if address_space:
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+
+
 class Plugin:
     """A plugin script running with one end of a socketpair as its fd 3."""
 
-    def __init__(self, script, cookie="test-cookie", env=None):
+    def __init__(self, script, cookie="test-cookie", env=None, address_space=0):
+        """address_space: RLIMIT_AS for the plugin, as the sandbox sets it (0: none)."""
         ours, theirs = socket.socketpair()
         child_end = theirs.fileno()
         environment = {"STOCKADE_PLUGIN_COOKIE": cookie} if cookie is not None else {}
         environment.update(env or {})
         self.process = subprocess.Popen(
             ["/usr/bin/python3", "-I", "-B", script], pass_fds=[3], env=environment,
-            stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=lambda: os.dup2(child_end, 3))
+            stdin=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            preexec_fn=lambda: _prepare_child(child_end, address_space))
         theirs.close()
         self.sock = ours
         self.sock.settimeout(20)
