@@ -21,8 +21,10 @@
 // why replies are written before taking the reading role, not while holding
 // it: reading goes on, and the host's send completes. So a stuck handler costs the
 // others at most about quick_bound + tick, and quick ones never pay a
-// wake-up. The monitor parks when no call has run for a while; the first
-// call after that wakes it (one futex wake, not one per call).
+// wake-up. The monitor parks at its first look that finds no call running,
+// none queued and none started since its look before, so it ticks only
+// while calls keep coming; the first call after a pause wakes it (one futex
+// wake beside that call, on another thread, not before it).
 //
 // The queue is bounded (max_running + max_queued calls, running included):
 // try_submit_all() refuses beyond, the caller answers RESOURCE_EXHAUSTED.
@@ -37,6 +39,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -69,9 +72,10 @@ class CallExecutor {
     std::function<void(const std::string&)> report{};
   };
 
-  // Starts the monitor thread. Without it (no thread can be started) calls
-  // run on the serving thread only, one at a time, and a slow call holds up
-  // reading: reported once, and the plugin keeps serving.
+  // Starts no thread: the first call queued starts the monitor. Without it
+  // (no thread can be started) calls run on the serving thread only, one at
+  // a time, and a slow call holds up reading: reported once, and the plugin
+  // keeps serving.
   explicit CallExecutor(Options options);
   // Joins every thread: call after serve() returned.
   ~CallExecutor();
@@ -100,6 +104,8 @@ class CallExecutor {
   std::size_t wanted_locked(Clock::time_point now) const;
   // With the lock held: starts one participant; false if not possible.
   bool start_participant_locked();
+  // With the lock held: starts the monitor if it was not started yet.
+  void start_monitor_locked();
 
   const Options options_;
   mutable std::mutex mu_;
@@ -118,6 +124,8 @@ class CallExecutor {
   bool reader_will_run_ = false;
   bool stopping_ = false;          // the destructor: the monitor ends
   bool monitor_parked_ = false;
+  bool monitor_started_ = false;   // tried once, at the first call
+  std::uint64_t calls_started_ = 0;
   bool start_failed_ = false;      // reported once; no further attempts
   Clock::time_point exit_at_ = Clock::time_point::max();
   int exit_code_ = 0;

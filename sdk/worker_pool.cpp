@@ -7,12 +7,8 @@ namespace stockade::sdk::detail {
 
 Result<std::unique_ptr<WorkerPool>> WorkerPool::start(Options options) {
   options.max_threads = std::max<std::size_t>(options.max_threads, 1);
-  std::unique_ptr<WorkerPool> pool(new WorkerPool(std::move(options)));
-  std::lock_guard lock(pool->mu_);
-  // Without even one thread the pool runs tasks on the submitting thread
-  // (see try_submit_all): slower and serial, but the plugin keeps serving.
-  pool->start_thread();
-  return pool;
+  // No thread yet: the first task starts one (see try_submit_all).
+  return std::unique_ptr<WorkerPool>(new WorkerPool(std::move(options)));
 }
 
 WorkerPool::~WorkerPool() { stop_and_join(); }
@@ -63,7 +59,12 @@ bool WorkerPool::try_submit(Task task) { return try_submit_all(std::span<Task>(&
 std::size_t WorkerPool::try_submit_all(std::span<Task> tasks) {
   std::unique_lock lock(mu_);
   if (stopping_) return 0;
+  // The first thread starts with the first task: an idle plugin (never asked
+  // for its health, say) has no thread here at all.
+  if (threads_.empty() && !tasks.empty()) start_thread();
   if (threads_.empty() && start_failed_) {
+    // Without even one thread the pool runs tasks on the submitting thread:
+    // slower and serial, but the plugin keeps serving.
     // No thread could be started: run here, one at a time, outside the lock.
     ++running_;
     lock.unlock();

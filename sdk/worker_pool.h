@@ -3,9 +3,10 @@
 // refused call itself (RESOURCE_EXHAUSTED), so a runaway host cannot make the
 // plugin buffer without bound.
 //
-// Threads are started on demand, not up front: each one costs a clone and a
-// stack mapping (slow in the sandbox), and a plugin allowed 64 calls seldom
-// has 64 running. A thread that cannot be started (EAGAIN under
+// Threads are started on demand, not up front, the first one included: each
+// costs a clone and a stack mapping (slow in the sandbox), a plugin allowed
+// 64 calls seldom has 64 running, and every thread on the host lengthens
+// each later sandbox's pivot_root (the kernel walks every thread there is). A thread that cannot be started (EAGAIN under
 // RLIMIT_NPROC or pids.max) is reported once; the pool runs with the threads
 // it has.
 //
@@ -55,8 +56,9 @@ class WorkerPool {
     std::string role = "worker";
   };
 
-  // Starts the first worker (the others on demand). If not even that one
-  // can be started, tasks run on the thread that submits them.
+  // Starts no thread: the first task starts the first worker, and the others
+  // start on demand. If not even that one can be started, tasks run on the
+  // thread that submits them.
   static Result<std::unique_ptr<WorkerPool>> start(Options options);
   // Stops and joins: only call once idle (see wait_idle_until), or a hung
   // task hangs the destructor.

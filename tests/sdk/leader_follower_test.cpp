@@ -5,7 +5,11 @@
 // as views into the read buffer stay intact while more frames are read.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <thread>
 #include <set>
 #include <string>
 #include <vector>
@@ -28,6 +32,30 @@ std::vector<std::uint8_t> pattern(std::uint64_t id, std::size_t size) {
 
 std::string as_text(const std::vector<std::uint8_t>& bytes) {
   return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+// The plugin's threads, by /proc.
+std::size_t threads_of(pid_t pid) {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+    ++n;
+  }
+  return n;
+}
+
+// Voluntary context switches of all the plugin's threads so far: each is a
+// thread going to sleep, so the count grows with every wake-up.
+std::uint64_t sleeps_of(pid_t pid) {
+  std::uint64_t total = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+    std::ifstream status(task.path() / "status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) total += std::stoull(line.substr(24));
+    }
+  }
+  return total;
 }
 
 TEST(SdkLeaderFollower, QuickCallsAreAnsweredWhileOneHandlerIsSlow) {
@@ -222,6 +250,28 @@ TEST(SdkMallocArenas, ArenasReserveAtMostAQuarterOfTheAddressSpace) {
   EXPECT_EQ(malloc_arenas_for(std::size_t{511} << 20), 1u);
   EXPECT_EQ(malloc_arenas_for(std::size_t{1} << 30), 4u);
   EXPECT_EQ(malloc_arenas_for(std::size_t{64} << 30), 8u);
+}
+
+TEST(SdkLeaderFollower, APluginNeverCalledHasOneThreadAndAnIdleOneStopsWakingUp) {
+  PluginHost host(SDK_PROBE);
+  ASSERT_TRUE(host.handshake(16));
+  // The monitor starts with the first call, the control thread with the
+  // first Health: until then, only the serving thread.
+  EXPECT_EQ(threads_of(host.pid()), 1u);
+  host.execute(1, "echo", "one");
+  auto result = host.execute_result();
+  ASSERT_TRUE(result);
+  ASSERT_TRUE(result->ok);
+  EXPECT_EQ(threads_of(host.pid()), 2u);  // and the monitor
+  // Once calls stop, the monitor parks at its next look: a window well
+  // after the call sees no wake-up. (It used to tick every 0.5 ms for
+  // 100 ms after each call: about 100 in this window.)
+  std::this_thread::sleep_for(100ms);
+  const std::uint64_t before = sleeps_of(host.pid());
+  std::this_thread::sleep_for(200ms);
+  EXPECT_LE(sleeps_of(host.pid()) - before, 2u);
+  host.close_request(5000);
+  EXPECT_EQ(host.wait_exit(), 0) << host.stderr_text();
 }
 
 }  // namespace
