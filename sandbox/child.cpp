@@ -27,18 +27,6 @@ namespace {
 constexpr idtype_t P_PIDFD = static_cast<idtype_t>(3);
 #endif
 
-// What stockade-init reported, if it did: it writes its one record just
-// before exiting, so the record is in the pipe once init is reaped.
-std::optional<stockade_init_report> init_report(int report) {
-  if (report < 0) return std::nullopt;
-  stockade_init_report record{};
-  ssize_t got = retry_on_eintr([&] { return read(report, &record, sizeof(record)); });
-  if (got != static_cast<ssize_t>(sizeof(record))) return std::nullopt;
-  if (record.magic != STOCKADE_INIT_REPORT_MAGIC && record.magic != STOCKADE_INIT_CPU_LIMIT_MAGIC)
-    return std::nullopt;
-  return record;
-}
-
 // Checks are never closer together than this: cgroup accounting is exact,
 // but a read per millisecond near the budget would be a busy loop.
 constexpr auto kMinCpuCheckInterval = std::chrono::milliseconds(10);
@@ -97,7 +85,9 @@ std::optional<ExitStatus> Child::State::reap(bool block) {
   // namespace's init from inside, and init takes every other signal blocked
   // and ignores those from inside).
   ExitStatus result;
-  const std::optional<stockade_init_report> record = init_report(report.get());
+  // Init writes its one record just before it exits: once init is reaped,
+  // the record is on the page.
+  const std::optional<stockade_init_report> record = report.report();
   std::optional<int> plugin;
   if (record && record->magic == STOCKADE_INIT_REPORT_MAGIC) plugin = record->value;
   const bool init_cpu_limit = record && record->magic == STOCKADE_INIT_CPU_LIMIT_MAGIC;
@@ -143,7 +133,7 @@ std::optional<ExitStatus> Child::State::reap(bool block) {
   }
   status = result;
   listener.reset();
-  report.reset();
+  report = ReportPage();
   pidfd.reset();
   // All processes of the namespace are gone once its init is reaped.
   cgroup.remove();

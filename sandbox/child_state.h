@@ -10,6 +10,7 @@
 
 #include "base/unique_fd.h"
 #include "sandbox/cgroups.h"
+#include "sandbox/report_page.h"
 #include "sandbox/sandbox.h"
 
 namespace stockade::sandbox {
@@ -18,7 +19,7 @@ struct Child::State {
   pid_t pid = -1;
   UniqueFd pidfd;
   UniqueFd listener;  // seccomp user notification; empty until exec
-  UniqueFd report;    // stockade-init's report of the plugin's wait status
+  ReportPage report;  // stockade-init's report of the plugin's wait status
   SandboxCgroup cgroup;
   AppliedLimits applied;
   LaunchTimings timings;

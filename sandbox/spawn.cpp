@@ -444,17 +444,14 @@ Result<Child> spawn_fd(int binary_fd, const std::string& default_argv0, const Po
     return sys_error("sandbox step channel (socketpair)");
   UniqueFd channel(pair[0]);
   UniqueFd child_end(pair[1]);
-  // init's report of the plugin's wait status (init/init_report.h). A pipe:
-  // the 8-byte record is one atomic write.
-  int report_pipe[2];
-  if (pipe2(report_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
-    return sys_error("sandbox step report pipe (pipe2)");
-  UniqueFd report(report_pipe[0]);
-  UniqueFd report_end(report_pipe[1]);
+  // init's report of the plugin's wait status (init/init_report.h): a
+  // shared page, whose descriptor is closed here once the child has it.
+  auto report = ReportPage::create();
+  if (!report) return std::move(report).error();
 
   std::vector<FdMove> moves;
   int highest = std::max({channel.get(), child_end.get(), binary_fd, *init_fd,
-                          report_end.get(), 2});
+                          report->fd(), 2});
   for (const auto& m : passed->mappings) {
     moves.push_back(FdMove{m.parent_fd, m.child_fd});
     highest = std::max({highest, m.parent_fd, m.child_fd});
@@ -502,7 +499,7 @@ Result<Child> spawn_fd(int binary_fd, const std::string& default_argv0, const Po
   plan.channel_fd = child_end.get();
   plan.binary_fd = binary_fd;
   plan.init_fd = *init_fd;
-  plan.report_fd = report_end.get();
+  plan.report_fd = report->fd();
   plan.init_argv = argv.data();
   plan.envp = envp.data();
   plan.root_mount_point = kNewRootMountPoint;
@@ -583,8 +580,8 @@ Result<Child> spawn_fd(int binary_fd, const std::string& default_argv0, const Po
   state->pid = static_cast<pid_t>(pid);
   state->pidfd.reset(pidfd);
   child_end.reset();
-  report_end.reset();
-  state->report = std::move(report);
+  report->close_fd();
+  state->report = std::move(*report);
   state->timings.clone_us = micros_since(clone_start);
   // Until exec the child runs on `stack` and reads `plan`, `argv`, `mounts`:
   // every error path from here kills and reaps it before they go away.

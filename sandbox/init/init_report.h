@@ -3,8 +3,8 @@
 #ifndef STOCKADE_SANDBOX_INIT_REPORT_H
 #define STOCKADE_SANDBOX_INIT_REPORT_H
 
-/* Written once on the report fd, just before init exits, as one of two
- * kinds told apart by `magic`. 8 bytes: one atomic pipe write.
+/* Written once on the report page (sandbox/report_page.h), just before init
+ * exits, as one of two kinds told apart by `magic`.
  *  - STOCKADE_INIT_REPORT_MAGIC: the plugin (pid 2) has ended; `value` is its
  *    raw wait status, as wait4 gave it.
  *  - STOCKADE_INIT_CPU_LIMIT_MAGIC: init ended the sandbox because the CPU

@@ -23,7 +23,9 @@
  *   CHANNEL_FD  the setup channel: a failure before the plugin's exec is
  *               written there as the supervisor's StepFailure; its close on
  *               the plugin's exec tells the supervisor the plugin runs
- *   REPORT_FD   init writes the plugin's wait status there, then exits
+ *   REPORT_FD   a one-page memfd the supervisor has mapped: init maps it,
+ *               closes the descriptor, and writes the plugin's wait status
+ *               on the page just before it exits (sandbox/report_page.h)
  *   CPU_BUDGET_MS  the CPU time the whole sandbox may use, or 0 when the
  *               supervisor accounts it with a cgroup. Without a cgroup init
  *               is the only process that outlives (and reaps) every other,
@@ -50,12 +52,15 @@
  * linux/fcntl.h, asm-generic/errno-base.h). */
 #define F_SETFD_CMD 2
 #define AT_EMPTY_PATH_FLAG 0x1000
-#define EINTR_ERR 4
 #define O_RDONLY_FLAG 0
 #define O_DIRECTORY_FLAG 0200000
 #define O_CLOEXEC_FLAG 02000000
 #define RUSAGE_CHILDREN_WHO (-1)
 #define SI_USER_CODE 0
+#define PROT_READ_WRITE 3
+#define MAP_SHARED_FLAG 1
+#define MADV_DONTFORK_ADVICE 10
+#define PAGE_BYTES 4096
 /* /proc/<pid>/stat counts in USER_HZ, 100 on every Linux ABI. */
 #define TICK_MS 10
 /* Never check more often than the kernel's own accounting moves. */
@@ -225,15 +230,19 @@ static long sandbox_cpu_ms(int proc) {
   return ms + ticks * TICK_MS;
 }
 
+/* The report on the shared page: the value first, the magic that makes it
+ * a report last (the supervisor reads it once we are reaped, so the order
+ * only matters to a reader that looks early). */
+static void write_report(volatile struct stockade_init_report* page, unsigned int magic, int value) {
+  page->value = value;
+  page->magic = magic;
+}
+
 /* Init's end at the budget: the report, then our exit, which kills every
  * other process of the namespace. */
-static void end_at_cpu_budget(int report, long used_ms) {
-  struct stockade_init_report out = {STOCKADE_INIT_CPU_LIMIT_MAGIC,
-                                     used_ms > 0x7fffffffL ? 0x7fffffff : (int)used_ms};
-  long rc;
-  do {
-    rc = SYS(__NR_write, report, &out, sizeof(out), 0, 0);
-  } while (rc == -EINTR_ERR);
+static void end_at_cpu_budget(volatile struct stockade_init_report* report, long used_ms) {
+  write_report(report, STOCKADE_INIT_CPU_LIMIT_MAGIC,
+               used_ms > 0x7fffffffL ? 0x7fffffff : (int)used_ms);
   exit_now(0);
 }
 
@@ -244,11 +253,11 @@ __attribute__((used, noreturn)) void init_main(long* stack) {
   if (argc < 7) exit_now(125);
   const int binary = parse_fd(argv[1]);
   const int channel = parse_fd(argv[2]);
-  const int report = parse_fd(argv[3]);
+  const int report_fd = parse_fd(argv[3]);
   /* At most ~68 years of CPU: every sum below stays far inside a long. */
   const long budget_ms = parse_number(argv[4], 1L << 41);
   const long cpus = parse_number(argv[5], 4096);
-  if (binary < 0 || channel < 0 || report < 0 || budget_ms < 0 || cpus < 1) exit_now(125);
+  if (binary < 0 || channel < 0 || report_fd < 0 || budget_ms < 0 || cpus < 1) exit_now(125);
 
   /* Our own memory now: without this the plugin (same uid) could open
    * /proc/1/mem and rewrite init. Not dumpable means only a holder of
@@ -258,7 +267,14 @@ __attribute__((used, noreturn)) void init_main(long* stack) {
   /* Held for init only: the plugin's exec closes them. */
   SYS(__NR_fcntl, binary, F_SETFD_CMD, 1, 0, 0);
   SYS(__NR_fcntl, channel, F_SETFD_CMD, 1, 0, 0);
-  SYS(__NR_fcntl, report, F_SETFD_CMD, 1, 0, 0);
+  /* The report page, shared with the supervisor; its descriptor is closed
+   * at once and the mapping is not inherited by the plugin's fork. */
+  long mapped = sys6(__NR_mmap, 0, PAGE_BYTES, PROT_READ_WRITE, MAP_SHARED_FLAG, report_fd, 0);
+  if (mapped < 0 && mapped > -4096) fail(channel, STOCKADE_STEP_INIT, mapped);
+  volatile struct stockade_init_report* report = (volatile struct stockade_init_report*)mapped;
+  SYS(__NR_close, report_fd, 0, 0, 0, 0);
+  rc = SYS(__NR_madvise, mapped, PAGE_BYTES, MADV_DONTFORK_ADVICE, 0, 0);
+  if (rc < 0) fail(channel, STOCKADE_STEP_INIT, rc);
 
   /* Every signal stays blocked in init (inherited so from the sandbox setup,
    * and set again here); the plugin starts with none blocked. */
@@ -331,10 +347,7 @@ __attribute__((used, noreturn)) void init_main(long* stack) {
       long pid = SYS(__NR_wait4, -1, &status, WNOHANG | __WALL, 0, 0);
       if (pid <= 0) break;
       if (pid == plugin) {
-        struct stockade_init_report out = {STOCKADE_INIT_REPORT_MAGIC, status};
-        do {
-          rc = SYS(__NR_write, report, &out, sizeof(out), 0, 0);
-        } while (rc == -EINTR_ERR);
+        write_report(report, STOCKADE_INIT_REPORT_MAGIC, status);
         /* Our exit takes the namespace's remaining processes with it. */
         exit_now(0);
       }
