@@ -1,5 +1,6 @@
 #include "stockade/supervisor.h"
 
+#include <algorithm>
 
 #include "supervisor/fd_limit.h"
 #include "supervisor/supervisor_impl.h"
@@ -182,20 +183,38 @@ void Supervisor::Impl::call_ended() {
   }
 }
 
-void Supervisor::Impl::submit(std::string name, std::string method, Bytes payload,
-                              const ExecuteOptions& call_options, std::function<void(CallResult<Bytes>)> done) {
-  outstanding.fetch_add(1);
-  const auto accepted = Clock::now();
-  auto finished = [this, done = std::move(done), accepted, name, method](CallResult<Bytes> result) {
+namespace {
+
+// How an accepted call ends: the observer's call_ended, then the host's
+// callback (whose exceptions are logged, not thrown into the loop), then the
+// count of calls outstanding. A call started inline by execute_async on the
+// loop thread carries that submission's token: ending while it is still on
+// the stack, it posts itself instead (see Impl::submit).
+struct CallEnd {
+  Supervisor::Impl* impl;
+  std::function<void(CallResult<Bytes>)> done;
+  Clock::time_point accepted;
+  std::string name;
+  std::string method;
+  uint64_t inline_token = 0;
+
+  void operator()(CallResult<Bytes> result) {
+    if (inline_token != 0 && impl->inline_submit_running(inline_token)) {
+      inline_token = 0;
+      asio::post(impl->io, [end = std::move(*this), result = std::move(result)]() mutable {
+        end(std::move(result));
+      });
+      return;
+    }
     // Before the host's completion: once execute() has returned, the
     // observer has seen the call's end.
-    if (const auto& ended = settings.observer->call_ended) {
+    if (const auto& ended = impl->settings.observer->call_ended) {
       CallEnded event{.plugin = name, .method = method, .latency = Clock::now() - accepted};
       if (!result) event.error = result.error().code;
       try {
         ended(event);
       } catch (...) {
-        settings.log->error(name, "the observer's call_ended threw (ignored)");
+        impl->settings.log->error(name, "the observer's call_ended threw (ignored)");
       }
     }
     // The host survives its own callbacks: an exception thrown by one would
@@ -203,12 +222,24 @@ void Supervisor::Impl::submit(std::string name, std::string method, Bytes payloa
     try {
       done(std::move(result));
     } catch (const std::exception& e) {
-      settings.log->error("", "an execute callback threw (ignored): {}", e.what());
+      impl->settings.log->error("", "an execute callback threw (ignored): {}", e.what());
     } catch (...) {
-      settings.log->error("", "an execute callback threw (ignored)");
+      impl->settings.log->error("", "an execute callback threw (ignored)");
     }
-    call_ended();
-  };
+    impl->call_ended();
+  }
+};
+
+}  // namespace
+
+bool Supervisor::Impl::inline_submit_running(uint64_t token) const {
+  return std::find(inline_submits.begin(), inline_submits.end(), token) != inline_submits.end();
+}
+
+void Supervisor::Impl::submit(std::string name, std::string method, Bytes payload,
+                              const ExecuteOptions& call_options, std::function<void(CallResult<Bytes>)> done) {
+  outstanding.fetch_add(1);
+  CallEnd finished{this, std::move(done), Clock::now(), name, method};
   if (on_loop_thread()) {
     // Issued from a completion, on the loop (a host chaining its calls):
     // started now rather than posted, so that its request joins the frames
@@ -216,17 +247,17 @@ void Supervisor::Impl::submit(std::string name, std::string method, Bytes payloa
     // inside a read of answers (posting cost an epoll_wait and a posted
     // flush per call). An end reached before execute_async returns (unknown
     // plugin, open circuit, full queue) is posted: the callback never runs
-    // inside the execute_async that issued it.
-    auto inside = std::make_shared<bool>(true);
-    auto end = [this, inside, finished = std::move(finished)](CallResult<Bytes> result) mutable {
-      if (!*inside) return finished(std::move(result));
-      asio::post(io, [finished = std::move(finished), result = std::move(result)]() mutable {
-        finished(std::move(result));
-      });
-    };
+    // inside the execute_async that issued it. Tokens, not a flag per call:
+    // no allocation, and a submission nested in another's stack (a
+    // completion that runs inline and issues a call) keeps both right.
+    finished.inline_token = ++last_inline_submit;
+    inline_submits.push_back(finished.inline_token);
+    struct Popped {
+      std::vector<uint64_t>& submits;
+      ~Popped() { submits.pop_back(); }
+    } popped{inline_submits};
     observe_start(name, method);
-    begin_execute(name, std::move(method), std::move(payload), call_options, std::move(end));
-    *inside = false;
+    begin_execute(name, std::move(method), std::move(payload), call_options, std::move(finished));
     return;
   }
   asio::post(io, [this, name = std::move(name), method = std::move(method), payload = std::move(payload),
