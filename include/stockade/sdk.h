@@ -107,7 +107,7 @@ struct Health {
 
 // One Execute call as the plugin sees it. Owned by serve(); valid for the
 // duration of execute(). Thread-safe: cancelled() may be polled while the
-// reader thread delivers a Cancel.
+// thread holding the reading role delivers a Cancel.
 class CallContext {
  public:
   using Clock = std::chrono::steady_clock;
