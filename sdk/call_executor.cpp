@@ -244,7 +244,7 @@ void CallExecutor::monitor() {
       if (options_.report) {
         options_.report(std::to_string(left) + " call(s) still running after cancellation; exiting");
       }
-      if (options_.flush) options_.flush();
+      if (options_.try_flush) options_.try_flush();
       _exit(code);
     }
     // Parked at the first look that finds nothing running, nothing queued
@@ -253,7 +253,12 @@ void CallExecutor::monitor() {
     // plugins called once each made 200,000 wake-ups, and one call to each
     // took 1.0-1.4 s instead of 0.16.) A call after a pause pays the
     // un-park, one futex wake of this thread beside the call, not before it.
-    if (running_ == 0 && queue_.empty() && calls_started_ == seen) {
+    // A thread writing replies to a host that does not read is blocked too
+    // (the header): parked, the monitor would never hand its reading role
+    // on, and host and plugin would both wait in send() for ever.
+    bool writing = false;
+    for (const auto& worker : workers_) writing |= worker->flushing != Clock::time_point::max();
+    if (running_ == 0 && queue_.empty() && calls_started_ == seen && !writing) {
       monitor_parked_ = true;
       monitor_.wait(lock, [this] { return !monitor_parked_ || stopping_; });
       continue;
@@ -277,8 +282,10 @@ void CallExecutor::monitor() {
     }
     lock.unlock();
     for (; notify > 0; --notify) work_.notify_one();
-    // A blocked thread may have left the replies of its earlier calls queued.
-    if (blocked && options_.flush) options_.flush();
+    // A blocked thread may have left the replies of its earlier calls
+    // queued. Written without blocking: the monitor stuck in a send to a
+    // host that does not read would stop looking.
+    if (blocked && options_.try_flush) options_.try_flush();
     lock.lock();
     monitor_.wait_until(lock, now + options_.tick, [this] { return stopping_; });
   }

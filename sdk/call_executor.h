@@ -69,6 +69,9 @@ class CallExecutor {
     std::function<bool()> read{};
     // Writes the replies queued so far (cheap when there are none).
     std::function<void()> flush{};
+    // The same without blocking (what the socket takes now): the monitor's,
+    // which must keep looking even when the host does not read.
+    std::function<void()> try_flush{};
     std::function<void(const std::string&)> report{};
   };
 

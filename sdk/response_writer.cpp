@@ -1,6 +1,9 @@
 #include "sdk/response_writer.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -62,14 +65,21 @@ void ResponseWriter::send(Encode&& encode, Fallback&& fallback, Flush when) {
     }
   }
   has_queued_.store(true, std::memory_order_relaxed);
-  if (when == Flush::later || flushing_) return;
+  if (when == Flush::later) return;
+  // A try_flush() may stop short of this frame: wait for it (one
+  // non-blocking send) rather than count on it.
+  drained_.wait(lock, [this] { return !try_flushing_; });
+  if (flushing_) return;  // a writer that blocks until done will send it
   flush_locked(lock);
 }
 
+bool ResponseWriter::pending_locked() const { return !queued_.empty() || !writing_.empty(); }
+
 void ResponseWriter::flush_locked(std::unique_lock<std::mutex>& lock) {
   flushing_ = true;
-  while (!queued_.empty() && !broken_) {
-    std::swap(queued_, writing_);
+  while (pending_locked() && !broken_) {
+    // What a try_flush() left half written goes first.
+    if (writing_.empty()) std::swap(queued_, writing_);
     has_queued_.store(false, std::memory_order_relaxed);
     lock.unlock();
     const auto written = send_all(fd_, writing_.pending());
@@ -88,8 +98,43 @@ void ResponseWriter::flush() {
   // idle hook (its writer runs one before sleeping).
   if (!has_queued_.load(std::memory_order_relaxed)) return;
   std::unique_lock lock(mu_);
-  if (flushing_ || queued_.empty()) return;
+  // A try_flush() may leave bytes behind: wait for it, then see.
+  drained_.wait(lock, [this] { return !try_flushing_; });
+  if (flushing_ || !pending_locked()) return;
   flush_locked(lock);
+}
+
+void ResponseWriter::try_flush() {
+  if (!has_queued_.load(std::memory_order_relaxed)) return;
+  std::unique_lock lock(mu_);
+  if (flushing_ || broken_ || !pending_locked()) return;
+  flushing_ = true;
+  try_flushing_ = true;
+  for (;;) {
+    if (writing_.empty()) {
+      if (queued_.empty()) break;
+      std::swap(queued_, writing_);
+    }
+    const auto pending = writing_.pending();
+    lock.unlock();
+    const ssize_t n = ::send(fd_, pending.data(), pending.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    const int err = errno;
+    lock.lock();
+    if (n > 0) {
+      writing_.consume(static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && err == EINTR) continue;
+    // EAGAIN: the host is not reading; the rest waits for the next flush()
+    // of a thread that may block.
+    if (n < 0 && err == EAGAIN) break;  // EWOULDBLOCK is EAGAIN on Linux
+    broken_ = true;
+    break;
+  }
+  has_queued_.store(pending_locked(), std::memory_order_relaxed);
+  flushing_ = false;
+  try_flushing_ = false;
+  drained_.notify_all();
 }
 
 void ResponseWriter::execute_reply(std::uint64_t id, const Reply& reply, Flush when) {
@@ -132,7 +177,7 @@ void ResponseWriter::memfd_reply(std::uint64_t id, std::span<const std::uint8_t>
   // The socket is this thread's while it holds flushing_: what was queued
   // before leaves first, then this frame with its descriptor.
   drained_.wait(lock, [this] { return broken_ || !flushing_; });
-  if (!queued_.empty()) flush_locked(lock);
+  if (pending_locked()) flush_locked(lock);
   if (broken_) return;
   auto frame = builder_.encode_execute_response_memfd(id, payload.size());
   if (!frame) {
@@ -155,7 +200,7 @@ void ResponseWriter::memfd_reply(std::uint64_t id, std::span<const std::uint8_t>
   if (!written) broken_ = true;
   flushing_ = false;
   // Replies queued meanwhile counted on the writing thread to send them.
-  if (!queued_.empty()) flush_locked(lock);
+  if (pending_locked()) flush_locked(lock);
   drained_.notify_all();
 }
 
@@ -172,7 +217,7 @@ void ResponseWriter::execute_error(std::uint64_t id, Code code, std::string_view
        when);
 }
 
-void ResponseWriter::health(std::uint64_t id, const Health& health) {
+void ResponseWriter::health(std::uint64_t id, const Health& health, Flush when) {
   const auto status =
       health.serving ? wire::fb::ServingStatus::SERVING : wire::fb::ServingStatus::NOT_SERVING;
   send([&](wire::FrameBuilder& b) {
@@ -180,7 +225,8 @@ void ResponseWriter::health(std::uint64_t id, const Health& health) {
        },
        [&](wire::FrameBuilder& b, const Error&) {
          return b.encode_health_response(id, status, {});
-       });
+       },
+       when);
 }
 
 void ResponseWriter::info(std::uint64_t id, const Info& info) {
@@ -196,19 +242,26 @@ void ResponseWriter::info(std::uint64_t id, const Info& info) {
        });
 }
 
-void ResponseWriter::error(std::uint64_t id, Code code, std::string_view message) {
+void ResponseWriter::error(std::uint64_t id, Code code, std::string_view message, Flush when) {
   send([&](wire::FrameBuilder& b) {
          return b.encode_error(id, {to_wire(code), bounded(message), false});
        },
        [&](wire::FrameBuilder& b, const Error& why) {
          return b.encode_error(id, {to_wire(Code::internal), bounded(why.message()), false});
-       });
+       },
+       when);
 }
 
 void ResponseWriter::wait_flushed() {
   std::unique_lock lock(mu_);
-  if (!flushing_ && !queued_.empty()) flush_locked(lock);
-  drained_.wait(lock, [this] { return broken_ || (!flushing_ && queued_.empty()); });
+  for (;;) {
+    drained_.wait(lock, [this] { return !try_flushing_; });
+    if (!flushing_ && pending_locked()) flush_locked(lock);
+    if (broken_ || (!flushing_ && !pending_locked())) return;
+    // Another thread writes until it is done (or a try_flush() stopped
+    // short: then this thread writes the rest).
+    drained_.wait(lock);
+  }
 }
 
 bool ResponseWriter::broken() const {

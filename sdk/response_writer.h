@@ -3,10 +3,12 @@
 // in that thread's next send() (group commit): one syscall per response when
 // calls are sparse, fewer than one each under load.
 //
-// Execute replies from workers may be queued without writing
-// (Flush::later): the worker pool calls flush() before a worker sleeps or
-// starts a call no other thread covers, so the replies of a burst leave in
-// one send(2) and never wait behind a call that blocks.
+// Execute replies may be queued without writing (Flush::later): the call
+// executor calls flush() before a thread reads or sleeps, so the replies of
+// a burst leave in one send(2). The reading role queues its refusals the
+// same way and never writes while it reads: a host that writes a batch
+// before it reads would otherwise block the plugin's reading in send(2)
+// while its own send waits for that reading.
 //
 // A reply payload of `memfd_threshold` bytes or more (when the handshake
 // granted memfds) goes in a sealed memfd, written by the worker's own thread
@@ -41,13 +43,19 @@ class ResponseWriter {
   void execute_reply(std::uint64_t id, const Reply& reply, Flush when = Flush::now);
   void execute_error(std::uint64_t id, Code code, std::string_view message, bool retryable,
                      Flush when = Flush::now);
-  void health(std::uint64_t id, const Health& health);
+  void health(std::uint64_t id, const Health& health, Flush when = Flush::now);
   void info(std::uint64_t id, const Info& info);
   // An Error body (the answer to an Info the plugin could not give).
-  void error(std::uint64_t id, Code code, std::string_view message);
+  void error(std::uint64_t id, Code code, std::string_view message, Flush when = Flush::now);
 
   // Writes what is queued, unless another thread is writing (it will).
   void flush();
+  // Writes what the socket takes now without blocking (MSG_DONTWAIT), unless
+  // another thread is writing; the rest waits for the next flush(). For a
+  // thread that must never block on a host that does not read (the SDK's
+  // call monitor). A flush(), send or wait_flushed() meanwhile waits for it
+  // to end (one send) and then writes what it left.
+  void try_flush();
   // Writes what is queued and waits until everything queued so far has been
   // written (or dropped).
   void wait_flushed();
@@ -61,6 +69,8 @@ class ResponseWriter {
   // With the lock held and no other thread writing: writes until the queue
   // is empty (releasing the lock during each send).
   void flush_locked(std::unique_lock<std::mutex>& lock);
+  // With the lock held: bytes queued, or left half written by try_flush().
+  bool pending_locked() const;
   std::string_view bounded(std::string_view text) const;
   // A reply whose payload goes in a memfd (see above).
   void memfd_reply(std::uint64_t id, std::span<const std::uint8_t> payload, Flush when);
@@ -74,6 +84,7 @@ class ResponseWriter {
   wire::FrameBatch queued_;
   wire::FrameBatch writing_;
   bool flushing_ = false;
+  bool try_flushing_ = false;  // the writer is a try_flush(): it may stop short
   bool broken_ = false;
   std::atomic<bool> has_queued_{false};  // lets flush() skip the lock when idle
 };

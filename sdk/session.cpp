@@ -73,6 +73,7 @@ int Session::run() {
       .stack_bytes = options_.thread_stack_bytes,
       .read = [this] { return read_once(); },
       .flush = [this] { writer_.flush(); },
+      .try_flush = [this] { writer_.try_flush(); },
       .report = report});
   // Returns once reading stopped and every call ended (or the executor ended
   // the process because one did not, see stop_reading).
@@ -171,7 +172,7 @@ void Session::submit_pending() {
     writer_.execute_error(pending_ids_[i], Code::resource_exhausted,
                           "too many calls queued (" + std::to_string(options_.max_queued) +
                               " waiting for " + std::to_string(workers_) + " workers)",
-                          true);
+                          true, ResponseWriter::Flush::later);
   }
   pending_.clear();
   pending_ids_.clear();
@@ -196,7 +197,8 @@ Status Session::dispatch(const wire::fb::Envelope& envelope, UniqueFd payload_fd
                          "ExecuteRequest with id " + std::to_string(id) + " already in flight",
                          "ExecuteRequest.id"};
           case CallTable::AddResult::full:
-            writer_.execute_error(id, Code::resource_exhausted, "too many calls in flight", true);
+            writer_.execute_error(id, Code::resource_exhausted, "too many calls in flight", true,
+                                  ResponseWriter::Flush::later);
             return {};
           case CallTable::AddResult::added:
             break;
@@ -212,7 +214,7 @@ Status Session::dispatch(const wire::fb::Envelope& envelope, UniqueFd payload_fd
             calls_.remove(id);
             writer_.execute_error(id, Code::resource_exhausted,
                                   "the plugin cannot map the request's payload: " + mapped.error().message(),
-                                  false);
+                                  false, ResponseWriter::Flush::later);
             return {};
           }
           // The mapping is the payload: no copy, unmapped when the call ends.
@@ -244,7 +246,8 @@ Status Session::dispatch(const wire::fb::Envelope& envelope, UniqueFd payload_fd
         }
         pending_ids_.push_back(id);
       } else {
-        writer_.execute_error(id, Code::unavailable, "closing: the plugin is shutting down", true);
+        writer_.execute_error(id, Code::unavailable, "closing: the plugin is shutting down", true,
+                              ResponseWriter::Flush::later);
       }
       return {};
     }
@@ -315,7 +318,9 @@ void Session::on_health(std::uint64_t id) {
     }
     writer_.health(id, health);
   });
-  if (!queued) writer_.health(id, {false, "health backlog: earlier checks have not returned"});
+  if (!queued) {
+    writer_.health(id, {false, "health backlog: earlier checks have not returned"}, ResponseWriter::Flush::later);
+  }
 }
 
 void Session::on_info(std::uint64_t id) {
@@ -328,7 +333,10 @@ void Session::on_info(std::uint64_t id) {
       writer_.error(id, Code::internal, "info() threw a non-standard exception");
     }
   });
-  if (!queued) writer_.error(id, Code::unavailable, "info backlog: earlier requests have not returned");
+  if (!queued) {
+    writer_.error(id, Code::unavailable, "info backlog: earlier requests have not returned",
+                  ResponseWriter::Flush::later);
+  }
 }
 
 void Session::on_close(std::uint32_t grace_ms) {

@@ -1,7 +1,5 @@
 #include "stockade/supervisor.h"
 
-#include <algorithm>
-
 #include "supervisor/fd_limit.h"
 #include "supervisor/supervisor_impl.h"
 
@@ -187,25 +185,30 @@ namespace {
 
 // How an accepted call ends: the observer's call_ended, then the host's
 // callback (whose exceptions are logged, not thrown into the loop), then the
-// count of calls outstanding. A call started inline by execute_async on the
-// loop thread carries that submission's token: ending while it is still on
-// the stack, it posts itself instead (see Impl::submit).
+// count of calls outstanding. An end that comes while an execute_async runs
+// on the loop thread (its own, or another call's failing in the same pump)
+// posts itself instead: no callback ever runs inside an execute_async, so a
+// host that holds a lock across one cannot meet its own callback.
 struct CallEnd {
   Supervisor::Impl* impl;
   std::function<void(CallResult<Bytes>)> done;
   Clock::time_point accepted;
   std::string name;
   std::string method;
-  uint64_t inline_token = 0;
 
   void operator()(CallResult<Bytes> result) {
-    if (inline_token != 0 && impl->inline_submit_running(inline_token)) {
-      inline_token = 0;
+    if (impl->inline_submits > 0) {
       asio::post(impl->io, [end = std::move(*this), result = std::move(result)]() mutable {
         end(std::move(result));
       });
       return;
     }
+    // Calls the host issues from here start at once (Impl::submit).
+    ++impl->in_call_end;
+    struct Left {
+      int& depth;
+      ~Left() { --depth; }
+    } left{impl->in_call_end};
     // Before the host's completion: once execute() has returned, the
     // observer has seen the call's end.
     if (const auto& ended = impl->settings.observer->call_ended) {
@@ -232,30 +235,24 @@ struct CallEnd {
 
 }  // namespace
 
-bool Supervisor::Impl::inline_submit_running(uint64_t token) const {
-  return std::find(inline_submits.begin(), inline_submits.end(), token) != inline_submits.end();
-}
-
 void Supervisor::Impl::submit(std::string name, std::string method, Bytes payload,
                               const ExecuteOptions& call_options, std::function<void(CallResult<Bytes>)> done) {
   outstanding.fetch_add(1);
   CallEnd finished{this, std::move(done), Clock::now(), name, method};
-  if (on_loop_thread()) {
-    // Issued from a completion, on the loop (a host chaining its calls):
-    // started now rather than posted, so that its request joins the frames
-    // this loop iteration sends, in one send(2) when the completion ran
-    // inside a read of answers (posting cost an epoll_wait and a posted
-    // flush per call). An end reached before execute_async returns (unknown
-    // plugin, open circuit, full queue) is posted: the callback never runs
-    // inside the execute_async that issued it. Tokens, not a flag per call:
-    // no allocation, and a submission nested in another's stack (a
-    // completion that runs inline and issues a call) keeps both right.
-    finished.inline_token = ++last_inline_submit;
-    inline_submits.push_back(finished.inline_token);
-    struct Popped {
-      std::vector<uint64_t>& submits;
-      ~Popped() { submits.pop_back(); }
-    } popped{inline_submits};
+  if (in_call_end > 0 && on_loop_thread()) {
+    // Issued from a call's completion, on the loop (a host chaining its
+    // calls): started now rather than posted, so that its request joins the
+    // frames this loop iteration sends, in one send(2) when the completion
+    // ran inside a read of answers (posting cost an epoll_wait and a posted
+    // flush per call). Any end reached meanwhile is posted (CallEnd). From
+    // other loop-thread code (an observer's plugin event, say, while the
+    // plugin's exit is being handled) calls are still posted: started
+    // there, one could be sent to a process that has just ended.
+    ++inline_submits;
+    struct Left {
+      int& depth;
+      ~Left() { --depth; }
+    } left{inline_submits};
     observe_start(name, method);
     begin_execute(name, std::move(method), std::move(payload), call_options, std::move(finished));
     return;

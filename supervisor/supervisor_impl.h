@@ -88,17 +88,17 @@ struct Supervisor::Impl {
 
   bool on_loop_thread() const { return std::this_thread::get_id() == loop_id; }
 
-  // Any thread. Never runs `done` before returning: from another thread the
-  // call begins in a handler of its own on the loop; on the loop it begins
-  // at once, and an end reached before submit returns is posted. Either way
+  // Any thread. Never runs `done` before returning: the call begins in a
+  // handler of its own on the loop, or, issued from a completion, at once,
+  // with any end reached before submit returns posted. Either way
   // a callback that issues the next call cannot grow the stack, however
   // fast calls fail.
   void submit(std::string name, std::string method, Bytes payload, const ExecuteOptions& options,
               std::function<void(CallResult<Bytes>)> done);
-  // On the loop: whether the inline submission `token` is still on the stack.
-  bool inline_submit_running(uint64_t token) const;
-  std::vector<uint64_t> inline_submits;  // the loop's own, innermost last
-  uint64_t last_inline_submit = 0;
+  // The loop's own: execute_async calls started inline and still on the
+  // stack, and completions running (see submit and CallEnd).
+  int inline_submits = 0;
+  int in_call_end = 0;
   // On the loop.
   void begin_execute(const std::string& name, std::string method, Bytes payload,
                      const ExecuteOptions& options, std::function<void(CallResult<Bytes>)> done);

@@ -5,9 +5,12 @@
 // as views into the read buffer stay intact while more frames are read.
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <future>
 #include <fstream>
 #include <thread>
 #include <set>
@@ -32,6 +35,10 @@ std::vector<std::uint8_t> pattern(std::uint64_t id, std::size_t size) {
 
 std::string as_text(const std::vector<std::uint8_t>& bytes) {
   return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+std::span<const std::uint8_t> as_bytes_of(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
 // The plugin's threads, by /proc.
@@ -272,6 +279,58 @@ TEST(SdkLeaderFollower, APluginNeverCalledHasOneThreadAndAnIdleOneStopsWakingUp)
   EXPECT_LE(sleeps_of(host.pid()) - before, 2u);
   host.close_request(5000);
   EXPECT_EQ(host.wait_exit(), 0) << host.stderr_text();
+}
+
+TEST(SdkLeaderFollower, AHostThatWritesABatchBeforeReadingIsStillRead) {
+  // The host writes 6,000 calls before it reads a single answer. The
+  // plugin's replies fill the socket and the thread writing them blocks in
+  // send(); that thread counts as blocked, so the monitor must hand the
+  // reading role to another one. Parked instead (it parked at the first look
+  // with no call running), it left both sides waiting in send() for ever;
+  // and the reading role must never write itself (its refusals of calls
+  // beyond the queue are queued, not sent), or it blocks the same way.
+  PluginHost host(SDK_PROBE);
+  ASSERT_TRUE(host.handshake(4));
+  std::vector<std::uint8_t> batch;
+  constexpr std::uint64_t kCalls = 6000;
+  for (std::uint64_t id = 1; id <= kCalls; ++id) {
+    auto frame = host.builder().encode_execute_request(id, "big", as_bytes_of("100"), 0, 1);
+    ASSERT_TRUE(frame);
+    batch.insert(batch.end(), frame->begin(), frame->end());
+  }
+  const int fd = host.socket_fd();
+  auto sent = std::async(std::launch::async, [&batch, fd] {
+    std::size_t at = 0;
+    while (at < batch.size()) {
+      const ssize_t n = ::send(fd, batch.data() + at, batch.size() - at, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      at += static_cast<std::size_t>(n);
+    }
+    return true;
+  });
+  // Generous: the batch takes tens of milliseconds; a deadlock never ends.
+  const bool done = sent.wait_for(30s) == std::future_status::ready;
+  if (!done) ::shutdown(fd, SHUT_RDWR);  // ends the blocked send
+  ASSERT_TRUE(done) << "the host's send stayed blocked: the plugin stopped reading";
+  ASSERT_TRUE(sent.get());
+  // Beyond max_concurrency plus ServeOptions::max_queued, calls are
+  // refused; every call is answered exactly once either way.
+  std::set<std::uint64_t> answered;
+  std::uint64_t served = 0;
+  for (std::uint64_t i = 0; i < kCalls; ++i) {
+    auto result = host.execute_result(10000ms);
+    ASSERT_TRUE(result) << "after " << i << " answers";
+    if (result->ok) {
+      EXPECT_EQ(result->payload, std::string(100, 'x'));
+      ++served;
+    } else {
+      EXPECT_EQ(result->code, ErrorCode::RESOURCE_EXHAUSTED) << result->message;
+    }
+    EXPECT_TRUE(answered.insert(result->id).second) << "answered twice: " << result->id;
+  }
+  EXPECT_EQ(answered.size(), kCalls);
+  EXPECT_GE(served, 1028u);  // max_concurrency 4 + 1,024 queued at least
 }
 
 }  // namespace

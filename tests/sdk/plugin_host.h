@@ -72,6 +72,8 @@ class PluginHost {
   static constexpr std::string_view kCookie = "sdk-test-cookie";
 
   pid_t pid() const { return pid_; }
+  // The host's end of the socket, for tests that write from another thread.
+  int socket_fd() const { return socket_.get(); }
   wire::FrameBuilder& builder() { return builder_; }
 
   // Writes raw bytes (frames from builder(), or junk).

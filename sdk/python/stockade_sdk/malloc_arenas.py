@@ -7,7 +7,6 @@ space: in a 64 MiB plugin, 64 worker threads ran out of it after about 46
 does, arenas may reserve at most a quarter of the limit: one below 512 MiB,
 at most 8. Process-wide, before the SDK starts its threads."""
 
-import ctypes
 import resource
 
 ARENA_RESERVE_BYTES = 64 << 20
@@ -29,7 +28,9 @@ def limit_malloc_arenas():
         return 0
     arenas = arenas_for(soft)
     try:
+        # Imported here: a Python built without _ctypes still serves.
+        import ctypes
         mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return 0  # not glibc (musl has no arenas to cap)
+    except (ImportError, OSError, AttributeError):
+        return 0  # no ctypes, or not glibc (musl has no arenas to cap)
     return arenas if mallopt(_M_ARENA_MAX, arenas) == 1 else 0
