@@ -112,6 +112,16 @@ void CallExecutor::exit_after(Clock::time_point until, int code) {
   monitor_.notify_all();
 }
 
+void CallExecutor::flush_replies(Worker& me, std::unique_lock<std::mutex>& lock) {
+  // Marked as writing meanwhile: a write that blocks (a host that does not
+  // read) makes this thread count as blocked for the monitor.
+  me.flushing = Clock::now();
+  lock.unlock();
+  if (options_.flush) options_.flush();
+  lock.lock();
+  me.flushing = Clock::time_point::max();
+}
+
 void CallExecutor::participate(Worker& me) {
   std::unique_lock lock(mu_);
   bool flushed = false;  // the replies were written since the last call ran
@@ -138,11 +148,7 @@ void CallExecutor::participate(Worker& me) {
       if (!flushed) {
         // The replies of the calls run so far leave before a read that
         // blocks; written without the reading role, see the header.
-        me.flushing = Clock::now();
-        lock.unlock();
-        if (options_.flush) options_.flush();
-        lock.lock();
-        me.flushing = Clock::time_point::max();
+        flush_replies(me, lock);
         flushed = true;
         continue;
       }
@@ -166,11 +172,7 @@ void CallExecutor::participate(Worker& me) {
     }
     if (!flushed) {
       // Before sleeping, once: re-check afterwards, the state may have moved.
-      me.flushing = Clock::now();
-      lock.unlock();
-      if (options_.flush) options_.flush();
-      lock.lock();
-      me.flushing = Clock::time_point::max();
+      flush_replies(me, lock);
       flushed = true;
       continue;
     }

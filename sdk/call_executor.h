@@ -102,6 +102,9 @@ class CallExecutor {
     Clock::time_point flushing = Clock::time_point::max();  // writing replies since
   };
   void participate(Worker& me);
+  // With `lock` held on entry and return: writes the queued replies without
+  // the lock, marked as writing.
+  void flush_replies(Worker& me, std::unique_lock<std::mutex>& lock);
   void monitor();
   // With the lock held: the threads to wake or start now (see above).
   std::size_t wanted_locked(Clock::time_point now) const;
