@@ -239,7 +239,7 @@ void Supervisor::Impl::submit(std::string name, std::string method, Bytes payloa
                               const ExecuteOptions& call_options, std::function<void(CallResult<Bytes>)> done) {
   outstanding.fetch_add(1);
   CallEnd finished{this, std::move(done), Clock::now(), name, method};
-  if (in_call_end > 0 && on_loop_thread()) {
+  if (on_loop_thread() && in_call_end > 0) {  // in this order: the count is the loop's
     // Issued from a call's completion, on the loop (a host chaining its
     // calls): started now rather than posted, so that its request joins the
     // frames this loop iteration sends, in one send(2) when the completion
