@@ -11,12 +11,19 @@
 //             gap to the full runtime below is the runtime's own cost.
 //   runtime   a fresh Supervisor (create), start() (launch + handshake),
 //             then one execute(): what bench_supervisor_roundtrip's
-//             launch_first_call_ms measures (create excluded there too).
+//             launch_first_call_ms measures (create excluded there too);
+//             then restart() and one execute(), the second launch of the
+//             same unchanged binary, whose digest comes from the
+//             supervisor's cache (the bench first waits 5 s for the copied
+//             binary to settle, as an installed one has).
 // Also, as the floor of the same run: a bare fork+exec+wait of the echo
 // binary started by hand (it prints that it wants stockade and exits 1: the
 // dynamic loader, libc and the SDK's static constructors, nothing else).
 //
-//   bench_launch_breakdown [ROUNDS] [PLUGINS_DIR]     (default 21 rounds)
+//   bench_launch_breakdown [--pad-mb N] [ROUNDS] [PLUGINS_DIR]   (default 21 rounds)
+//     --pad-mb N: N MiB of zeros appended to the copied echo binary (the
+//     loader ignores them), to see what hashing a large binary costs a
+//     first launch and what the digest cache saves a restart.
 //
 // For the plugin's side (exec of stockade-init, its fork, the plugin's exec,
 // the loader, the SDK until Hello) see bench/launch-timeline.sh, which
@@ -36,6 +43,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench/bench_stats.h"
@@ -217,6 +225,11 @@ void runtime(const std::string& work, Table& table) {
   table.add("runtime: start() (launch + handshake)", ms_between(t1, t2));
   table.add("runtime: first execute() after start", ms_between(t2, t3));
   table.add("runtime: start + first execute", ms_between(t1, t3));
+  const auto t5 = Clock::now();
+  if (auto s = (*sup)->restart("echo"); !s) die(s.error().message());
+  auto again = (*sup)->execute("echo", "echo", payload);
+  if (!again) die(again.error().describe());
+  table.add("runtime: restart() + execute (digest from the cache)", ms_between(t5, Clock::now()));
   const auto t4 = Clock::now();
   sup->reset();
   table.add("runtime: Supervisor destroyed (not in launch)", ms_between(t4, Clock::now()));
@@ -225,9 +238,15 @@ void runtime(const std::string& work, Table& table) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int rounds = argc > 1 ? std::atoi(argv[1]) : 21;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  long pad_mb = 0;
+  if (args.size() >= 2 && args[0] == "--pad-mb") {
+    pad_mb = std::atol(args[1].c_str());
+    args.erase(args.begin(), args.begin() + 2);
+  }
+  int rounds = !args.empty() ? std::atoi(args[0].c_str()) : 21;
   if (rounds < 1) rounds = 1;
-  const std::string examples = argc > 2 ? argv[2] : STOCKADE_EXAMPLE_PLUGINS_DIR;
+  const std::string examples = args.size() > 1 ? args[1] : STOCKADE_EXAMPLE_PLUGINS_DIR;
   const std::string work = "/tmp/stockade-launch-bench-" + std::to_string(::getpid());
   fs::create_directories(work + "/plugins/echo");
   fs::copy_file(examples + "/echo/echo", work + "/plugins/echo/echo",
@@ -235,6 +254,12 @@ int main(int argc, char** argv) {
   fs::copy_file(examples + "/echo/plugin.json", work + "/plugins/echo/plugin.json",
                 fs::copy_options::overwrite_existing);
   const std::string binary = work + "/plugins/echo/echo";
+  if (pad_mb > 0) {
+    std::ofstream out(binary, std::ios::binary | std::ios::app);
+    const std::vector<char> zeros(1 << 20, 0);
+    for (long i = 0; i < pad_mb; ++i) out.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+    if (!out) die("padding the echo binary");
+  }
   {
     UniqueFd fd(::open(binary.c_str(), O_RDONLY | O_CLOEXEC));
     auto digest = sha256_of_fd(fd.get());
@@ -248,6 +273,9 @@ int main(int argc, char** argv) {
   LaunchSettings settings;
   settings.whitelist = &*whitelist;
 
+  // The digest cache records a binary last changed 5 s or more before it
+  // was hashed (whitelist/digest_cache.h), as an installed one is.
+  std::this_thread::sleep_for(std::chrono::milliseconds(5200));
   Table table;
   std::vector<double> bare;
   // One of each first, not counted: page cache, lazily made cgroup parents.
@@ -261,8 +289,9 @@ int main(int argc, char** argv) {
     by_hand(*manifest, settings, table);
     runtime(work, table);
   }
-  std::printf("launch to first call of the sandboxed echo plugin, %d rounds, ms: median (min-max)\n",
-              rounds);
+  std::printf("launch to first call of the sandboxed echo plugin (%ld MiB appended), %d rounds, ms: "
+              "median (min-max)\n",
+              pad_mb, rounds);
   std::printf("  %-58s %7.2f\n", "floor: bare fork+exec+wait of the echo binary", median(bare));
   table.print();
   std::printf("runtime start + first execute / by hand: %.2fx; by hand / bare exec: %.2fx\n",

@@ -68,6 +68,7 @@ Result<Config> parse_config(std::string_view text, std::string_view source, Prob
   r.string("plugins_dir", c.plugins_dir, {1, kMaxPathBytes});
   r.string("whitelist", c.whitelist, {1, kMaxPathBytes});
   r.integer("max_plugins", c.max_plugins, 1, kMaxPluginsRange);
+  r.boolean("cache_digests", c.cache_digests);
   r.object("ceilings", [&](ObjectReader& o) { read_ceilings(o, c.ceilings); });
   r.object("sandbox", [&](ObjectReader& o) { read_sandbox_identity(o, c.sandbox); });
   r.object("control", [&](ObjectReader& o) { read_control(o, c.control, found); });

@@ -25,15 +25,16 @@ Result<OpenedBinary> open_plugin_binary(const Manifest& manifest) {
 }
 
 Result<VerifiedBinary> verify_plugin_binary(OpenedBinary&& opened, const Manifest& manifest,
-                                            const Whitelist* whitelist) {
+                                            const Whitelist* whitelist, DigestCache* digests) {
   if (whitelist == nullptr) {
     return VerifiedBinary::unverified(std::move(opened), manifest.name,
                                       VerifiedBinary::DangerousDevelopmentMode{});
   }
   if (!manifest.interpreter.empty()) {
-    return VerifiedBinary::verify_interpreter(std::move(opened), manifest.name, *whitelist);
+    return VerifiedBinary::verify_interpreter(std::move(opened), manifest.name, *whitelist,
+                                              digests);
   }
-  return VerifiedBinary::verify(std::move(opened), manifest.name, *whitelist);
+  return VerifiedBinary::verify(std::move(opened), manifest.name, *whitelist, digests);
 }
 
 void provide_interpreted_files(const VerifiedPluginFiles& files, sandbox::Policy& policy) {

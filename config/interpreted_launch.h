@@ -25,9 +25,11 @@ Result<std::optional<VerifiedPluginFiles>> verify_interpreted_files(const Manife
 // The interpreter (its symlinks followed, checked) or the endpoint binary.
 Result<OpenedBinary> open_plugin_binary(const Manifest& manifest);
 
-// verify_interpreter or verify (or the development mode when `whitelist` is nullptr).
+// verify_interpreter or verify (or the development mode when `whitelist` is
+// nullptr), with `digests` for the hash if given (whitelist/digest_cache.h).
 Result<VerifiedBinary> verify_plugin_binary(OpenedBinary&& opened, const Manifest& manifest,
-                                            const Whitelist* whitelist);
+                                            const Whitelist* whitelist,
+                                            DigestCache* digests = nullptr);
 
 // Points `policy` at the sealed copies (borrowed: `files` must outlive the spawn).
 void provide_interpreted_files(const VerifiedPluginFiles& files, sandbox::Policy& policy);

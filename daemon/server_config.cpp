@@ -16,6 +16,7 @@ supervisor::SupervisorOptions supervisor_options(const supervisor::Config& confi
   o.plugins_dir = config.plugins_dir;
   o.whitelist = config.whitelist;
   o.max_plugin_folders = config.max_plugins;
+  o.cache_digests = config.cache_digests;
   o.ceilings = config.ceilings;
   o.identity = config.sandbox;
   o.log = std::move(log);

@@ -10,6 +10,7 @@
 
 #include "config/effective_policy.h"
 #include "config/interpreted_launch.h"
+#include "whitelist/digest_cache.h"
 #include "whitelist/whitelist.h"
 #include "wire/protocol.h"
 
@@ -54,8 +55,18 @@ Result<LaunchedPlugin> launch_plugin(const Manifest& manifest, const LaunchSetti
   auto binary = open_plugin_binary(manifest);
   if (!binary) return binary.error();
   sandbox::BinaryVerifier verify = [&](OpenedBinary&& opened) -> Result<VerifiedBinary> {
-    return verify_plugin_binary(std::move(opened), manifest, settings.whitelist);
+    return verify_plugin_binary(std::move(opened), manifest, settings.whitelist,
+                                settings.digests.get());
   };
+  // A digest already known: verified here at once (no hash to overlap, so
+  // no verifier thread to start), before anything is built around it.
+  std::optional<VerifiedBinary> known;
+  if (settings.whitelist != nullptr && settings.digests &&
+      settings.digests->has(binary->opened_state())) {
+    auto verified = verify(std::move(*binary));
+    if (!verified) return verified.error();
+    known.emplace(std::move(*verified));
+  }
 
   auto cookie = make_cookie();
   if (!cookie) return cookie.error();
@@ -84,11 +95,13 @@ Result<LaunchedPlugin> launch_plugin(const Manifest& manifest, const LaunchSetti
                                          {out->second.get(), 1},
                                          {out->second.get(), 2},
                                          {theirs.get(), wire::kPluginSocketFd}};
-  auto child = sandbox::spawn(std::move(*binary), verify, *policy, fds);
+  auto child = known ? sandbox::spawn(*known, *policy, fds)
+                     : sandbox::spawn(std::move(*binary), verify, *policy, fds);
   if (!child) return child.error();
   // Our copies of the child's ends close here (scope end), so the plugin's
   // exit shows up as EOF on the socket and the pipe.
-  LaunchedPlugin launched{std::move(*child), std::move(ours), std::move(out->first), std::move(*cookie)};
+  LaunchedPlugin launched{std::move(*child), std::move(ours), std::move(out->first), std::move(*cookie),
+                          known.has_value()};
   return launched;
 }
 

@@ -132,6 +132,7 @@ void PluginProcess::on_launched(Result<LaunchedPlugin> launched) {
 
   child_.emplace(std::move(launched->child));
   cookie_ = std::move(launched->cookie);
+  const bool digest_cached = launched->digest_cached;
   emit({.plugin = manifest_.name,
         .type = ran_before_ ? PluginEvent::Type::restarted : PluginEvent::Type::launched,
         .pid = child_->pid()});
@@ -167,7 +168,8 @@ void PluginProcess::on_launched(Result<LaunchedPlugin> launched) {
                " ms (no Hello)");
   });
   channel_->start();
-  log().info(manifest_.name, "started, pid {}", child_->pid());
+  log().info(manifest_.name, "started, pid {}{}", child_->pid(),
+             digest_cached ? " (binary unchanged since hashed: its digest came from the cache)" : "");
   // A stop(), relaunch() or reload that came while it was spawning asked
   // for this run to end; its exit now does what they asked (after_exit).
   if (!kill_reason_.empty()) kill(kill_reason_);

@@ -2,6 +2,7 @@
 
 #include "supervisor/fd_limit.h"
 #include "supervisor/supervisor_impl.h"
+#include "whitelist/digest_cache.h"
 
 namespace stockade::supervisor {
 
@@ -62,6 +63,7 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(const SupervisorOptions& 
 
   auto& s = impl->settings;
   s.launch.whitelist = impl->whitelist ? &*impl->whitelist : nullptr;
+  if (options.cache_digests) s.launch.digests = std::make_shared<DigestCache>();
   s.launch.ceilings = options.ceilings;
   s.launch.identity = options.identity;
   s.launcher = impl->launcher.get();

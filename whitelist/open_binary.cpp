@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "base/syscall.h"
+#include "whitelist/digest_cache.h"
 #include "whitelist/trust_path.h"
 
 namespace stockade::whitelist_internal {
@@ -125,7 +126,20 @@ Status check_binary_trusted(int fd, const std::string& path) {
   return check_trusted(fd, path, "binary");
 }
 
-Result<Sha256Digest> hash_unchanged(int fd, const struct stat& opened, const std::string& path) {
+Result<Sha256Digest> hash_unchanged(int fd, const struct stat& opened, const std::string& path,
+                                    DigestCache* digests) {
+  if (digests != nullptr) {
+    if (auto known = digests->find(opened)) {
+      // Hashed before as it is now; still unchanged since it was opened.
+      struct stat now {};
+      if (fstat(fd, &now) != 0) return sys_error("cannot stat binary", path);
+      if (!same_content_state(opened, now)) {
+        return refused(path, "changed (content, size or links) since it was opened");
+      }
+      return *known;
+    }
+  }
+  const timespec started = realtime_now();
   uint64_t hashed = 0;
   auto digest = sha256_of_fd(fd, &hashed);
   if (!digest) {
@@ -138,6 +152,7 @@ Result<Sha256Digest> hash_unchanged(int fd, const struct stat& opened, const std
   if (!same_content_state(opened, after) || hashed != static_cast<uint64_t>(after.st_size)) {
     return refused(path, "changed (content, size or links) between being opened and hashed");
   }
+  if (digests != nullptr) digests->remember(fd, opened, *digest, started);
   return *digest;
 }
 

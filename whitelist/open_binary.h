@@ -10,6 +10,10 @@
 #include "base/unique_fd.h"
 #include "whitelist/sha256.h"
 
+namespace stockade {
+class DigestCache;
+}
+
 namespace stockade::whitelist_internal {
 
 struct OpenedFile {
@@ -32,7 +36,10 @@ Status check_binary_trusted(int fd, const std::string& path);
 bool same_content_state(const struct stat& a, const struct stat& b);
 
 // Hashes an opened file and refuses it if it changed since `opened` was
-// taken. `path` names it in errors.
-Result<Sha256Digest> hash_unchanged(int fd, const struct stat& opened, const std::string& path);
+// taken. `path` names it in errors. With `digests`: a digest recorded there
+// for the file as `opened` describes it is taken instead of hashing, and a
+// file hashed is recorded (digest_cache.h says when it may be).
+Result<Sha256Digest> hash_unchanged(int fd, const struct stat& opened, const std::string& path,
+                                    DigestCache* digests = nullptr);
 
 }  // namespace stockade::whitelist_internal

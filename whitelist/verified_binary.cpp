@@ -67,7 +67,7 @@ Result<VerifiedBinary> VerifiedBinary::verify(const std::string& path, std::stri
 }
 
 Result<VerifiedBinary> VerifiedBinary::verify(OpenedBinary&& binary, std::string_view name,
-                                              const Whitelist& whitelist) {
+                                              const Whitelist& whitelist, DigestCache* digests) {
   if (auto ok = check_name(name); !ok) return std::move(ok).error();
   // Before hashing; development mode (unverified) skips it, as it skips the
   // whitelist: the binary is not pinned there, so who may write it is moot.
@@ -75,7 +75,8 @@ Result<VerifiedBinary> VerifiedBinary::verify(OpenedBinary&& binary, std::string
       !trusted) {
     return std::move(trusted).error();
   }
-  auto digest = whitelist_internal::hash_unchanged(binary.fd(), binary.opened_, binary.path_);
+  auto digest =
+      whitelist_internal::hash_unchanged(binary.fd(), binary.opened_, binary.path_, digests);
   if (!digest) return std::move(digest).error();
   if (!whitelist.allows(name, *digest)) {
     return not_whitelisted(binary.path_, name, *digest, whitelist.has_name(name));
@@ -85,7 +86,8 @@ Result<VerifiedBinary> VerifiedBinary::verify(OpenedBinary&& binary, std::string
 
 Result<VerifiedBinary> VerifiedBinary::verify_interpreter(OpenedBinary&& binary,
                                                           std::string_view plugin,
-                                                          const Whitelist& whitelist) {
+                                                          const Whitelist& whitelist,
+                                                          DigestCache* digests) {
   if (auto ok = check_name(plugin); !ok) return std::move(ok).error();
   if (!is_pinnable_absolute_path(binary.path_)) {
     return Error{Errc::invalid_input, "an interpreter is pinned by its absolute, normalized path",
@@ -95,7 +97,8 @@ Result<VerifiedBinary> VerifiedBinary::verify_interpreter(OpenedBinary&& binary,
       !trusted) {
     return std::move(trusted).error();
   }
-  auto digest = whitelist_internal::hash_unchanged(binary.fd(), binary.opened_, binary.path_);
+  auto digest =
+      whitelist_internal::hash_unchanged(binary.fd(), binary.opened_, binary.path_, digests);
   if (!digest) return std::move(digest).error();
   const std::string label = interpreter_label(plugin, binary.path_);
   if (!whitelist.allows(label, *digest)) {

@@ -21,6 +21,8 @@
 
 namespace stockade {
 
+class DigestCache;
+
 // Bounds on untrusted whitelist text, checked before anything is stored.
 inline constexpr size_t kMaxWhitelistBytes = 16 * 1024 * 1024;
 inline constexpr size_t kMaxWhitelistLines = 1024 * 1024;
@@ -76,6 +78,8 @@ class OpenedBinary {
 
   int fd() const { return fd_.get(); }
   const std::string& path() const { return path_; }
+  // The file as it was when opened and checked (what a DigestCache keys).
+  const struct stat& opened_state() const { return opened_; }
 
  private:
   friend class VerifiedBinary;
@@ -103,16 +107,19 @@ class VerifiedBinary {
                                        const Whitelist& whitelist,
                                        const VerifyOptions& options = {});
   // The same for a binary already opened: hashes it and checks the digest.
-  // The result holds the same open file (same fd).
+  // The result holds the same open file (same fd). With `digests`, a digest
+  // recorded there for the unchanged file stands for the hash, and the hash
+  // made is recorded (digest_cache.h); every other check is made as without.
   static Result<VerifiedBinary> verify(OpenedBinary&& binary, std::string_view name,
-                                       const Whitelist& whitelist);
+                                       const Whitelist& whitelist, DigestCache* digests = nullptr);
 
   // The interpreter of an interpreted plugin, opened from its absolute path
   // (symlinks followed: /usr/bin/python3 is one on Debian; every folder and
   // link on the way is checked as for a binary), pinned under the label
   // "PLUGIN@PATH" (pinned_label.h). The same checks and errors as verify().
   static Result<VerifiedBinary> verify_interpreter(OpenedBinary&& binary, std::string_view plugin,
-                                                   const Whitelist& whitelist);
+                                                   const Whitelist& whitelist,
+                                                   DigestCache* digests = nullptr);
 
   // Development mode: no whitelist check. Writes a loud warning to stderr.
   // Still opens once and makes every check but the whitelist.

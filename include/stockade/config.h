@@ -82,6 +82,9 @@ struct Config {
   // Folders plugins_dir may hold (key "max_plugins", 1..1,000,000); one more
   // and the supervisor refuses to start (or to reload), naming this key.
   uint32_t max_plugins = kDefaultMaxPlugins;
+  // Key "cache_digests": a launch of a binary unchanged since it was hashed
+  // takes its digest from the supervisor's cache (SupervisorOptions).
+  bool cache_digests = true;
   Ceilings ceilings{};
   SandboxIdentity sandbox{};
   ControlSocket control{};

@@ -295,6 +295,12 @@ struct SupervisorOptions {
   std::chrono::milliseconds cgroup_prune_interval{std::chrono::minutes(5)};
   // Raise the soft RLIMIT_NOFILE to the hard limit at create().
   bool raise_open_file_limit = true;
+  // Keep the sha256 of each binary hashed, so that a launch of the same
+  // unchanged file (same inode, size, mtime and ctime, last changed 5 s or
+  // more before it was hashed, on a local filesystem) does not hash it
+  // again; every other check and the whitelist lookup are made each launch
+  // (docs/security-model.md, "Verification"). Off: every launch hashes.
+  bool cache_digests = true;
   // Call and plugin events for a host's metrics (see SupervisorObserver).
   SupervisorObserver observer{};
 };

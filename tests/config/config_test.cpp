@@ -76,8 +76,20 @@ TEST(Config, MistakesNameTheFileAndKeyPath) {
                 "stockade.json: ceilings.allow_network: must be true or false (got 1)"});
   EXPECT_EQ(problems_of(R"({"plugin_dir": "/x"})"),
             std::vector<std::string>{"stockade.json: plugin_dir: unknown key (known here: "
-                                     "plugins_dir, whitelist, max_plugins, ceilings, sandbox, control, clients, autostart, "
-                                     "metrics)"});
+                                     "plugins_dir, whitelist, max_plugins, cache_digests, ceilings, sandbox, control, "
+                                     "clients, autostart, metrics)"});
+}
+
+TEST(Config, CacheDigestsIsOnByDefaultAndCanBeTurnedOff) {
+  auto defaults = parse_config("{}", "stockade.json");
+  ASSERT_TRUE(defaults) << defaults.error().message();
+  EXPECT_TRUE(defaults->cache_digests);
+  auto off = parse_config(R"({"cache_digests": false})", "stockade.json");
+  ASSERT_TRUE(off) << off.error().message();
+  EXPECT_FALSE(off->cache_digests);
+  EXPECT_EQ(problems_of(R"({"cache_digests": "no"})"),
+            std::vector<std::string>{
+                "stockade.json: cache_digests: must be true or false (got \"no\")"});
 }
 
 TEST(Config, MaxPluginsBoundsThePluginsFolderAndARangeMistakeNamesIt) {

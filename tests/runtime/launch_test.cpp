@@ -4,15 +4,21 @@
 #include <gtest/gtest.h>
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
+#include "base/unique_fd.h"
 #include "tests/runtime/runtime_fixture.h"
 
 namespace stockade::testing {
@@ -177,6 +183,94 @@ TEST(RuntimeLaunch, ANotWhitelistedCopyFailsAloneWhileTheOthersStart) {
       EXPECT_TRUE(started) << copy_name(i) << ": " << started.error().message();
     }
   }
+}
+
+// Records every log message of one plugin, for the tests below.
+struct PluginLog {
+  std::mutex mutex;
+  std::vector<std::string> lines;
+  supervisor::LogSink sink(std::string plugin) {
+    return [this, plugin](const supervisor::LogRecord& record) {
+      if (record.plugin != plugin) return;
+      std::lock_guard lock(mutex);
+      lines.emplace_back(record.message);
+    };
+  }
+  std::vector<std::string> started() {
+    std::lock_guard lock(mutex);
+    std::vector<std::string> out;
+    for (const auto& line : lines) {
+      if (line.rfind("started, pid", 0) == 0) out.push_back(line);
+    }
+    return out;
+  }
+};
+
+// The cache records a binary only once its last change is 5 s old
+// (whitelist/digest_cache.h): a freshly copied one is waited for.
+void wait_until_settled(const std::string& binary) {
+  struct stat st {};
+  ASSERT_EQ(::stat(binary.c_str(), &st), 0) << binary;
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  const auto age = std::chrono::seconds(now.tv_sec - st.st_ctim.tv_sec) +
+                   std::chrono::nanoseconds(now.tv_nsec - st.st_ctim.tv_nsec);
+  const auto wanted = std::chrono::milliseconds(5300);
+  if (age < wanted) std::this_thread::sleep_for(wanted - age);
+}
+
+TEST(RuntimeLaunch, ARestartOfAnUnchangedBinaryTakesItsDigestFromTheCacheAndAChangedOneIsRefused) {
+  PluginsDir dir;
+  // A crash waits 10 s to restart: time to rewrite the binary, which cannot
+  // be opened for writing while it runs (ETXTBSY).
+  dir.add("echo", [](nlohmann::json& m) { m["restart"]["backoff_ms"] = 10000; });
+  const std::string binary = dir.path() + "/echo/echo";
+  wait_until_settled(binary);
+  PluginLog log;
+  auto sup = make_supervisor(dir, [&](supervisor::SupervisorOptions& o) { o.log = log.sink("echo"); });
+  ASSERT_TRUE(sup->start("echo"));
+  ASSERT_TRUE(sup->restart("echo"));
+  auto r = sup->execute("echo", "echo", to_bytes("after restart"));
+  ASSERT_TRUE(r) << r.error().message;
+  auto started = log.started();
+  ASSERT_EQ(started.size(), 2u);
+  EXPECT_EQ(started[0].find("from the cache"), std::string::npos) << started[0];
+  EXPECT_NE(started[1].find("from the cache"), std::string::npos) << started[1];
+
+  // Killed; then one byte rewritten in place (same inode, same size):
+  // hashed again and refused.
+  const pid_t pid = status_of(*sup, "echo").counters.pid;
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  ASSERT_TRUE(eventually([&] { return status_of(*sup, "echo").state == PluginState::backoff; }));
+  {
+    UniqueFd fd(::open(binary.c_str(), O_RDWR | O_CLOEXEC));
+    ASSERT_TRUE(fd);
+    unsigned char byte = 0;
+    ASSERT_EQ(pread(fd.get(), &byte, 1, 4096), 1);
+    byte ^= 0xff;
+    ASSERT_EQ(pwrite(fd.get(), &byte, 1, 4096), 1);
+  }
+  auto refused = sup->restart("echo");
+  ASSERT_FALSE(refused) << "a changed binary was started on its old digest";
+  EXPECT_NE(refused.error().message().find("not whitelisted"), std::string::npos)
+      << refused.error().message();
+}
+
+TEST(RuntimeLaunch, WithoutTheDigestCacheEveryLaunchHashes) {
+  PluginsDir dir;
+  dir.add("echo");
+  wait_until_settled(dir.path() + "/echo/echo");
+  PluginLog log;
+  auto sup = make_supervisor(dir, [&](supervisor::SupervisorOptions& o) {
+    o.log = log.sink("echo");
+    o.cache_digests = false;
+  });
+  ASSERT_TRUE(sup->start("echo"));
+  ASSERT_TRUE(sup->restart("echo"));
+  auto started = log.started();
+  ASSERT_EQ(started.size(), 2u);
+  for (const auto& line : started) EXPECT_EQ(line.find("from the cache"), std::string::npos) << line;
 }
 
 }  // namespace
