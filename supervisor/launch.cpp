@@ -62,7 +62,7 @@ Result<LaunchedPlugin> launch_plugin(const Manifest& manifest, const LaunchSetti
   // no verifier thread to start), before anything is built around it.
   std::optional<VerifiedBinary> known;
   if (settings.whitelist != nullptr && settings.digests &&
-      settings.digests->has(binary->opened_state())) {
+      settings.digests->has(binary->fd(), binary->opened_state())) {
     auto verified = verify(std::move(*binary));
     if (!verified) return verified.error();
     known.emplace(std::move(*verified));

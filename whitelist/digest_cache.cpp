@@ -1,37 +1,107 @@
 #include "whitelist/digest_cache.h"
 
+#include <fcntl.h>
 #include <linux/magic.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <string>
+#include <system_error>
 
 namespace stockade {
 namespace {
+
+namespace fs = std::filesystem;
+
+// Linux 6.8: a mount id never reused while the system runs (STATX_MNT_ID's
+// can be, once the mount is gone). Not in Debian 12's headers.
+constexpr unsigned kStatxMntIdUnique = 0x00004000U;
 
 bool same_time(const timespec& a, const timespec& b) {
   return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
 }
 
-std::chrono::nanoseconds since_epoch(const timespec& t) {
-  return std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec);
+// True when `change` came at least `settle` (under a minute) before `start`.
+// Compared field by field: times a filesystem image carries can be near the
+// ends of the range, where a sum in nanoseconds would overflow.
+bool settled_before(const timespec& change, const timespec& start, std::chrono::nanoseconds settle) {
+  if (change.tv_sec > start.tv_sec) return false;
+  if (start.tv_sec - change.tv_sec > 60) return true;  // no overflow: both are in range
+  const auto gap = std::chrono::seconds(start.tv_sec - change.tv_sec) +
+                   std::chrono::nanoseconds(start.tv_nsec - change.tv_nsec);
+  return gap >= settle;
 }
 
-// Filesystems whose bytes change only through this kernel, which then moves
-// the ctime (digest_cache.h says why the others are hashed every time).
-bool kernel_owns_content(int fd) {
-  struct statfs fs {};
-  if (fstatfs(fd, &fs) != 0) return false;
-  switch (static_cast<unsigned long>(fs.f_type)) {
-    case EXT4_SUPER_MAGIC:  // also ext2 and ext3
-    case XFS_SUPER_MAGIC:
-    case BTRFS_SUPER_MAGIC:
-    case TMPFS_MAGIC:
-    case SQUASHFS_MAGIC:
-    case EROFS_SUPER_MAGIC_V1:
-      return true;
-    default:
-      return false;
+// ext2/3/4 and XFS: filesystems on a disk, whose bytes change only through
+// this kernel, which moves the ctime and the mtime on every write (each
+// first write to a page of a shared mapping faults for that). Not tmpfs,
+// whose shared mappings are written without a fault; not image filesystems.
+bool cacheable_filesystem(int fd) {
+  struct statfs sfs {};
+  if (fstatfs(fd, &sfs) != 0) return false;
+  const auto type = static_cast<unsigned long>(sfs.f_type);
+  return type == EXT4_SUPER_MAGIC || type == XFS_SUPER_MAGIC;
+}
+
+bool has_prefix(const std::string& name, const char* prefix) {
+  return name.rfind(prefix, 0) == 0;
+}
+
+bool is_local_disk_at(const fs::path& device, int depth) {
+  std::error_code ec;
+  fs::path dir = device;
+  if (fs::exists(dir / "partition", ec)) dir = dir.parent_path();
+  const std::string path = dir.string();
+  const std::string name = dir.filename().string();
+  // device-mapper and md: local when every device under them is.
+  if (has_prefix(name, "dm-") || has_prefix(name, "md")) {
+    if (depth >= 8) return false;
+    bool any = false;
+    for (const auto& slave : fs::directory_iterator(dir / "slaves", ec)) {
+      const fs::path real = fs::canonical(slave.path(), ec);
+      if (ec || !is_local_disk_at(real, depth + 1)) return false;
+      any = true;
+    }
+    return !ec && any;
   }
+  // loop, nbd, rbd, zram and NVMe over fabrics live under /sys/devices/virtual.
+  if (path.find("/devices/virtual/") != std::string::npos) return false;
+  // SCSI over iSCSI: a disk whose bytes a remote target serves.
+  if (path.find("/session") != std::string::npos) return false;
+  for (const char* local : {"vd", "sd", "hd", "nvme", "xvd", "mmcblk"}) {
+    if (has_prefix(name, local)) return true;
+  }
+  return false;
+}
+
+struct Identity {
+  uint64_t mount = 0;
+  struct stat st {};
+};
+
+// The file open as `fd`, with its unique mount id; nullopt where the kernel
+// has no unique mount ids (before 6.8).
+std::optional<Identity> identify(int fd) {
+  struct statx sx {};
+  if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS | kStatxMntIdUnique, &sx) != 0) {
+    return std::nullopt;
+  }
+  if ((sx.stx_mask & kStatxMntIdUnique) == 0) return std::nullopt;
+  Identity id;
+  id.mount = sx.stx_mnt_id;
+  id.st.st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+  id.st.st_ino = static_cast<ino_t>(sx.stx_ino);
+  id.st.st_size = static_cast<off_t>(sx.stx_size);
+  id.st.st_mtim = timespec{sx.stx_mtime.tv_sec, sx.stx_mtime.tv_nsec};
+  id.st.st_ctim = timespec{sx.stx_ctime.tv_sec, sx.stx_ctime.tv_nsec};
+  return id;
+}
+
+bool same_file_state(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino && a.st_size == b.st_size &&
+         same_time(a.st_mtim, b.st_mtim) && same_time(a.st_ctim, b.st_ctim);
 }
 
 }  // namespace
@@ -44,40 +114,59 @@ timespec realtime_now() {
   return now;
 }
 
+bool is_local_disk(dev_t dev) {
+  std::error_code ec;
+  const fs::path link = "/sys/dev/block/" + std::to_string(major(dev)) + ":" +
+                        std::to_string(minor(dev));
+  const fs::path real = fs::canonical(link, ec);
+  if (ec) return false;
+  return is_local_disk_at(real, 0);
+}
+
 DigestCache::DigestCache(std::size_t capacity, std::chrono::nanoseconds settle)
     : capacity_(capacity), settle_(settle) {}
 
-const DigestCache::Entry* DigestCache::entry_for(const struct stat& st) const {
-  auto it = entries_.find(Key{st.st_dev, st.st_ino});
+const DigestCache::Entry* DigestCache::entry_for(int fd, const struct stat& opened) const {
+  auto id = identify(fd);
+  // The file is still as opened: what the caller checked is what is looked up.
+  if (!id || !same_file_state(id->st, opened)) return nullptr;
+  auto it = entries_.find(Key{id->mount, opened.st_dev, opened.st_ino});
   if (it == entries_.end()) return nullptr;
   const Entry& e = it->second;
-  if (e.size != st.st_size || !same_time(e.mtime, st.st_mtim) || !same_time(e.ctime, st.st_ctim)) {
+  if (e.size != opened.st_size || !same_time(e.mtime, opened.st_mtim) ||
+      !same_time(e.ctime, opened.st_ctim)) {
     return nullptr;
   }
   return &e;
 }
 
-std::optional<Sha256Digest> DigestCache::find(const struct stat& st) const {
+std::optional<Sha256Digest> DigestCache::find(int fd, const struct stat& opened) const {
   std::lock_guard lock(mu_);
-  const Entry* e = entry_for(st);
+  const Entry* e = entry_for(fd, opened);
   if (e == nullptr) return std::nullopt;
   ++hits_;
   return e->digest;
 }
 
-bool DigestCache::has(const struct stat& st) const {
+bool DigestCache::has(int fd, const struct stat& opened) const {
   std::lock_guard lock(mu_);
-  return entry_for(st) != nullptr;
+  return entry_for(fd, opened) != nullptr;
 }
 
 void DigestCache::remember(int fd, const struct stat& opened, const Sha256Digest& digest,
-                           const timespec& hash_started) {
-  if (capacity_ == 0) return;
-  const auto last_change = std::max(since_epoch(opened.st_mtim), since_epoch(opened.st_ctim));
-  if (last_change + settle_ > since_epoch(hash_started)) return;
-  if (!kernel_owns_content(fd)) return;
+                           const timespec& hash_started, bool no_writer_seen) {
+  if (capacity_ == 0 || !no_writer_seen) return;
+  // Whole seconds: a filesystem (or a copy) without finer timestamps.
+  if (opened.st_ctim.tv_nsec == 0) return;
+  if (!settled_before(opened.st_mtim, hash_started, settle_) ||
+      !settled_before(opened.st_ctim, hash_started, settle_)) {
+    return;
+  }
+  if (!cacheable_filesystem(fd) || !is_local_disk(opened.st_dev)) return;
+  auto id = identify(fd);
+  if (!id || !same_file_state(id->st, opened)) return;
   std::lock_guard lock(mu_);
-  const Key key{opened.st_dev, opened.st_ino};
+  const Key key{id->mount, opened.st_dev, opened.st_ino};
   Entry entry{opened.st_size, opened.st_mtim, opened.st_ctim, digest};
   if (auto it = entries_.find(key); it != entries_.end()) {
     it->second = entry;  // the same inode, changed and hashed again

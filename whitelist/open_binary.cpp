@@ -54,10 +54,12 @@ Status check_kind(const std::string& path, const struct stat& st) {
 // at once. A writer opening in that instant breaks it, which the kernel
 // signals: SIGURG is asked for instead of the default SIGIO because its
 // default action is to be ignored, not to terminate the host.
-Status refuse_if_open_for_writing(int fd, const std::string& path) {
+// `no_writer_seen` is set when the kernel answered (granted the lease).
+Status refuse_if_open_for_writing(int fd, const std::string& path, bool& no_writer_seen) {
   if (fcntl(fd, F_SETSIG, SIGURG) != 0) return sys_error("cannot set the lease signal", path);
   if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
     if (fcntl(fd, F_SETLEASE, F_UNLCK) != 0) return sys_error("cannot drop the read lease", path);
+    no_writer_seen = true;
     return {};
   }
   if (errno == EAGAIN) {
@@ -110,11 +112,12 @@ Result<OpenedFile> open_checked(const std::string& path, bool follow_symlinks) {
   if ((fs.f_flag & ST_NOEXEC) != 0) {
     return refused(path, "is on a filesystem mounted noexec");
   }
-  if (auto writers = refuse_if_open_for_writing(fd.get(), path); !writers) {
+  bool no_writer_seen = false;
+  if (auto writers = refuse_if_open_for_writing(fd.get(), path, no_writer_seen); !writers) {
     return std::move(writers).error();
   }
 
-  return OpenedFile{std::move(fd), opened};
+  return OpenedFile{std::move(fd), opened, no_writer_seen};
 }
 
 // The hash pins the bytes read, but a writer who opens the file after the
@@ -127,9 +130,9 @@ Status check_binary_trusted(int fd, const std::string& path) {
 }
 
 Result<Sha256Digest> hash_unchanged(int fd, const struct stat& opened, const std::string& path,
-                                    DigestCache* digests) {
+                                    DigestCache* digests, bool no_writer_seen) {
   if (digests != nullptr) {
-    if (auto known = digests->find(opened)) {
+    if (auto known = digests->find(fd, opened)) {
       // Hashed before as it is now; still unchanged since it was opened.
       struct stat now {};
       if (fstat(fd, &now) != 0) return sys_error("cannot stat binary", path);
@@ -152,7 +155,7 @@ Result<Sha256Digest> hash_unchanged(int fd, const struct stat& opened, const std
   if (!same_content_state(opened, after) || hashed != static_cast<uint64_t>(after.st_size)) {
     return refused(path, "changed (content, size or links) between being opened and hashed");
   }
-  if (digests != nullptr) digests->remember(fd, opened, *digest, started);
+  if (digests != nullptr) digests->remember(fd, opened, *digest, started, no_writer_seen);
   return *digest;
 }
 

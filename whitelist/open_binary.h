@@ -19,6 +19,10 @@ namespace stockade::whitelist_internal {
 struct OpenedFile {
   UniqueFd fd;              // O_RDONLY|O_CLOEXEC
   struct stat opened {};    // as it was when opened and checked
+  // The kernel was asked whether anyone held it open for writing, and said
+  // no (it cannot tell without ownership or CAP_LEASE, or on some
+  // filesystems: then the check is skipped and this is false).
+  bool no_writer_seen = false;
 };
 
 // Opens `path` once (O_PATH, then reopened for reading through the open fd,
@@ -38,8 +42,9 @@ bool same_content_state(const struct stat& a, const struct stat& b);
 // Hashes an opened file and refuses it if it changed since `opened` was
 // taken. `path` names it in errors. With `digests`: a digest recorded there
 // for the file as `opened` describes it is taken instead of hashing, and a
-// file hashed is recorded (digest_cache.h says when it may be).
+// file hashed is recorded (digest_cache.h says when it may be;
+// `no_writer_seen` is OpenedFile's).
 Result<Sha256Digest> hash_unchanged(int fd, const struct stat& opened, const std::string& path,
-                                    DigestCache* digests = nullptr);
+                                    DigestCache* digests = nullptr, bool no_writer_seen = false);
 
 }  // namespace stockade::whitelist_internal

@@ -43,6 +43,7 @@ Result<OpenedBinary> OpenedBinary::open(const std::string& path, const VerifyOpt
   binary.fd_ = std::move(file->fd);
   binary.path_ = path;
   binary.opened_ = file->opened;
+  binary.no_writer_seen_ = file->no_writer_seen;
   return binary;
 }
 
@@ -76,7 +77,8 @@ Result<VerifiedBinary> VerifiedBinary::verify(OpenedBinary&& binary, std::string
     return std::move(trusted).error();
   }
   auto digest =
-      whitelist_internal::hash_unchanged(binary.fd(), binary.opened_, binary.path_, digests);
+      whitelist_internal::hash_unchanged(binary.fd(), binary.opened_, binary.path_, digests,
+                                         binary.no_writer_seen_);
   if (!digest) return std::move(digest).error();
   if (!whitelist.allows(name, *digest)) {
     return not_whitelisted(binary.path_, name, *digest, whitelist.has_name(name));
@@ -98,7 +100,8 @@ Result<VerifiedBinary> VerifiedBinary::verify_interpreter(OpenedBinary&& binary,
     return std::move(trusted).error();
   }
   auto digest =
-      whitelist_internal::hash_unchanged(binary.fd(), binary.opened_, binary.path_, digests);
+      whitelist_internal::hash_unchanged(binary.fd(), binary.opened_, binary.path_, digests,
+                                         binary.no_writer_seen_);
   if (!digest) return std::move(digest).error();
   const std::string label = interpreter_label(plugin, binary.path_);
   if (!whitelist.allows(label, *digest)) {

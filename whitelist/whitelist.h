@@ -80,6 +80,8 @@ class OpenedBinary {
   const std::string& path() const { return path_; }
   // The file as it was when opened and checked (what a DigestCache keys).
   const struct stat& opened_state() const { return opened_; }
+  // Whether the kernel said at the open that nobody writes it (OpenedFile).
+  bool no_writer_seen() const { return no_writer_seen_; }
 
  private:
   friend class VerifiedBinary;
@@ -87,6 +89,7 @@ class OpenedBinary {
   UniqueFd fd_;
   std::string path_;
   struct stat opened_ {};
+  bool no_writer_seen_ = false;
 };
 
 // An open, regular, executable file whose content matched the whitelist for

@@ -296,8 +296,8 @@ struct SupervisorOptions {
   // Raise the soft RLIMIT_NOFILE to the hard limit at create().
   bool raise_open_file_limit = true;
   // Keep the sha256 of each binary hashed, so that a launch of the same
-  // unchanged file (same inode, size, mtime and ctime, last changed 5 s or
-  // more before it was hashed, on a local filesystem) does not hash it
+  // unchanged file (same mount, inode, size, mtime and ctime, last changed
+  // 5 s or more before it was hashed, ext4 or XFS on a local disk) does not hash it
   // again; every other check and the whitelist lookup are made each launch
   // (docs/security-model.md, "Verification"). Off: every launch hashes.
   bool cache_digests = true;
