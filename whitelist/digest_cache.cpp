@@ -66,7 +66,9 @@ bool is_local_disk_at(const fs::path& device, int depth) {
     }
     return !ec && any;
   }
-  // loop, nbd, rbd, zram and NVMe over fabrics live under /sys/devices/virtual.
+  // loop, nbd, zram, NVMe over fabrics (and local NVMe behind native
+  // multipath, which is then hashed every time) live under
+  // /sys/devices/virtual; rbd and others match no disk name below.
   if (path.find("/devices/virtual/") != std::string::npos) return false;
   // SCSI over iSCSI: a disk whose bytes a remote target serves.
   if (path.find("/session") != std::string::npos) return false;
@@ -154,12 +156,12 @@ bool DigestCache::has(int fd, const struct stat& opened) const {
 }
 
 void DigestCache::remember(int fd, const struct stat& opened, const Sha256Digest& digest,
-                           const timespec& hash_started, bool no_writer_seen) {
+                           const timespec& checked_at, bool no_writer_seen) {
   if (capacity_ == 0 || !no_writer_seen) return;
   // Whole seconds: a filesystem (or a copy) without finer timestamps.
   if (opened.st_ctim.tv_nsec == 0) return;
-  if (!settled_before(opened.st_mtim, hash_started, settle_) ||
-      !settled_before(opened.st_ctim, hash_started, settle_)) {
+  if (!settled_before(opened.st_mtim, checked_at, settle_) ||
+      !settled_before(opened.st_ctim, checked_at, settle_)) {
     return;
   }
   if (!cacheable_filesystem(fd) || !is_local_disk(opened.st_dev)) return;

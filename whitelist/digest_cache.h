@@ -18,9 +18,10 @@
 //   - only with nanosecond timestamps (a ctime with 0 ns is taken as a
 //     filesystem or a copy with whole seconds, where two changes in one
 //     second look alike);
-//   - only for a file whose last change came at least `settle` before its
-//     hashing began, so that a change in the same tick of the timestamps'
-//     coarse clock as the last one cannot leave a stale entry;
+//   - only for a file whose last change came at least `settle` before the
+//     kernel was asked whether anyone writes it (below), so that a change in
+//     the same tick of the timestamps' coarse clock as the last one cannot
+//     leave a stale entry;
 //   - only when the kernel said, at the open before the hash, that nobody
 //     held the file open for writing (the read lease: whitelist/
 //     open_binary.cpp): a writer's mapping whose page is already dirty can
@@ -63,11 +64,12 @@ class DigestCache {
   bool has(int fd, const struct stat& opened) const;
 
   // Records the digest of the file open as `fd`, as `opened` describes it,
-  // whose hashing began at `hash_started` (CLOCK_REALTIME, the timestamps'
-  // clock), when every rule above allows it. `no_writer_seen`: the open
-  // before the hash asked the kernel and was told that nobody writes it.
+  // when every rule above allows it. `no_writer_seen`: the open before the
+  // hash asked the kernel and was told that nobody writes it, at
+  // `checked_at` (CLOCK_REALTIME, the timestamps' clock), which the file's
+  // last change must precede by the settle time.
   void remember(int fd, const struct stat& opened, const Sha256Digest& digest,
-                const timespec& hash_started, bool no_writer_seen);
+                const timespec& checked_at, bool no_writer_seen);
 
   std::size_t size() const;
   uint64_t hits() const;  // digests that find() answered

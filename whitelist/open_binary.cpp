@@ -113,11 +113,12 @@ Result<OpenedFile> open_checked(const std::string& path, bool follow_symlinks) {
     return refused(path, "is on a filesystem mounted noexec");
   }
   bool no_writer_seen = false;
+  const timespec checked_at = realtime_now();
   if (auto writers = refuse_if_open_for_writing(fd.get(), path, no_writer_seen); !writers) {
     return std::move(writers).error();
   }
 
-  return OpenedFile{std::move(fd), opened, no_writer_seen};
+  return OpenedFile{std::move(fd), opened, no_writer_seen, checked_at};
 }
 
 // The hash pins the bytes read, but a writer who opens the file after the
@@ -130,7 +131,7 @@ Status check_binary_trusted(int fd, const std::string& path) {
 }
 
 Result<Sha256Digest> hash_unchanged(int fd, const struct stat& opened, const std::string& path,
-                                    DigestCache* digests, bool no_writer_seen) {
+                                    DigestCache* digests, WriterCheck writers) {
   if (digests != nullptr) {
     if (auto known = digests->find(fd, opened)) {
       // Hashed before as it is now; still unchanged since it was opened.
@@ -142,7 +143,6 @@ Result<Sha256Digest> hash_unchanged(int fd, const struct stat& opened, const std
       return *known;
     }
   }
-  const timespec started = realtime_now();
   uint64_t hashed = 0;
   auto digest = sha256_of_fd(fd, &hashed);
   if (!digest) {
@@ -155,7 +155,11 @@ Result<Sha256Digest> hash_unchanged(int fd, const struct stat& opened, const std
   if (!same_content_state(opened, after) || hashed != static_cast<uint64_t>(after.st_size)) {
     return refused(path, "changed (content, size or links) between being opened and hashed");
   }
-  if (digests != nullptr) digests->remember(fd, opened, *digest, started, no_writer_seen);
+  // Settled by the time nobody was writing it, not merely by the hash: a
+  // writer in the gap after the check could hold a dirty page unseen.
+  if (digests != nullptr) {
+    digests->remember(fd, opened, *digest, writers.checked_at, writers.no_writer_seen);
+  }
   return *digest;
 }
 

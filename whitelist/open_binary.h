@@ -3,6 +3,7 @@
 #pragma once
 
 #include <sys/stat.h>
+#include <time.h>
 
 #include <string>
 
@@ -23,6 +24,9 @@ struct OpenedFile {
   // no (it cannot tell without ownership or CAP_LEASE, or on some
   // filesystems: then the check is skipped and this is false).
   bool no_writer_seen = false;
+  // CLOCK_REALTIME just before that question: what a DigestCache measures a
+  // file's settling against (a writer coming after it is not seen).
+  timespec checked_at{};
 };
 
 // Opens `path` once (O_PATH, then reopened for reading through the open fd,
@@ -43,8 +47,13 @@ bool same_content_state(const struct stat& a, const struct stat& b);
 // taken. `path` names it in errors. With `digests`: a digest recorded there
 // for the file as `opened` describes it is taken instead of hashing, and a
 // file hashed is recorded (digest_cache.h says when it may be;
-// `no_writer_seen` is OpenedFile's).
+// `opened_file` tells what the open checked: OpenedFile's no_writer_seen and
+// checked_at).
+struct WriterCheck {
+  bool no_writer_seen = false;
+  timespec checked_at{};
+};
 Result<Sha256Digest> hash_unchanged(int fd, const struct stat& opened, const std::string& path,
-                                    DigestCache* digests = nullptr, bool no_writer_seen = false);
+                                    DigestCache* digests = nullptr, WriterCheck writers = {});
 
 }  // namespace stockade::whitelist_internal

@@ -44,6 +44,7 @@ Result<OpenedBinary> OpenedBinary::open(const std::string& path, const VerifyOpt
   binary.path_ = path;
   binary.opened_ = file->opened;
   binary.no_writer_seen_ = file->no_writer_seen;
+  binary.checked_at_ = file->checked_at;
   return binary;
 }
 
@@ -78,7 +79,7 @@ Result<VerifiedBinary> VerifiedBinary::verify(OpenedBinary&& binary, std::string
   }
   auto digest =
       whitelist_internal::hash_unchanged(binary.fd(), binary.opened_, binary.path_, digests,
-                                         binary.no_writer_seen_);
+                                         {binary.no_writer_seen_, binary.checked_at_});
   if (!digest) return std::move(digest).error();
   if (!whitelist.allows(name, *digest)) {
     return not_whitelisted(binary.path_, name, *digest, whitelist.has_name(name));
@@ -101,7 +102,7 @@ Result<VerifiedBinary> VerifiedBinary::verify_interpreter(OpenedBinary&& binary,
   }
   auto digest =
       whitelist_internal::hash_unchanged(binary.fd(), binary.opened_, binary.path_, digests,
-                                         binary.no_writer_seen_);
+                                         {binary.no_writer_seen_, binary.checked_at_});
   if (!digest) return std::move(digest).error();
   const std::string label = interpreter_label(plugin, binary.path_);
   if (!whitelist.allows(label, *digest)) {

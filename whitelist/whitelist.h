@@ -90,6 +90,7 @@ class OpenedBinary {
   std::string path_;
   struct stat opened_ {};
   bool no_writer_seen_ = false;
+  timespec checked_at_{};
 };
 
 // An open, regular, executable file whose content matched the whitelist for

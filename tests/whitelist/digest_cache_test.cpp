@@ -4,6 +4,7 @@
 // when it was opened, and on a disk filesystem only this kernel writes.
 #include <fcntl.h>
 #include <sched.h>
+#include <grp.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -189,6 +190,65 @@ TEST(DigestCache, RecordsNothingWhenNobodyCouldSayThereWasNoWriter) {
   EXPECT_EQ(cache.size(), 0u);
   cache.remember(fd.get(), stat_of(fd.get()), kSomeDigest, later_by(1s), true);
   EXPECT_EQ(cache.size(), 1u);
+}
+
+TEST(DigestCache, ABinaryWhoseWriterCheckWasSkippedIsNotRecorded) {
+  // A binary owned by root opened by another user: the read lease cannot be
+  // asked (not the owner, no CAP_LEASE), so the open says no writer was
+  // seen, and nothing is recorded. As root: a root-owned copy in a folder
+  // uid 65534 may read, recorded when root verifies it (the control) and
+  // not when uid 65534 does, in a child. As another user: /usr/bin/true.
+  std::string binary = "/usr/bin/true";
+  std::string folder;
+  if (geteuid() == 0) {
+    char tmpl[] = "/tmp/stockade-digest-lease-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    folder = tmpl;
+    ASSERT_EQ(::chmod(folder.c_str(), 0755), 0);
+    binary = folder + "/probe";
+    copy_file(PROBE_ORIGINAL, binary);
+    std::this_thread::sleep_for(30ms);
+  }
+  struct Remove {
+    std::string file, dir;
+    ~Remove() {
+      if (!dir.empty()) {
+        ::unlink(file.c_str());
+        ::rmdir(dir.c_str());
+      }
+    }
+  } remove_at_end{binary, folder};
+  auto list = Whitelist::parse(to_hex(sha256_of_path(binary)) + "  probe\n", "test");
+  ASSERT_TRUE(list.ok());
+  if (geteuid() == 0) {
+    DigestCache cache(16, 0ns);
+    auto opened = OpenedBinary::open(binary);
+    ASSERT_TRUE(opened.ok()) << opened.error().message();
+    EXPECT_TRUE(opened->no_writer_seen());
+    ASSERT_TRUE(VerifiedBinary::verify(std::move(*opened), "probe", *list, &cache).ok());
+    ASSERT_EQ(cache.size(), 1u) << binary << " was not recorded as root: the control is moot";
+  }
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (geteuid() == 0) {
+      if (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+          setresuid(65534, 65534, 65534) != 0) {
+        _exit(10);
+      }
+    }
+    auto opened = OpenedBinary::open(binary);
+    if (!opened.ok()) _exit(11);
+    if (opened->no_writer_seen()) _exit(12);
+    DigestCache cache(16, 0ns);
+    if (!VerifiedBinary::verify(std::move(*opened), "probe", *list, &cache).ok()) _exit(13);
+    _exit(cache.size() == 0 ? 0 : 14);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: cannot become uid 65534; 11: cannot open; 12: the "
+                                       "open said no writer was seen; 13: refused; 14: recorded";
 }
 
 TEST(DigestCache, KeysOnTheMountSoTheSameInodeElsewhereIsAnotherEntry) {
