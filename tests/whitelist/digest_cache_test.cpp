@@ -61,49 +61,63 @@ void flip_a_byte(const std::string& path, off_t at) {
   ASSERT_EQ(pwrite(fd.get(), &byte, 1, at), 1);
 }
 
+// The exit status of `child`, once it has ended; -1 if it did not exit.
+int exit_status_of(pid_t child) {
+  int status = 0;
+  if (waitpid(child, &status, 0) != child || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
 bool same_time(const timespec& a, const timespec& b) {
   return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
 }
 
 const Sha256Digest kSomeDigest{1, 2, 3};
 
-TEST(DigestCache, AnswersForTheFileItRecordedAndCountsTheHit) {
+// A copy of the probe binary in a scratch folder, open, and a cache with no
+// settle time in front of it.
+class ACopiedProbe : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    copy_file(PROBE_ORIGINAL, dir / "probe");
+    fd = open_read(dir / "probe");
+  }
+  struct stat now() { return stat_of(fd.get()); }
+  // Remembered as hashed a second from now, with the writer check's answer given.
+  void record(bool no_writer_seen = true) {
+    cache.remember(fd.get(), now(), kSomeDigest, later_by(1s), no_writer_seen);
+  }
   ScratchDir dir;
-  copy_file(PROBE_ORIGINAL, dir / "probe");
-  auto fd = open_read(dir / "probe");
-  DigestCache cache(16, 0ns);
-  EXPECT_FALSE(cache.find(fd.get(), stat_of(fd.get())));
-  cache.remember(fd.get(), stat_of(fd.get()), kSomeDigest, later_by(1s), true);
-  EXPECT_TRUE(cache.has(fd.get(), stat_of(fd.get())));
+  UniqueFd fd;
+  DigestCache cache{16, 0ns};
+};
+
+TEST_F(ACopiedProbe, AnswersForTheFileItRecordedAndCountsTheHit) {
+  EXPECT_FALSE(cache.find(fd.get(), now()));
+  record();
+  EXPECT_TRUE(cache.has(fd.get(), now()));
   EXPECT_EQ(cache.hits(), 0u);
-  auto found = cache.find(fd.get(), stat_of(fd.get()));
+  auto found = cache.find(fd.get(), now());
   ASSERT_TRUE(found);
   EXPECT_TRUE(digests_equal(*found, kSomeDigest));
   EXPECT_EQ(cache.hits(), 1u);
 }
 
-TEST(DigestCache, DoesNotRecordAFileChangedTooShortlyBeforeItsHash) {
-  // Just written, hashed now: a second write in the same timestamp tick
+TEST_F(ACopiedProbe, IsNotRecordedWhenChangedTooShortlyBeforeItsCheck) {
+  // Just written, checked now: a second write in the same timestamp tick
   // would leave the same ctime, so nothing may be recorded.
-  ScratchDir dir;
-  copy_file(PROBE_ORIGINAL, dir / "probe");
-  auto fd = open_read(dir / "probe");
-  DigestCache cache;  // the default settle time, 5 s
-  cache.remember(fd.get(), stat_of(fd.get()), kSomeDigest, realtime_now(), true);
-  EXPECT_EQ(cache.size(), 0u);
-  EXPECT_FALSE(cache.find(fd.get(), stat_of(fd.get())));
-  // Hashed 6 s after its last change: recorded.
-  cache.remember(fd.get(), stat_of(fd.get()), kSomeDigest, later_by(6s), true);
-  EXPECT_EQ(cache.size(), 1u);
+  DigestCache settling;  // the default settle time, 5 s
+  settling.remember(fd.get(), now(), kSomeDigest, realtime_now(), true);
+  EXPECT_EQ(settling.size(), 0u);
+  EXPECT_FALSE(settling.find(fd.get(), now()));
+  // Checked 6 s after its last change: recorded.
+  settling.remember(fd.get(), now(), kSomeDigest, later_by(6s), true);
+  EXPECT_EQ(settling.size(), 1u);
 }
 
-TEST(DigestCache, AnyWriteToTheFileMakesItsEntryUseless) {
-  ScratchDir dir;
-  copy_file(PROBE_ORIGINAL, dir / "probe");
-  auto fd = open_read(dir / "probe");
-  DigestCache cache(16, 0ns);
-  const struct stat before = stat_of(fd.get());
-  cache.remember(fd.get(), before, kSomeDigest, later_by(1s), true);
+TEST_F(ACopiedProbe, AnyWriteToTheFileMakesItsEntryUseless) {
+  const struct stat before = now();
+  record();
   ASSERT_TRUE(cache.has(fd.get(), before));
   // Past one tick of the timestamps' coarse clock (at most 10 ms).
   std::this_thread::sleep_for(30ms);
@@ -115,23 +129,19 @@ TEST(DigestCache, AnyWriteToTheFileMakesItsEntryUseless) {
   EXPECT_FALSE(cache.find(fd.get(), after));
 }
 
-TEST(DigestCache, ALinkOrAChmodMakesItsEntryUselessToo) {
+TEST_F(ACopiedProbe, ALinkOrAChmodMakesItsEntryUselessToo) {
   // Neither changes a byte, but both move the ctime: the cache cannot tell
   // them from a change of content, so it hashes again (which is cheap to be
   // wrong about, unlike the other way round).
-  ScratchDir dir;
-  copy_file(PROBE_ORIGINAL, dir / "probe");
-  auto fd = open_read(dir / "probe");
-  DigestCache cache(16, 0ns);
-  cache.remember(fd.get(), stat_of(fd.get()), kSomeDigest, later_by(1s), true);
+  record();
   std::this_thread::sleep_for(30ms);
   ASSERT_EQ(::link((dir / "probe").c_str(), (dir / "again").c_str()), 0);
-  EXPECT_FALSE(cache.has(fd.get(), stat_of(fd.get())));
-  cache.remember(fd.get(), stat_of(fd.get()), kSomeDigest, later_by(1s), true);
-  ASSERT_TRUE(cache.has(fd.get(), stat_of(fd.get())));
+  EXPECT_FALSE(cache.has(fd.get(), now()));
+  record();
+  ASSERT_TRUE(cache.has(fd.get(), now()));
   std::this_thread::sleep_for(30ms);
   ASSERT_EQ(::fchmod(fd.get(), 0700), 0);
-  EXPECT_FALSE(cache.has(fd.get(), stat_of(fd.get())));
+  EXPECT_FALSE(cache.has(fd.get(), now()));
 }
 
 TEST(DigestCache, RecordsNothingFromAFilesystemItsKernelDoesNotWriteAlone) {
@@ -179,16 +189,12 @@ TEST(DigestCache, RecordsNothingFromTmpfsWhereAMappedWriteMovesNoTimestamp) {
   EXPECT_EQ(cache.size(), 0u);
 }
 
-TEST(DigestCache, RecordsNothingWhenNobodyCouldSayThereWasNoWriter) {
+TEST_F(ACopiedProbe, RecordsNothingWhenNobodyCouldSayThereWasNoWriter) {
   // Without the read lease's answer, a writer's already dirty page could
   // change bytes after the hash without moving a timestamp.
-  ScratchDir dir;
-  copy_file(PROBE_ORIGINAL, dir / "probe");
-  auto fd = open_read(dir / "probe");
-  DigestCache cache(16, 0ns);
-  cache.remember(fd.get(), stat_of(fd.get()), kSomeDigest, later_by(1s), false);
+  record(false);
   EXPECT_EQ(cache.size(), 0u);
-  cache.remember(fd.get(), stat_of(fd.get()), kSomeDigest, later_by(1s), true);
+  record();
   EXPECT_EQ(cache.size(), 1u);
 }
 
@@ -244,24 +250,17 @@ TEST(DigestCache, ABinaryWhoseWriterCheckWasSkippedIsNotRecorded) {
     if (!VerifiedBinary::verify(std::move(*opened), "probe", *list, &cache).ok()) _exit(13);
     _exit(cache.size() == 0 ? 0 : 14);
   }
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: cannot become uid 65534; 11: cannot open; 12: the "
+  EXPECT_EQ(exit_status_of(child), 0) << "10: cannot become uid 65534; 11: cannot open; 12: the "
                                        "open said no writer was seen; 13: refused; 14: recorded";
 }
 
-TEST(DigestCache, KeysOnTheMountSoTheSameInodeElsewhereIsAnotherEntry) {
+TEST_F(ACopiedProbe, KeysOnTheMountSoTheSameInodeElsewhereIsAnotherEntry) {
   // Another filesystem mounted where one was (a new image on the same loop
   // device) can show the same device, inode, size and times; its mount id
   // is new. Shown with a bind mount of the scratch folder, in a child with
   // mount and user namespaces of its own: the same inode, another mount.
-  ScratchDir dir;
-  copy_file(PROBE_ORIGINAL, dir / "probe");
   ASSERT_EQ(::mkdir((dir / "elsewhere").c_str(), 0700), 0);
-  auto fd = open_read(dir / "probe");
-  DigestCache cache(16, 0ns);
-  cache.remember(fd.get(), stat_of(fd.get()), kSomeDigest, later_by(1s), true);
+  record();
   ASSERT_EQ(cache.size(), 1u) << "not recorded: the scratch folder " << dir.path()
                               << " must be on ext4 or XFS on a local disk";
   const pid_t child = fork();
@@ -282,10 +281,7 @@ TEST(DigestCache, KeysOnTheMountSoTheSameInodeElsewhereIsAnotherEntry) {
     if (!cache.has(fd.get(), here)) _exit(16);       // the mount it was recorded on
     _exit(cache.has(other.get(), st) ? 17 : 0);     // the same inode through another mount
   }
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "10-14: setup failed; 15: not the same inode; 16: the "
+  EXPECT_EQ(exit_status_of(child), 0) << "10-14: setup failed; 15: not the same inode; 16: the "
                                        "entry was lost; 17: another mount found the entry";
 }
 
