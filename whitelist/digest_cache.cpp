@@ -10,6 +10,8 @@
 #include <string>
 #include <system_error>
 
+#include "whitelist/open_binary.h"
+
 namespace stockade {
 namespace {
 
@@ -101,11 +103,6 @@ std::optional<Identity> identify(int fd) {
   return id;
 }
 
-bool same_file_state(const struct stat& a, const struct stat& b) {
-  return a.st_dev == b.st_dev && a.st_ino == b.st_ino && a.st_size == b.st_size &&
-         same_time(a.st_mtim, b.st_mtim) && same_time(a.st_ctim, b.st_ctim);
-}
-
 }  // namespace
 
 timespec realtime_now() {
@@ -131,7 +128,7 @@ DigestCache::DigestCache(std::size_t capacity, std::chrono::nanoseconds settle)
 const DigestCache::Entry* DigestCache::entry_for(int fd, const struct stat& opened) const {
   auto id = identify(fd);
   // The file is still as opened: what the caller checked is what is looked up.
-  if (!id || !same_file_state(id->st, opened)) return nullptr;
+  if (!id || !whitelist_internal::same_content_state(id->st, opened)) return nullptr;
   auto it = entries_.find(Key{id->mount, opened.st_dev, opened.st_ino});
   if (it == entries_.end()) return nullptr;
   const Entry& e = it->second;
@@ -166,7 +163,7 @@ void DigestCache::remember(int fd, const struct stat& opened, const Sha256Digest
   }
   if (!cacheable_filesystem(fd) || !is_local_disk(opened.st_dev)) return;
   auto id = identify(fd);
-  if (!id || !same_file_state(id->st, opened)) return;
+  if (!id || !whitelist_internal::same_content_state(id->st, opened)) return;
   std::lock_guard lock(mu_);
   const Key key{id->mount, opened.st_dev, opened.st_ino};
   Entry entry{opened.st_size, opened.st_mtim, opened.st_ctim, digest};

@@ -112,13 +112,12 @@ Result<OpenedFile> open_checked(const std::string& path, bool follow_symlinks) {
   if ((fs.f_flag & ST_NOEXEC) != 0) {
     return refused(path, "is on a filesystem mounted noexec");
   }
-  bool no_writer_seen = false;
-  const timespec checked_at = realtime_now();
-  if (auto writers = refuse_if_open_for_writing(fd.get(), path, no_writer_seen); !writers) {
-    return std::move(writers).error();
+  WriterCheck writers{false, realtime_now()};
+  if (auto none = refuse_if_open_for_writing(fd.get(), path, writers.no_writer_seen); !none) {
+    return std::move(none).error();
   }
 
-  return OpenedFile{std::move(fd), opened, no_writer_seen, checked_at};
+  return OpenedFile{std::move(fd), opened, writers};
 }
 
 // The hash pins the bytes read, but a writer who opens the file after the
@@ -132,16 +131,9 @@ Status check_binary_trusted(int fd, const std::string& path) {
 
 Result<Sha256Digest> hash_unchanged(int fd, const struct stat& opened, const std::string& path,
                                     DigestCache* digests, WriterCheck writers) {
+  // find() answers only for the open file still as `opened` (it stats it).
   if (digests != nullptr) {
-    if (auto known = digests->find(fd, opened)) {
-      // Hashed before as it is now; still unchanged since it was opened.
-      struct stat now {};
-      if (fstat(fd, &now) != 0) return sys_error("cannot stat binary", path);
-      if (!same_content_state(opened, now)) {
-        return refused(path, "changed (content, size or links) since it was opened");
-      }
-      return *known;
-    }
+    if (auto known = digests->find(fd, opened)) return *known;
   }
   uint64_t hashed = 0;
   auto digest = sha256_of_fd(fd, &hashed);

@@ -17,16 +17,21 @@ class DigestCache;
 
 namespace stockade::whitelist_internal {
 
-struct OpenedFile {
-  UniqueFd fd;              // O_RDONLY|O_CLOEXEC
-  struct stat opened {};    // as it was when opened and checked
+// What the open learnt about writers, for a DigestCache (digest_cache.h).
+struct WriterCheck {
   // The kernel was asked whether anyone held it open for writing, and said
   // no (it cannot tell without ownership or CAP_LEASE, or on some
   // filesystems: then the check is skipped and this is false).
   bool no_writer_seen = false;
-  // CLOCK_REALTIME just before that question: what a DigestCache measures a
-  // file's settling against (a writer coming after it is not seen).
+  // CLOCK_REALTIME just before that question: what a file's settling is
+  // measured against (a writer coming after it is not seen).
   timespec checked_at{};
+};
+
+struct OpenedFile {
+  UniqueFd fd;              // O_RDONLY|O_CLOEXEC
+  struct stat opened {};    // as it was when opened and checked
+  WriterCheck writers;
 };
 
 // Opens `path` once (O_PATH, then reopened for reading through the open fd,
@@ -46,13 +51,8 @@ bool same_content_state(const struct stat& a, const struct stat& b);
 // Hashes an opened file and refuses it if it changed since `opened` was
 // taken. `path` names it in errors. With `digests`: a digest recorded there
 // for the file as `opened` describes it is taken instead of hashing, and a
-// file hashed is recorded (digest_cache.h says when it may be;
-// `opened_file` tells what the open checked: OpenedFile's no_writer_seen and
-// checked_at).
-struct WriterCheck {
-  bool no_writer_seen = false;
-  timespec checked_at{};
-};
+// file hashed is recorded, when `writers` (the open's) and the rules of
+// digest_cache.h allow it.
 Result<Sha256Digest> hash_unchanged(int fd, const struct stat& opened, const std::string& path,
                                     DigestCache* digests = nullptr, WriterCheck writers = {});
 

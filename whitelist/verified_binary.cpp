@@ -43,8 +43,8 @@ Result<OpenedBinary> OpenedBinary::open(const std::string& path, const VerifyOpt
   binary.fd_ = std::move(file->fd);
   binary.path_ = path;
   binary.opened_ = file->opened;
-  binary.no_writer_seen_ = file->no_writer_seen;
-  binary.checked_at_ = file->checked_at;
+  binary.no_writer_seen_ = file->writers.no_writer_seen;
+  binary.checked_at_ = file->writers.checked_at;
   return binary;
 }
 

@@ -89,7 +89,7 @@ class OpenedBinary {
   UniqueFd fd_;
   std::string path_;
   struct stat opened_ {};
-  bool no_writer_seen_ = false;
+  bool no_writer_seen_ = false;  // OpenedFile's writer check
   timespec checked_at_{};
 };
 

@@ -296,10 +296,10 @@ struct SupervisorOptions {
   // Raise the soft RLIMIT_NOFILE to the hard limit at create().
   bool raise_open_file_limit = true;
   // Keep the sha256 of each binary hashed, so that a launch of the same
-  // unchanged file (same mount, inode, size, mtime and ctime, last changed
-  // 5 s or more before it was hashed, ext4 or XFS on a local disk) does not hash it
-  // again; every other check and the whitelist lookup are made each launch
-  // (docs/security-model.md, "Verification"). Off: every launch hashes.
+  // unchanged file (same mount, inode, size, mtime and ctime, settled 5 s,
+  // ext4 or XFS on a local disk, no writer) does not hash it again; every
+  // other check and the whitelist lookup are made each launch
+  // (docs/security-model.md, "The digest cache"). Off: every launch hashes.
   bool cache_digests = true;
   // Call and plugin events for a host's metrics (see SupervisorObserver).
   SupervisorObserver observer{};
