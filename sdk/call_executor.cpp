@@ -36,14 +36,28 @@ void or_exit(const char* what, Body&& body) {
 CallExecutor::CallExecutor(Options options) : options_(std::move(options)) {}
 
 void CallExecutor::start_monitor_locked() {
-  // Started with the first call, not up front: a plugin never called has no
-  // monitor thread (each thread on the host lengthens every later sandbox's
-  // pivot_root, which walks all of them).
+  // Started by serve(), once the handshake is done, not by the first call:
+  // a thread's start (clone, its stack, its first run) made the first call
+  // to each of 1,000 idle plugins take 77-82 ms instead of 58-65 (the
+  // thread is one more that every later sandbox's pivot_root walks, which
+  // measured as nothing against the launch: bench_many_plugins).
   if (monitor_started_ || start_failed_) return;
   monitor_started_ = true;
+  auto timer = WakeTimer::create();
+  if (!timer) {
+    start_failed_ = true;
+    if (options_.report) {
+      options_.report(timer.error().message() +
+                      "; calls run one at a time on the reading thread, and a slow call holds "
+                      "up the others and Health (EMFILE: the plugin has used up its descriptors)");
+    }
+    return;
+  }
+  monitor_timer_ = std::move(*timer);
   auto thread = Thread::start([this] { or_exit("the call monitor thread", [this] { monitor(); }); },
                               options_.stack_bytes);
   if (!thread) {
+    monitor_timer_.reset();
     start_failed_ = true;
     if (options_.report) {
       options_.report("cannot start the call monitor thread (" + thread.error().message() +
@@ -57,6 +71,25 @@ void CallExecutor::start_monitor_locked() {
   monitor_thread_ = std::move(*thread);
 }
 
+void CallExecutor::arm_monitor_locked(Clock::duration after) {
+  if (!monitor_timer_) return;
+  monitor_armed_ = true;
+  // Zero would disarm the timer: the smallest setting wakes at once.
+  monitor_timer_->arm(std::max<Clock::duration>(after, std::chrono::nanoseconds(1)));
+}
+
+void CallExecutor::disarm_monitor_if_idle_locked() {
+  if (!monitor_timer_ || !monitor_armed_ || running_ > 0 || !queue_.empty() || stopping_ ||
+      exit_at_ != Clock::time_point::max()) {
+    return;
+  }
+  for (const auto& worker : workers_) {
+    if (worker->flushing != Clock::time_point::max()) return;
+  }
+  monitor_armed_ = false;
+  monitor_timer_->disarm();
+}
+
 CallExecutor::~CallExecutor() {
   std::vector<Thread> threads;
   {
@@ -64,8 +97,8 @@ CallExecutor::~CallExecutor() {
     stopping_ = true;
     threads = std::move(threads_);
     threads_.clear();
+    wake_monitor_locked();
   }
-  monitor_.notify_all();
   work_.notify_all();
   monitor_thread_.join();
   for (auto& thread : threads) thread.join();
@@ -82,6 +115,7 @@ void CallExecutor::serve() {
     std::lock_guard lock(mu_);
     workers_.push_back(std::make_unique<Worker>());
     me = workers_.back().get();
+    start_monitor_locked();
   }
   or_exit("the serving thread", [this, me] { participate(*me); });
 }
@@ -98,7 +132,6 @@ std::size_t CallExecutor::try_submit_all(std::span<Task> tasks) {
     ++queued;
   }
   if (queued > 0 && reading_) reader_will_run_ = true;
-  if (queued > 0) start_monitor_locked();
   return queued;
 }
 
@@ -107,9 +140,8 @@ void CallExecutor::exit_after(Clock::time_point until, int code) {
     std::lock_guard lock(mu_);
     exit_at_ = until;
     exit_code_ = code;
-    monitor_parked_ = false;
+    wake_monitor_locked();
   }
-  monitor_.notify_all();
 }
 
 void CallExecutor::flush_replies(Worker& me, std::unique_lock<std::mutex>& lock) {
@@ -131,11 +163,11 @@ void CallExecutor::participate(Worker& me) {
       Task task = std::move(queue_.front());
       queue_.pop_front();
       ++running_;
-      ++calls_started_;
       me.since = Clock::now();
-      const bool unpark = std::exchange(monitor_parked_, false);
+      // The monitor looks only if this call is still running then; set
+      // under the lock, so a disarm by a thread going idle cannot overtake it.
+      if (!monitor_armed_) arm_monitor_locked(options_.quick_bound);
       lock.unlock();
-      if (unpark) monitor_.notify_one();
       task();
       task = nullptr;  // captures (the payload's pin) released outside the lock
       lock.lock();
@@ -152,6 +184,7 @@ void CallExecutor::participate(Worker& me) {
         flushed = true;
         continue;
       }
+      disarm_monitor_if_idle_locked();
       reading_ = true;
       lock.unlock();
       const bool more = options_.read();
@@ -162,7 +195,7 @@ void CallExecutor::participate(Worker& me) {
       if (!more) {
         reading_over_ = true;
         work_.notify_all();
-        monitor_.notify_all();
+        wake_monitor_locked();
       }
       continue;
     }
@@ -235,8 +268,10 @@ bool CallExecutor::start_participant_locked() {
 }
 
 void CallExecutor::monitor() {
+  // Asleep until a call has run for quick_bound (or an end, or exit_after):
+  // see arm_monitor_locked.
+  monitor_timer_->wait();
   std::unique_lock lock(mu_);
-  std::uint64_t seen = calls_started_;  // at the previous look
   while (!stopping_) {
     const auto now = Clock::now();
     if (now >= exit_at_ && (running_ > 0 || !queue_.empty())) {
@@ -249,23 +284,23 @@ void CallExecutor::monitor() {
       if (options_.try_flush) options_.try_flush();
       _exit(code);
     }
-    // Parked at the first look that finds nothing running, nothing queued
-    // and no call started since the look before: it ticks only while calls
-    // keep coming. (It ticked for 100 ms after every call once: 1,000
-    // plugins called once each made 200,000 wake-ups, and one call to each
-    // took 1.0-1.4 s instead of 0.16.) A call after a pause pays the
-    // un-park, one futex wake of this thread beside the call, not before it.
-    // A thread writing replies to a host that does not read is blocked too
-    // (the header): parked, the monitor would never hand its reading role
-    // on, and host and plugin would both wait in send() for ever.
+    // Parked at the first look that finds nothing running and nothing
+    // queued: it ticks only while calls run, and the next call sets its timer
+    // again (one syscall, no wake-up). (It ticked for 100 ms after every call
+    // once: 1,000 plugins called once each made 200,000 wake-ups, and one
+    // call to each took 1.0-1.4 s instead of 0.16.) A thread writing replies
+    // to a host that does not read is blocked too (the header): parked, the
+    // monitor would never hand its reading role on, and host and plugin
+    // would both wait in send() for ever.
     bool writing = false;
     for (const auto& worker : workers_) writing |= worker->flushing != Clock::time_point::max();
-    if (running_ == 0 && queue_.empty() && calls_started_ == seen && !writing) {
-      monitor_parked_ = true;
-      monitor_.wait(lock, [this] { return !monitor_parked_ || stopping_; });
+    if (running_ == 0 && queue_.empty() && !writing) {
+      monitor_armed_ = false;
+      lock.unlock();
+      monitor_timer_->wait();
+      lock.lock();
       continue;
     }
-    seen = calls_started_;
     bool blocked = false;  // a call or a write has run past the bound
     for (const auto& worker : workers_) {
       for (const auto since : {worker->since, worker->flushing}) {
@@ -289,7 +324,11 @@ void CallExecutor::monitor() {
     // host that does not read would stop looking.
     if (blocked && options_.try_flush) options_.try_flush();
     lock.lock();
-    monitor_.wait_until(lock, now + options_.tick, [this] { return stopping_; });
+    if (stopping_) break;
+    arm_monitor_locked(options_.tick);
+    lock.unlock();
+    monitor_timer_->wait();
+    lock.lock();
   }
 }
 

@@ -21,10 +21,11 @@
 // why replies are written before taking the reading role, not while holding
 // it: reading goes on, and the host's send completes. So a stuck handler costs the
 // others at most about quick_bound + tick, and quick ones never pay a
-// wake-up. The monitor parks at its first look that finds no call running,
-// none queued and none started since its look before, so it ticks only
-// while calls keep coming; the first call after a pause wakes it (one futex
-// wake beside that call, on another thread, not before it).
+// wake-up: the monitor sleeps on a timer (wake_timer.h) that a call starting
+// sets to quick_bound and that the thread disarms when, nothing running, it
+// goes back to reading. A quick call thus costs two timerfd_settime calls
+// per read and wakes the monitor never; only a call that is still running
+// at quick_bound wakes it, and it then ticks until nothing runs.
 //
 // The queue is bounded (max_running + max_queued calls, running included):
 // try_submit_all() refuses beyond, the caller answers RESOURCE_EXHAUSTED.
@@ -44,11 +45,13 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "sdk/thread.h"
+#include "sdk/wake_timer.h"
 
 namespace stockade::sdk::detail {
 
@@ -75,10 +78,10 @@ class CallExecutor {
     std::function<void(const std::string&)> report{};
   };
 
-  // Starts no thread: the first call queued starts the monitor. Without it
-  // (no thread can be started) calls run on the serving thread only, one at
-  // a time, and a slow call holds up reading: reported once, and the plugin
-  // keeps serving.
+  // Starts no thread: serve() starts the monitor. Without it (no thread can
+  // be started) calls run on the serving thread only, one at a time, and a
+  // slow call holds up reading: reported once, and the plugin keeps
+  // serving.
   explicit CallExecutor(Options options);
   // Joins every thread: call after serve() returned.
   ~CallExecutor();
@@ -112,11 +115,18 @@ class CallExecutor {
   bool start_participant_locked();
   // With the lock held: starts the monitor if it was not started yet.
   void start_monitor_locked();
+  // With the lock held: sets the monitor's timer to `after` (the monitor
+  // will look then), or wakes it now; no-ops without a monitor.
+  void arm_monitor_locked(Clock::duration after);
+  void wake_monitor_locked() { arm_monitor_locked(Clock::duration::zero()); }
+  // With the lock held, before a blocking read: disarms the monitor's timer
+  // when nothing is left for it to watch (no call running or queued, no
+  // thread writing replies).
+  void disarm_monitor_if_idle_locked();
 
   const Options options_;
   mutable std::mutex mu_;
   std::condition_variable work_;     // a call queued for a woken thread, or the end
-  std::condition_variable monitor_;  // the monitor's tick, un-parking, the end
   std::deque<Task> queue_;
   std::vector<std::unique_ptr<Worker>> workers_;  // every participant, the serving one first
   std::vector<Thread> threads_;                   // participants started by the monitor
@@ -129,12 +139,14 @@ class CallExecutor {
   // its read returns, so the monitor need not wake anyone for them.
   bool reader_will_run_ = false;
   bool stopping_ = false;          // the destructor: the monitor ends
-  bool monitor_parked_ = false;
-  bool monitor_started_ = false;   // tried once, at the first call
-  std::uint64_t calls_started_ = 0;
+  // The monitor's timer is set (or the monitor is awake and sets it
+  // itself): a call starting need not set it again.
+  bool monitor_armed_ = false;
+  bool monitor_started_ = false;   // tried once, by serve()
   bool start_failed_ = false;      // reported once; no further attempts
   Clock::time_point exit_at_ = Clock::time_point::max();
   int exit_code_ = 0;
+  std::optional<WakeTimer> monitor_timer_;  // set once the monitor runs
   Thread monitor_thread_;
 };
 
