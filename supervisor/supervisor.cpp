@@ -1,5 +1,6 @@
 #include "stockade/supervisor.h"
 
+#include "supervisor/call_waiter.h"
 #include "supervisor/fd_limit.h"
 #include "supervisor/supervisor_impl.h"
 #include "whitelist/digest_cache.h"
@@ -299,11 +300,9 @@ void Supervisor::execute_async(const std::string& name, const std::string& metho
 CallResult<Bytes> Supervisor::execute(const std::string& name, const std::string& method,
                                       std::span<const uint8_t> payload, const ExecuteOptions& options) {
   if (impl_->on_loop_thread()) return called_on_loop_thread("execute");
-  std::promise<CallResult<Bytes>> promise;
-  auto future = promise.get_future();
-  impl_->submit(name, method, Bytes(payload.begin(), payload.end()), options,
-                [&promise](CallResult<Bytes> result) { promise.set_value(std::move(result)); });
-  return future.get();
+  CallWaiter waiter;
+  impl_->submit(name, method, Bytes(payload.begin(), payload.end()), options, waiter.completion());
+  return waiter.wait();
 }
 
 void Supervisor::stop() {

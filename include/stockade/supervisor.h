@@ -328,6 +328,8 @@ class Supervisor {
   Status start(const std::string& name);
 
   // Execute through the breaker and the retry policy (docs/host-authors.md).
+  // execute() waits on the calling thread, spinning for up to 0.1 ms before
+  // it sleeps (so a quick call's answer does not have to wake an idle CPU).
   CallResult<Bytes> execute(const std::string& name, const std::string& method,
                             std::span<const uint8_t> payload, const ExecuteOptions& options = {});
   void execute_async(const std::string& name, const std::string& method,
