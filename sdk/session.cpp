@@ -128,6 +128,8 @@ bool Session::stop_reading(int code, milliseconds wait) {
 }
 
 Result<std::size_t> Session::read_into(wire::FrameReader& reader) {
+  // Woken for bytes only (socket_io.h), then the read does not block.
+  if (auto ready = wait_readable(fd_); !ready) return std::move(ready).error();
   // Descriptors only when the handshake granted memfds; otherwise read(2)
   // lets the kernel drop any that come.
   if (limits_.max_memfd_payload == 0) return read_some(fd_, reader.prepare(kReadChunk));

@@ -42,6 +42,14 @@ Result<std::size_t> read_some_with_fd(int fd, std::span<std::uint8_t> into, Uniq
   }
 }
 
+Status wait_readable(int fd) {
+  pollfd pfd{fd, POLLIN, 0};
+  if (retry_on_eintr([&] { return ::poll(&pfd, 1, -1); }) < 0) {
+    return sys_error("cannot wait for the host", "poll(fd " + std::to_string(fd) + ")");
+  }
+  return {};
+}
+
 Result<std::size_t> read_some(int fd, std::span<std::uint8_t> into) {
   const ssize_t n = retry_on_eintr([&] { return ::read(fd, into.data(), into.size()); });
   if (n < 0) return sys_error("cannot read from the host", "read(fd " + std::to_string(fd) + ")");

@@ -322,6 +322,33 @@ TEST(SdkLeaderFollower, QuickCallsNeverWakeTheMonitorAndAnIdlePluginSleeps) {
   EXPECT_EQ(host.wait_exit(), 0) << host.stderr_text();
 }
 
+TEST(SdkLeaderFollower, AnIdlePluginIsWokenOncePerCall) {
+  // Calls with a pause between them: the plugin is asleep, waiting for the
+  // next request, when the host takes in its answer. Asleep in read(2), it
+  // was woken by that too (the socket's write-space wake-up): about two
+  // sleeps per call. Waiting in poll(2) for POLLIN, it sleeps once per call.
+  PluginHost host(SDK_PROBE);
+  ASSERT_TRUE(host.handshake(16));
+  other_threads(host.pid(), 2);  // the monitor is up: its start is not counted
+  host.execute(1, "echo", "one");
+  ASSERT_TRUE(host.execute_result());
+  const pid_t serving = host.pid();  // the main thread serves
+  const std::uint64_t before = sleeps_of_thread(host.pid(), serving);
+  constexpr int kCalls = 200;
+  for (int i = 0; i < kCalls; ++i) {
+    host.execute(10 + i, "echo", "quick");
+    // The answer is taken in once the plugin has gone back to waiting.
+    std::this_thread::sleep_for(300us);
+    auto result = host.execute_result();
+    ASSERT_TRUE(result);
+    ASSERT_TRUE(result->ok);
+  }
+  const std::uint64_t sleeps = sleeps_of_thread(host.pid(), serving) - before;
+  EXPECT_LE(sleeps, static_cast<std::uint64_t>(kCalls * 5 / 4)) << sleeps << " sleeps for " << kCalls << " calls";
+  host.close_request(5000);
+  EXPECT_EQ(host.wait_exit(), 0) << host.stderr_text();
+}
+
 TEST(SdkLeaderFollower, AHostThatWritesABatchBeforeReadingIsStillRead) {
   // The host writes 6,000 calls before it reads a single answer. The
   // plugin's replies fill the socket and the thread writing them blocks in

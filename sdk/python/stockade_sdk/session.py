@@ -6,6 +6,7 @@ and ends with 0."""
 
 import concurrent.futures
 import os
+import select
 import socket
 import sys
 import threading
@@ -51,8 +52,15 @@ class Session:
 
     def run(self):
         buffer = bytearray()
+        # Waits in poll() for POLLIN, then reads: a reader asleep in recv()
+        # on an AF_UNIX stream socket is also woken whenever the host takes
+        # in what this side sent (the write-space wake-up shares the socket's
+        # wait queue), a second wake-up per call for nothing.
+        readable = select.poll()
+        readable.register(self._sock, select.POLLIN)
         while True:
             try:
+                readable.poll()
                 if self._max_payload:
                     chunk, fd = memfd.recv_with_fd(self._sock, READ_CHUNK)
                     if fd is not None:
