@@ -128,13 +128,17 @@ bool Session::stop_reading(int code, milliseconds wait) {
 }
 
 Result<std::size_t> Session::read_into(wire::FrameReader& reader) {
+  // Room first, then the wait: the buffer's first allocation (a mapping of
+  // its own, 260 KiB) is made when the plugin starts serving, not during
+  // its first call.
+  const auto space = reader.prepare(kReadChunk);
   // Woken for bytes only (socket_io.h), then the read does not block.
   if (auto ready = wait_readable(fd_); !ready) return std::move(ready).error();
   // Descriptors only when the handshake granted memfds; otherwise read(2)
   // lets the kernel drop any that come.
-  if (limits_.max_memfd_payload == 0) return read_some(fd_, reader.prepare(kReadChunk));
+  if (limits_.max_memfd_payload == 0) return read_some(fd_, space);
   UniqueFd received;
-  auto n = read_some_with_fd(fd_, reader.prepare(kReadChunk), received);
+  auto n = read_some_with_fd(fd_, space, received);
   if (n && received) received_fds_.push_back(std::move(received));
   return n;
 }
