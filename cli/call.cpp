@@ -263,6 +263,7 @@ int run_call(std::span<const std::string> args) {
     options.plugins_dir = config->plugins_dir;
     options.max_plugin_folders = config->max_plugins;
     options.cache_digests = config->cache_digests;
+    options.spin_wait = config->spin_wait;
     if (!o.dev) options.whitelist = config->whitelist;
   }
   if (o.plugins) options.plugins_dir = *o.plugins;

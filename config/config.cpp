@@ -69,6 +69,7 @@ Result<Config> parse_config(std::string_view text, std::string_view source, Prob
   r.string("whitelist", c.whitelist, {1, kMaxPathBytes});
   r.integer("max_plugins", c.max_plugins, 1, kMaxPluginsRange);
   r.boolean("cache_digests", c.cache_digests);
+  r.boolean("spin_wait", c.spin_wait);
   r.object("ceilings", [&](ObjectReader& o) { read_ceilings(o, c.ceilings); });
   r.object("sandbox", [&](ObjectReader& o) { read_sandbox_identity(o, c.sandbox); });
   r.object("control", [&](ObjectReader& o) { read_control(o, c.control, found); });

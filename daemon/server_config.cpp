@@ -17,6 +17,7 @@ supervisor::SupervisorOptions supervisor_options(const supervisor::Config& confi
   o.whitelist = config.whitelist;
   o.max_plugin_folders = config.max_plugins;
   o.cache_digests = config.cache_digests;
+  o.spin_wait = config.spin_wait;
   o.ceilings = config.ceilings;
   o.identity = config.sandbox;
   o.log = std::move(log);

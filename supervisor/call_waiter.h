@@ -8,9 +8,8 @@
 // 1.6x the two-process floor, where execute_async was 1.1x). A caller that
 // spins keeps its CPU awake, and the loop thread and the plugin then hand
 // the call to each other on the other CPU. The spin is bounded in time
-// (kSpin) and in spinners (one fewer than the CPUs this process may use, so
-// the loop and the plugin always have one): past either, the caller sleeps
-// as before.
+// (kSpin) and by a SpinSlot (spin_slot.h: one spinner fewer than the CPUs,
+// the loop thread's included): past either, the caller sleeps as before.
 #pragma once
 
 #include <atomic>
@@ -24,7 +23,8 @@ namespace stockade::supervisor {
 
 class CallWaiter {
  public:
-  CallWaiter() : state_(std::make_shared<State>()) {}
+  // `spin`: false, the caller sleeps at once (SupervisorOptions::spin_wait).
+  explicit CallWaiter(bool spin = true) : state_(std::make_shared<State>()), spin_(spin) {}
 
   // The completion to hand execute_async's machinery: stores the result and
   // wakes the caller. It holds the state, so it may outlive wait().
@@ -39,6 +39,7 @@ class CallWaiter {
     std::atomic<std::uint32_t> ready{0};
   };
   std::shared_ptr<State> state_;
+  bool spin_;
 };
 
 }  // namespace stockade::supervisor

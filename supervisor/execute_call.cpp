@@ -40,6 +40,7 @@ void CallRegistry::stop_all() {
 
 void CallRegistry::ended() {
   --live;
+  ++ended_total;
   if (stopping && live == 0 && on_idle) std::exchange(on_idle, nullptr)();
 }
 

@@ -37,6 +37,7 @@ std::optional<std::string> unreloadable_change(const SupervisorOptions& a, const
   if (a.cgroup_prune_interval != b.cgroup_prune_interval) return "cgroup_prune_interval";
   if (a.raise_open_file_limit != b.raise_open_file_limit) return "raise_open_file_limit";
   if (a.cache_digests != b.cache_digests) return "cache_digests";
+  if (a.spin_wait != b.spin_wait) return "spin_wait";
   return std::nullopt;
 }
 

@@ -2,6 +2,7 @@
 
 #include "supervisor/call_waiter.h"
 #include "supervisor/fd_limit.h"
+#include "supervisor/loop_runner.h"
 #include "supervisor/supervisor_impl.h"
 #include "whitelist/digest_cache.h"
 
@@ -79,9 +80,17 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(const SupervisorOptions& 
   impl->publish_names();
   impl->work.emplace(impl->io.get_executor());
   std::promise<std::thread::id> loop_id;
-  impl->thread = std::thread([io = &impl->io, &loop_id] {
+  impl->thread = std::thread([io = &impl->io, calls = impl->calls, spin = options.spin_wait, &loop_id] {
     loop_id.set_value(std::this_thread::get_id());
-    io->run();
+    // Worth looking again before sleeping: calls are out (an answer is
+    // coming), or one ended since the last look (a host that calls in a
+    // loop sends the next at once).
+    uint64_t ended_seen = 0;
+    run_loop(*io, [&calls, &ended_seen, spin] {
+      if (!spin) return false;
+      const bool ended_since = std::exchange(ended_seen, calls->ended_total) != calls->ended_total;
+      return calls->live > 0 || ended_since;
+    });
   });
   impl->loop_id = loop_id.get_future().get();
   return std::unique_ptr<Supervisor>(new Supervisor(std::move(impl)));
@@ -300,7 +309,7 @@ void Supervisor::execute_async(const std::string& name, const std::string& metho
 CallResult<Bytes> Supervisor::execute(const std::string& name, const std::string& method,
                                       std::span<const uint8_t> payload, const ExecuteOptions& options) {
   if (impl_->on_loop_thread()) return called_on_loop_thread("execute");
-  CallWaiter waiter;
+  CallWaiter waiter(impl_->options.spin_wait);
   impl_->submit(name, method, Bytes(payload.begin(), payload.end()), options, waiter.completion());
   return waiter.wait();
 }

@@ -85,6 +85,9 @@ struct Config {
   // Key "cache_digests": a launch of a binary unchanged since it was hashed
   // takes its digest from the supervisor's cache (SupervisorOptions).
   bool cache_digests = true;
+  // Key "spin_wait": threads waiting for an answer spin briefly before they
+  // sleep (SupervisorOptions).
+  bool spin_wait = true;
   Ceilings ceilings{};
   SandboxIdentity sandbox{};
   ControlSocket control{};

@@ -76,7 +76,8 @@ TEST(Config, MistakesNameTheFileAndKeyPath) {
                 "stockade.json: ceilings.allow_network: must be true or false (got 1)"});
   EXPECT_EQ(problems_of(R"({"plugin_dir": "/x"})"),
             std::vector<std::string>{"stockade.json: plugin_dir: unknown key (known here: "
-                                     "plugins_dir, whitelist, max_plugins, cache_digests, ceilings, sandbox, control, "
+                                     "plugins_dir, whitelist, max_plugins, cache_digests, spin_wait, ceilings, sandbox, "
+                                     "control, "
                                      "clients, autostart, metrics)"});
 }
 
@@ -90,6 +91,17 @@ TEST(Config, CacheDigestsIsOnByDefaultAndCanBeTurnedOff) {
   EXPECT_EQ(problems_of(R"({"cache_digests": "no"})"),
             std::vector<std::string>{
                 "stockade.json: cache_digests: must be true or false (got \"no\")"});
+}
+
+TEST(Config, SpinWaitIsOnByDefaultAndCanBeTurnedOff) {
+  auto defaults = parse_config("{}", "stockade.json");
+  ASSERT_TRUE(defaults) << defaults.error().message();
+  EXPECT_TRUE(defaults->spin_wait);
+  auto off = parse_config(R"({"spin_wait": false})", "stockade.json");
+  ASSERT_TRUE(off) << off.error().message();
+  EXPECT_FALSE(off->spin_wait);
+  EXPECT_EQ(problems_of(R"({"spin_wait": 0})"),
+            std::vector<std::string>{"stockade.json: spin_wait: must be true or false (got 0)"});
 }
 
 TEST(Config, MaxPluginsBoundsThePluginsFolderAndARangeMistakeNamesIt) {

@@ -220,6 +220,11 @@ TEST(Reload, ABrokenWhitelistOrPluginFolderRefusesAndNothingChanges) {
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message().find("shutdown_grace"), std::string::npos) << refused.error().message();
   EXPECT_EQ(status_of(*sup, "echo").counters.pid, pid);
+  changed = options;
+  changed.spin_wait = !options.spin_wait;  // the loop thread's, fixed at create()
+  refused = sup->reload(changed);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("spin_wait"), std::string::npos) << refused.error().message();
 
   // Fixed: now the new pin applies.
   auto report = sup->reload(options);
