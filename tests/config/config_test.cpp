@@ -81,27 +81,21 @@ TEST(Config, MistakesNameTheFileAndKeyPath) {
                                      "clients, autostart, metrics)"});
 }
 
-TEST(Config, CacheDigestsIsOnByDefaultAndCanBeTurnedOff) {
+// A switch that is on unless the config says false, and only a bool.
+void expect_switch_on_by_default(const std::string& key, bool Config::*field) {
   auto defaults = parse_config("{}", "stockade.json");
   ASSERT_TRUE(defaults) << defaults.error().message();
-  EXPECT_TRUE(defaults->cache_digests);
-  auto off = parse_config(R"({"cache_digests": false})", "stockade.json");
+  EXPECT_TRUE((*defaults).*field) << key;
+  auto off = parse_config("{\"" + key + "\": false}", "stockade.json");
   ASSERT_TRUE(off) << off.error().message();
-  EXPECT_FALSE(off->cache_digests);
-  EXPECT_EQ(problems_of(R"({"cache_digests": "no"})"),
-            std::vector<std::string>{
-                "stockade.json: cache_digests: must be true or false (got \"no\")"});
+  EXPECT_FALSE((*off).*field) << key;
+  EXPECT_EQ(problems_of("{\"" + key + "\": \"no\"}"),
+            std::vector<std::string>{"stockade.json: " + key + ": must be true or false (got \"no\")"});
 }
 
-TEST(Config, SpinWaitIsOnByDefaultAndCanBeTurnedOff) {
-  auto defaults = parse_config("{}", "stockade.json");
-  ASSERT_TRUE(defaults) << defaults.error().message();
-  EXPECT_TRUE(defaults->spin_wait);
-  auto off = parse_config(R"({"spin_wait": false})", "stockade.json");
-  ASSERT_TRUE(off) << off.error().message();
-  EXPECT_FALSE(off->spin_wait);
-  EXPECT_EQ(problems_of(R"({"spin_wait": 0})"),
-            std::vector<std::string>{"stockade.json: spin_wait: must be true or false (got 0)"});
+TEST(Config, CacheDigestsAndSpinWaitAreOnByDefaultAndCanBeTurnedOff) {
+  expect_switch_on_by_default("cache_digests", &Config::cache_digests);
+  expect_switch_on_by_default("spin_wait", &Config::spin_wait);
 }
 
 TEST(Config, MaxPluginsBoundsThePluginsFolderAndARangeMistakeNamesIt) {
