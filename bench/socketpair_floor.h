@@ -5,6 +5,7 @@
 // buffers on both sides.
 #pragma once
 
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,9 +32,45 @@ inline bool full_io(bool write_side, int fd, std::uint8_t* p, std::size_t n) {
   return true;
 }
 
-// Round trips per second (messages, not batches). Exits the benchmark if the
-// floor itself cannot be measured.
-inline double socketpair_round_trips_per_s(std::size_t size, int depth, int rounds) {
+// Where the floor's two processes run. Left to the scheduler, the floor has
+// two modes: both on one CPU, a round trip is two context switches there;
+// on two CPUs, each message wakes the other, which on virtual machines often
+// means waking an idle vCPU (3 us against 50-70 us on one guest). The
+// pinned placements measure each mode on purpose.
+enum class Placement { free, one_cpu, two_cpus };
+
+// The CPU sets for the floor's two processes under `placement`, taken from
+// the CPUs this process may run on; false if there are too few.
+inline bool cpus_for(Placement placement, cpu_set_t& parent, cpu_set_t& child) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  CPU_ZERO(&parent);
+  CPU_ZERO(&child);
+  if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0) return false;
+  if (placement == Placement::free) {
+    parent = child = allowed;
+    return true;
+  }
+  int first = -1, second = -1;
+  for (int cpu = 0; cpu < CPU_SETSIZE && second < 0; ++cpu) {
+    if (!CPU_ISSET(cpu, &allowed)) continue;
+    (first < 0 ? first : second) = cpu;
+  }
+  if (first < 0 || (placement == Placement::two_cpus && second < 0)) return false;
+  CPU_SET(first, &parent);
+  CPU_SET(placement == Placement::one_cpu ? first : second, &child);
+  return true;
+}
+
+// Round trips per second (messages, not batches); 0 if `placement` is
+// impossible here (two_cpus on one CPU). Exits the benchmark if the floor
+// itself cannot be measured.
+inline double socketpair_round_trips_per_s(std::size_t size, int depth, int rounds,
+                                           Placement placement = Placement::free) {
+  cpu_set_t before, mine, theirs;
+  if (::sched_getaffinity(0, sizeof before, &before) != 0) return 0;
+  if (!cpus_for(placement, mine, theirs)) return 0;
+  if (::sched_setaffinity(0, sizeof mine, &mine) != 0) return 0;
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
     std::perror("bench: socketpair for the floor");
@@ -46,6 +83,9 @@ inline double socketpair_round_trips_per_s(std::size_t size, int depth, int roun
     std::exit(1);
   }
   if (child == 0) {
+    // Pinned before it reads; failing that, it runs where it may (a
+    // cgroup's cpuset can refuse the set): the figure is then the free one.
+    (void)::sched_setaffinity(0, sizeof theirs, &theirs);
     ::close(sv[0]);
     while (full_io(false, sv[1], buf.data(), buf.size()) && full_io(true, sv[1], buf.data(), buf.size())) {
     }
@@ -60,6 +100,7 @@ inline double socketpair_round_trips_per_s(std::size_t size, int depth, int roun
   const double elapsed = seconds_since(start);
   ::close(sv[0]);
   ::waitpid(child, nullptr, 0);
+  ::sched_setaffinity(0, sizeof before, &before);
   if (!ok) {
     std::fprintf(stderr, "bench: the floor's echo child went away\n");
     std::exit(1);

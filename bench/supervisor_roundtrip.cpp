@@ -2,7 +2,8 @@
 // sandboxed echo plugin built on the SDK -> back), beside the floor measured
 // in the same run: a bare socketpair ping-pong between two processes.
 // Prints ratios, throughput with 1, 8 and 64 calls in flight, and launch to
-// first call. A plain program rather than Google Benchmark: the figures are
+// first call; then the floor again with its two processes pinned on one CPU
+// and on two (the free floor lands in either mode, run by run). A plain program rather than Google Benchmark: the figures are
 // ratios between measurements of one run.
 //
 //   bench_supervisor_roundtrip [--json] [PLUGINS_DIR]
@@ -37,6 +38,7 @@
 
 using stockade::bench::seconds_since;
 using stockade::bench::median;
+using stockade::bench::Placement;
 using stockade::bench::socketpair_round_trips_per_s;
 
 namespace {
@@ -205,6 +207,48 @@ int main(int argc, char** argv) {
                 stack_rate, floor_rate / stack_rate);
     record("floor_inflight" + std::to_string(depth) + "_per_s", floor_rate);
     record("inflight" + std::to_string(depth) + "_per_s", stack_rate);
+  }
+  // The floor again, its two processes pinned: on one CPU, and on two (the
+  // free floor above lands in either mode, run by run; the stack is left
+  // free). Keys floor_<measure>_one_cpu and _two_cpus; 0 where a placement
+  // is impossible (one CPU).
+  auto figure = [&figures](const std::string& key) {
+    for (const auto& [k, v] : figures) {
+      if (k == key) return v;
+    }
+    return 0.0;
+  };
+  struct Pinned {
+    const char* label;
+    const char* key;
+    std::size_t size;
+    int depth;
+    int rounds;
+    const char* stack_key;
+  };
+  const Pinned pinned[] = {
+      {"round trip, 16 B (us)", "rt16", 16, 1, 5000, "rt16_async_us"},
+      {"round trip, 64 KiB (us)", "rt64k", 64 * 1024, 1, 1000, "rt64k_us"},
+      {"throughput, 8 in flight (calls/s)", "inflight8", 16, 8, 5000, "inflight8_per_s"},
+      {"throughput, 64 in flight (calls/s)", "inflight64", 16, 64, 625, "inflight64_per_s"},
+  };
+  std::printf("%-44s %14s %14s %8s %8s\n", "floor pinned", "one CPU", "two CPUs", "1 CPU", "2 CPUs");
+  for (const auto& p : pinned) {
+    const bool rate = p.depth > 1;
+    double value[2];
+    const Placement placements[] = {Placement::one_cpu, Placement::two_cpus};
+    for (int i = 0; i < 2; ++i) {
+      std::vector<double> rates;
+      for (int r = 0; r < 3; ++r) rates.push_back(socketpair_round_trips_per_s(p.size, p.depth, p.rounds, placements[i]));
+      const double per_s = median(rates);
+      value[i] = per_s == 0 ? 0 : (rate ? per_s : 1e6 / per_s);
+      record(std::string("floor_") + p.key + (rate ? "_per_s" : "_us") + (i == 0 ? "_one_cpu" : "_two_cpus"), value[i]);
+    }
+    const double stack = figure(p.stack_key);
+    // The stack's ratio to each: time over time, or the floor's rate over
+    // the stack's (as in the table above: above 1 is slower than the floor).
+    auto ratio = [&](double floor) { return floor == 0 ? 0.0 : (rate ? floor / stack : stack / floor); };
+    std::printf("%-44s %14.1f %14.1f %7.2fx %7.2fx\n", p.label, value[0], value[1], ratio(value[0]), ratio(value[1]));
   }
   std::printf("launch to first call (ms, median of 15)      %29.2f\n", median(launch_ms));
   std::printf("  Supervisor::create (discovery, whitelist)  %29.2f\n", median(create_ms));
