@@ -78,16 +78,10 @@ void CallExecutor::arm_monitor_locked(Clock::duration after) {
   monitor_timer_->arm(std::max<Clock::duration>(after, std::chrono::nanoseconds(1)));
 }
 
-void CallExecutor::disarm_monitor_if_idle_locked() {
-  if (!monitor_timer_ || !monitor_armed_ || running_ > 0 || !queue_.empty() || stopping_ ||
-      exit_at_ != Clock::time_point::max()) {
-    return;
-  }
-  for (const auto& worker : workers_) {
-    if (worker->flushing != Clock::time_point::max()) return;
-  }
-  monitor_armed_ = false;
-  monitor_timer_->disarm();
+void CallExecutor::watch_locked() {
+  if (monitor_armed_) return;
+  arm_monitor_locked(options_.quick_bound);
+  seen_ = calls_started_;
 }
 
 CallExecutor::~CallExecutor() {
@@ -148,6 +142,9 @@ void CallExecutor::flush_replies(Worker& me, std::unique_lock<std::mutex>& lock)
   // Marked as writing meanwhile: a write that blocks (a host that does not
   // read) makes this thread count as blocked for the monitor.
   me.flushing = Clock::now();
+  // Replies that are not a call's (refusals, control answers while closing)
+  // may block too with no call to have set the monitor's timer.
+  if (options_.replies_queued && options_.replies_queued()) watch_locked();
   lock.unlock();
   if (options_.flush) options_.flush();
   lock.lock();
@@ -163,10 +160,9 @@ void CallExecutor::participate(Worker& me) {
       Task task = std::move(queue_.front());
       queue_.pop_front();
       ++running_;
+      ++calls_started_;
       me.since = Clock::now();
-      // The monitor looks only if this call is still running then; set
-      // under the lock, so a disarm by a thread going idle cannot overtake it.
-      if (!monitor_armed_) arm_monitor_locked(options_.quick_bound);
+      watch_locked();
       lock.unlock();
       task();
       task = nullptr;  // captures (the payload's pin) released outside the lock
@@ -184,7 +180,6 @@ void CallExecutor::participate(Worker& me) {
         flushed = true;
         continue;
       }
-      disarm_monitor_if_idle_locked();
       reading_ = true;
       lock.unlock();
       const bool more = options_.read();
@@ -284,23 +279,25 @@ void CallExecutor::monitor() {
       if (options_.try_flush) options_.try_flush();
       _exit(code);
     }
-    // Parked at the first look that finds nothing running and nothing
-    // queued: it ticks only while calls run, and the next call sets its timer
-    // again (one syscall, no wake-up). (It ticked for 100 ms after every call
-    // once: 1,000 plugins called once each made 200,000 wake-ups, and one
-    // call to each took 1.0-1.4 s instead of 0.16.) A thread writing replies
-    // to a host that does not read is blocked too (the header): parked, the
-    // monitor would never hand its reading role on, and host and plugin
-    // would both wait in send() for ever.
+    // Parked at the first look that finds nothing running, nothing queued,
+    // nothing being written and no call started since the timer was set or
+    // the look before: a lone quick call costs one look, quick_bound after
+    // it, and calls that keep coming one look a tick. (It ticked for 100 ms
+    // after every call once: 1,000 plugins called once each made 200,000
+    // wake-ups, and one call to each took 1.0-1.4 s instead of 0.16.) A
+    // thread writing replies to a host that does not read is blocked too
+    // (the header): parked, the monitor would never hand its reading role
+    // on, and host and plugin would both wait in send() for ever.
     bool writing = false;
     for (const auto& worker : workers_) writing |= worker->flushing != Clock::time_point::max();
-    if (running_ == 0 && queue_.empty() && !writing) {
-      monitor_armed_ = false;
+    if (running_ == 0 && queue_.empty() && !writing && calls_started_ == seen_) {
+      monitor_armed_ = false;  // it has expired: nothing to disarm
       lock.unlock();
       monitor_timer_->wait();
       lock.lock();
       continue;
     }
+    seen_ = calls_started_;
     bool blocked = false;  // a call or a write has run past the bound
     for (const auto& worker : workers_) {
       for (const auto since : {worker->since, worker->flushing}) {

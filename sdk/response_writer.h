@@ -50,6 +50,8 @@ class ResponseWriter {
 
   // Writes what is queued, unless another thread is writing (it will).
   void flush();
+  // Replies queued and not yet being written (a hint: no lock taken).
+  bool has_queued() const { return has_queued_.load(std::memory_order_relaxed); }
   // Writes what the socket takes now without blocking (MSG_DONTWAIT), unless
   // another thread is writing; the rest waits for the next flush(). For a
   // thread that must never block on a host that does not read (the SDK's

@@ -73,6 +73,7 @@ int Session::run() {
       .stack_bytes = options_.thread_stack_bytes,
       .read = [this] { return read_once(); },
       .flush = [this] { writer_.flush(); },
+      .replies_queued = [this] { return writer_.has_queued(); },
       .try_flush = [this] { writer_.try_flush(); },
       .report = report});
   // Returns once reading stopped and every call ended (or the executor ended

@@ -5,8 +5,7 @@
 // run past its quick bound. A condition variable's timed wait cannot be
 // moved by another thread without waking the sleeper, and that wake-up (a
 // context switch, often on the other CPU) costs more than a quick call.
-// Setting a timerfd is one syscall and wakes no one unless it expires; a
-// quick call disarms it again before its thread reads the next request.
+// Setting a timerfd is one syscall and wakes no one unless it expires.
 #pragma once
 
 #include <chrono>
@@ -25,8 +24,6 @@ class WakeTimer {
   void arm(std::chrono::nanoseconds after);
   // Expires at once: the sleeper wakes now.
   void wake_now() { arm(std::chrono::nanoseconds(1)); }
-  // Never expires, and expiries not waited for yet are forgotten.
-  void disarm() { arm(std::chrono::nanoseconds(0)); }
   // Blocks until the timer expires (returns at once if it already has).
   void wait();
 

@@ -15,6 +15,19 @@ using Clock = std::chrono::steady_clock;
 // CPU spinning.
 constexpr auto kSpin = std::chrono::microseconds(100);
 
+// Spins until `ready` is set or kSpin has passed, if a SpinSlot is free
+// (none is taken when the caller does not spin: another Supervisor may).
+void spin_until(const std::atomic<std::uint32_t>& ready) {
+  SpinSlot slot;
+  if (!slot) return;
+  const auto until = Clock::now() + kSpin;
+  // The clock is read once every 64 looks: a look is a few nanoseconds.
+  for (unsigned i = 1; ready.load(std::memory_order_acquire) == 0; ++i) {
+    cpu_relax();
+    if (i % 64 == 0 && Clock::now() >= until) return;
+  }
+}
+
 }  // namespace
 
 std::function<void(CallResult<Bytes>)> CallWaiter::completion() const {
@@ -27,14 +40,7 @@ std::function<void(CallResult<Bytes>)> CallWaiter::completion() const {
 
 CallResult<Bytes> CallWaiter::wait() {
   auto& ready = state_->ready;
-  if (SpinSlot slot; spin_ && slot) {
-    const auto until = Clock::now() + kSpin;
-    // The clock is read once every 64 looks: a look is a few nanoseconds.
-    for (unsigned i = 1; ready.load(std::memory_order_acquire) == 0; ++i) {
-      cpu_relax();
-      if (i % 64 == 0 && Clock::now() >= until) break;
-    }
-  }
+  if (spin_) spin_until(ready);
   while (ready.load(std::memory_order_acquire) == 0) ready.wait(0, std::memory_order_acquire);
   return std::move(*state_->result);
 }

@@ -60,6 +60,7 @@ class ExecuteCall : public std::enable_shared_from_this<ExecuteCall> {
 
   void attempt() {
     ++attempt_;
+    ++registry_->attempts_total;
     if (registry_->stopping) return finish(supervisor_stopped());
     auto now = Clock::now();
     if (now >= deadline_) {

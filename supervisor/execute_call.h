@@ -47,7 +47,10 @@ using ExecuteDone = std::function<void(CallResult<Bytes>)>;
 struct CallRegistry {
   bool stopping = false;
   size_t live = 0;  // calls begun and not yet ended
-  uint64_t ended_total = 0;  // calls ended so far (the loop's spin: loop_runner.h)
+  // Attempts made and calls ended so far: the loop spins after either
+  // (loop_runner.h), an answer or the host's next call being near.
+  uint64_t attempts_total = 0;
+  uint64_t ended_total = 0;
   uint64_t next_waiter = 0;
   std::unordered_map<uint64_t, boost::asio::steady_timer*> waiting;  // retry backoffs
   std::function<void()> on_idle;  // while stopping: runs once `live` is 0

@@ -7,9 +7,10 @@
 // up to kLoopSpin (each look an epoll_wait with no timeout) keeps the CPU
 // awake for an answer that comes within it. The spin takes a SpinSlot
 // (spin_slot.h), so it never holds the last CPU the plugins have, and it
-// happens only when `awaiting` says so (calls out, or one just ended; not
-// while plugins start, when the CPU is the launches'): at most kLoopSpin of
-// CPU each time the loop runs out of work then.
+// happens only when `awaiting` says so (a request just sent or a call just
+// ended; not while plugins start, when the CPU is the launches', nor at
+// each wake-up while a slow call is out): at most kLoopSpin of CPU each
+// time the loop runs out of work then.
 #pragma once
 
 #include <functional>

@@ -82,14 +82,14 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(const SupervisorOptions& 
   std::promise<std::thread::id> loop_id;
   impl->thread = std::thread([io = &impl->io, calls = impl->calls, spin = options.spin_wait, &loop_id] {
     loop_id.set_value(std::this_thread::get_id());
-    // Worth looking again before sleeping: calls are out (an answer is
-    // coming), or one ended since the last look (a host that calls in a
-    // loop sends the next at once).
-    uint64_t ended_seen = 0;
-    run_loop(*io, [&calls, &ended_seen, spin] {
-      if (!spin) return false;
-      const bool ended_since = std::exchange(ended_seen, calls->ended_total) != calls->ended_total;
-      return calls->live > 0 || ended_since;
+    // Worth looking again before sleeping: an attempt was made since the
+    // last look (its answer may be near), or a call ended (a host that calls
+    // in a loop sends the next at once). Not for every wake-up while a slow
+    // call is out: one look after it was sent, then the loop sleeps.
+    uint64_t seen = 0;
+    run_loop(*io, [&calls, &seen, spin] {
+      const uint64_t now = calls->attempts_total + calls->ended_total;
+      return spin && std::exchange(seen, now) != now;
     });
   });
   impl->loop_id = loop_id.get_future().get();
