@@ -80,8 +80,20 @@ void CallExecutor::arm_monitor_locked(Clock::duration after) {
 
 void CallExecutor::watch_locked() {
   if (monitor_armed_) return;
-  arm_monitor_locked(options_.quick_bound);
+  arm_monitor_locked(std::max(options_.first_look, options_.quick_bound));
   seen_ = calls_started_;
+}
+
+void CallExecutor::unwatch_if_idle_locked() {
+  if (!monitor_timer_ || !monitor_armed_ || running_ > 0 || !queue_.empty() || stopping_ ||
+      exit_at_ != Clock::time_point::max()) {
+    return;
+  }
+  for (const auto& worker : workers_) {
+    if (worker->flushing != Clock::time_point::max()) return;
+  }
+  monitor_armed_ = false;
+  monitor_timer_->disarm();
 }
 
 CallExecutor::~CallExecutor() {
@@ -180,6 +192,7 @@ void CallExecutor::participate(Worker& me) {
         flushed = true;
         continue;
       }
+      unwatch_if_idle_locked();
       reading_ = true;
       lock.unlock();
       const bool more = options_.read();
@@ -281,8 +294,7 @@ void CallExecutor::monitor() {
     }
     // Parked at the first look that finds nothing running, nothing queued,
     // nothing being written and no call started since the timer was set or
-    // the look before: a lone quick call costs one look, quick_bound after
-    // it, and calls that keep coming one look a tick. (It ticked for 100 ms
+    // the look before. (It ticked for 100 ms
     // after every call once: 1,000 plugins called once each made 200,000
     // wake-ups, and one call to each took 1.0-1.4 s instead of 0.16.) A
     // thread writing replies to a host that does not read is blocked too

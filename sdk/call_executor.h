@@ -19,15 +19,22 @@
 // replies the blocked threads left queued. A thread blocked writing replies
 // (a host that does not read while it sends) counts as blocked too, which is
 // why replies are written before taking the reading role, not while holding
-// it: reading goes on, and the host's send completes. So a stuck handler costs the
-// others at most about quick_bound + tick, and quick ones never pay a
-// wake-up on its path: the monitor sleeps on a timer (wake_timer.h) that a
-// call starting sets to quick_bound unless it is set already, and that is
-// never disarmed (setting a timer can cost a VM exit to program the CPU's
-// timer: setting and clearing it for each call made a 16-byte call on one
-// CPU 21 us instead of 7). So calls that keep coming cost the monitor one
-// look a tick, and a lone call one look, quick_bound after it, once it is
-// answered; a call that is still running then is handed on as above.
+// it: reading goes on, and the host's send completes.
+//
+// The monitor sleeps on a timer (wake_timer.h) that a call starting sets to
+// first_look and that the thread disarms when, nothing running, it goes back
+// to reading: a quick call costs two timerfd_settime calls and wakes the
+// monitor never; only a call still running at first_look wakes it, and it
+// then ticks until nothing runs. Why first_look (5 ms) and not quick_bound:
+// a timer due before the CPU's next scheduler tick (4 ms apart at HZ=250)
+// makes the kernel program the CPU's timer, and so does removing it; on a
+// virtual machine each is an exit to the hypervisor. Set and cleared at
+// 0.5 ms for every call, it made a 16-byte call on one CPU take 21 us
+// instead of 7; set at 0.5 ms and left to expire, it woke the monitor once
+// per lone call (one call to each of 1,000 plugins: 57-60 ms instead of
+// 40-45). Replies waiting to be written set the timer too: a write blocked
+// on a host that does not read is seen even when no call ran. So a stuck
+// handler costs the others about first_look + tick.
 //
 // The queue is bounded (max_running + max_queued calls, running included):
 // try_submit_all() refuses beyond, the caller answers RESOURCE_EXHAUSTED.
@@ -68,6 +75,9 @@ class CallExecutor {
     std::size_t stack_bytes = 1024 * 1024;
     // A call running longer than this no longer counts as "back soon".
     Clock::duration quick_bound = std::chrono::microseconds(500);
+    // The monitor's first look after a call starts (see above), then one
+    // every tick while calls run.
+    Clock::duration first_look = std::chrono::milliseconds(5);
     Clock::duration tick = std::chrono::microseconds(500);
     // The reading role: one blocking read and the dispatch of what it read
     // (calls go to try_submit_all); false when reading is over.
@@ -124,8 +134,12 @@ class CallExecutor {
   void arm_monitor_locked(Clock::duration after);
   void wake_monitor_locked() { arm_monitor_locked(Clock::duration::zero()); }
   // With the lock held, as a call starts or replies are written: makes sure
-  // the monitor looks quick_bound from now if it was not going to.
+  // the monitor looks first_look from now if it was not going to.
   void watch_locked();
+  // With the lock held, before a blocking read: disarms the monitor's timer
+  // when nothing is left for it to watch (no call running or queued, no
+  // thread writing replies).
+  void unwatch_if_idle_locked();
 
   const Options options_;
   mutable std::mutex mu_;

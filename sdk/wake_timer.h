@@ -24,6 +24,8 @@ class WakeTimer {
   void arm(std::chrono::nanoseconds after);
   // Expires at once: the sleeper wakes now.
   void wake_now() { arm(std::chrono::nanoseconds(1)); }
+  // Never expires, and expiries not waited for yet are forgotten.
+  void disarm() { arm(std::chrono::nanoseconds(0)); }
   // Blocks until the timer expires (returns at once if it already has).
   void wait();
 
