@@ -276,8 +276,8 @@ bool CallExecutor::start_participant_locked() {
 }
 
 void CallExecutor::monitor() {
-  // Asleep until a call has run for quick_bound (or an end, or exit_after):
-  // see arm_monitor_locked.
+  // Asleep until a call has run for first_look (or an end, or exit_after):
+  // see watch_locked.
   monitor_timer_->wait();
   std::unique_lock lock(mu_);
   while (!stopping_) {

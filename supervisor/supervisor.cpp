@@ -30,6 +30,7 @@ CallError called_on_loop_thread(const char* method) {
 Result<std::unique_ptr<Supervisor>> Supervisor::create(const SupervisorOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  impl->spin_wait = options.spin_wait;
   impl->settings.observer = std::make_shared<const SupervisorObserver>(options.observer);
   impl->settings.log = std::make_shared<Log>(options.log);
   Log& log = *impl->settings.log;
@@ -309,7 +310,7 @@ void Supervisor::execute_async(const std::string& name, const std::string& metho
 CallResult<Bytes> Supervisor::execute(const std::string& name, const std::string& method,
                                       std::span<const uint8_t> payload, const ExecuteOptions& options) {
   if (impl_->on_loop_thread()) return called_on_loop_thread("execute");
-  CallWaiter waiter(impl_->options.spin_wait);
+  CallWaiter waiter(impl_->spin_wait);
   impl_->submit(name, method, Bytes(payload.begin(), payload.end()), options, waiter.completion());
   return waiter.wait();
 }

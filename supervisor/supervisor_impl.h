@@ -42,6 +42,9 @@ struct Supervisor::Impl {
   // which its jobs post their results to, goes.
   std::unique_ptr<Launcher> launcher = std::make_unique<Launcher>();
   SupervisorOptions options;
+  // options.spin_wait, fixed at create(): execute() reads it on the
+  // caller's thread, where a reload may be rewriting `options`.
+  bool spin_wait = true;
   std::optional<Whitelist> whitelist;
   PluginRegistry registry;
   RuntimeSettings settings;
