@@ -4,8 +4,9 @@
 // Why: the loop spends most of a call waiting for the plugin's answer, and
 // asleep in epoll_wait it is woken through its CPU, idle by then: 25-55 us
 // on the guests we measured, as much as the round trip. Looking again for
-// up to kLoopSpin (each look an epoll_wait with no timeout) keeps the CPU
-// awake for an answer that comes within it. The spin takes a SpinSlot
+// up to kLoopSpin (a look, an epoll_wait with no timeout, every
+// microsecond) keeps the CPU awake for an answer that comes within it.
+// The spin takes a SpinSlot
 // (spin_slot.h), so it never holds the last CPU the plugins have, and it
 // happens only when `awaiting` says so (a request just sent or a call just
 // ended; not while plugins start, when the CPU is the launches', nor at
