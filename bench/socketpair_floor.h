@@ -39,18 +39,14 @@ inline bool full_io(bool write_side, int fd, std::uint8_t* p, std::size_t n) {
 // pinned placements measure each mode on purpose.
 enum class Placement { free, one_cpu, two_cpus };
 
-// The CPU sets for the floor's two processes under `placement`, taken from
-// the CPUs this process may run on; false if there are too few.
+// The CPU sets for the floor's two processes under a pinned `placement`,
+// taken from the CPUs this process may run on; false if there are too few.
 inline bool cpus_for(Placement placement, cpu_set_t& parent, cpu_set_t& child) {
   cpu_set_t allowed;
   CPU_ZERO(&allowed);
   CPU_ZERO(&parent);
   CPU_ZERO(&child);
   if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0) return false;
-  if (placement == Placement::free) {
-    parent = child = allowed;
-    return true;
-  }
   int first = -1, second = -1;
   for (int cpu = 0; cpu < CPU_SETSIZE && second < 0; ++cpu) {
     if (!CPU_ISSET(cpu, &allowed)) continue;
@@ -67,10 +63,14 @@ inline bool cpus_for(Placement placement, cpu_set_t& parent, cpu_set_t& child) {
 // itself cannot be measured.
 inline double socketpair_round_trips_per_s(std::size_t size, int depth, int rounds,
                                            Placement placement = Placement::free) {
+  const bool pinned = placement != Placement::free;
   cpu_set_t before, mine, theirs;
-  if (::sched_getaffinity(0, sizeof before, &before) != 0) return 0;
-  if (!cpus_for(placement, mine, theirs)) return 0;
-  if (::sched_setaffinity(0, sizeof mine, &mine) != 0) return 0;
+  if (pinned) {
+    if (::sched_getaffinity(0, sizeof before, &before) != 0 || !cpus_for(placement, mine, theirs) ||
+        ::sched_setaffinity(0, sizeof mine, &mine) != 0) {
+      return 0;
+    }
+  }
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
     std::perror("bench: socketpair for the floor");
@@ -85,7 +85,7 @@ inline double socketpair_round_trips_per_s(std::size_t size, int depth, int roun
   if (child == 0) {
     // Pinned before it reads; failing that, it runs where it may (a
     // cgroup's cpuset can refuse the set): the figure is then the free one.
-    (void)::sched_setaffinity(0, sizeof theirs, &theirs);
+    if (pinned) (void)::sched_setaffinity(0, sizeof theirs, &theirs);
     ::close(sv[0]);
     while (full_io(false, sv[1], buf.data(), buf.size()) && full_io(true, sv[1], buf.data(), buf.size())) {
     }
@@ -100,7 +100,7 @@ inline double socketpair_round_trips_per_s(std::size_t size, int depth, int roun
   const double elapsed = seconds_since(start);
   ::close(sv[0]);
   ::waitpid(child, nullptr, 0);
-  ::sched_setaffinity(0, sizeof before, &before);
+  if (pinned) (void)::sched_setaffinity(0, sizeof before, &before);
   if (!ok) {
     std::fprintf(stderr, "bench: the floor's echo child went away\n");
     std::exit(1);

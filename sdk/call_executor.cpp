@@ -74,13 +74,18 @@ void CallExecutor::start_monitor_locked() {
 void CallExecutor::arm_monitor_locked(Clock::duration after) {
   if (!monitor_timer_) return;
   monitor_armed_ = true;
-  // Zero would disarm the timer: the smallest setting wakes at once.
-  monitor_timer_->arm(std::max<Clock::duration>(after, std::chrono::nanoseconds(1)));
+  monitor_timer_->arm(after);
+}
+
+void CallExecutor::wake_monitor_locked() {
+  if (!monitor_timer_) return;
+  monitor_armed_ = true;
+  monitor_timer_->wake_now();
 }
 
 void CallExecutor::watch_locked() {
   if (monitor_armed_) return;
-  arm_monitor_locked(std::max(options_.first_look, options_.quick_bound));
+  arm_monitor_locked(options_.first_look);
   seen_ = calls_started_;
 }
 

@@ -129,10 +129,10 @@ class CallExecutor {
   bool start_participant_locked();
   // With the lock held: starts the monitor if it was not started yet.
   void start_monitor_locked();
-  // With the lock held: sets the monitor's timer to `after` (the monitor
-  // will look then), or wakes it now; no-ops without a monitor.
+  // With the lock held: sets the monitor's timer to `after` (positive: the
+  // monitor will look then), or wakes it now; no-ops without a monitor.
   void arm_monitor_locked(Clock::duration after);
-  void wake_monitor_locked() { arm_monitor_locked(Clock::duration::zero()); }
+  void wake_monitor_locked();
   // With the lock held, as a call starts or replies are written: makes sure
   // the monitor looks first_look from now if it was not going to.
   void watch_locked();

@@ -2,7 +2,7 @@
 // waking it.
 //
 // Why: the call monitor (call_executor.h) needs to look only once a call has
-// run past its quick bound. A condition variable's timed wait cannot be
+// run for a while (its first look). A condition variable's timed wait cannot be
 // moved by another thread without waking the sleeper, and that wake-up (a
 // context switch, often on the other CPU) costs more than a quick call.
 // Setting a timerfd is one syscall and wakes no one unless it expires.
@@ -19,8 +19,8 @@ class WakeTimer {
  public:
   static Result<WakeTimer> create();
 
-  // Expires `after` from now, replacing any earlier setting; expiries not
-  // waited for yet are forgotten.
+  // Expires `after` (more than zero) from now, replacing any earlier
+  // setting; expiries not waited for yet are forgotten.
   void arm(std::chrono::nanoseconds after);
   // Expires at once: the sleeper wakes now.
   void wake_now() { arm(std::chrono::nanoseconds(1)); }

@@ -6,9 +6,8 @@
 // on the guests we measured, as much as the round trip. Looking again for
 // up to kLoopSpin (a look, an epoll_wait with no timeout, every
 // microsecond) keeps the CPU awake for an answer that comes within it.
-// The spin takes a SpinSlot
-// (spin_slot.h), so it never holds the last CPU the plugins have, and it
-// happens only when `awaiting` says so (a request just sent or a call just
+// The spin takes a SpinSlot (spin_slot.h), so it never holds the last CPU
+// the plugins have, and it happens only when `awaiting` says so (a request just sent or a call just
 // ended; not while plugins start, when the CPU is the launches', nor at
 // each wake-up while a slow call is out): at most kLoopSpin of CPU each
 // time the loop runs out of work then.

@@ -302,8 +302,8 @@ struct SupervisorOptions {
   // (docs/security-model.md, "The digest cache"). Off: every launch hashes.
   bool cache_digests = true;
   // Threads waiting for a plugin's answer look again for a short while
-  // before they sleep: the loop thread up to 50 us while calls are out,
-  // execute() up to 100 us, one thread fewer than the CPUs at a time (none
+  // before they sleep: the loop thread up to 50 us once it has sent a
+  // request or ended a call, execute() up to 100 us, one thread fewer than the CPUs at a time (none
   // on one CPU). Where waking an idle CPU is slow (25-55 us on the virtual
   // machines we measured) this halves a small call's round trip
   // (docs/host-authors.md, "How calls wait"). Off: they sleep at once.
