@@ -9,9 +9,9 @@
 //   bench_supervisor_roundtrip [--json] [PLUGINS_DIR]
 //                                                   the report; --json: then one JSON
 //                                                   object, the last line, for scripts
-//   bench_supervisor_roundtrip --calls N [--depth D] [DIR]
-//                                                   N 16 B calls, D (1) in flight, no report
-//                                                   (for strace -c -f / perf stat)
+//   bench_supervisor_roundtrip --calls N [--depth D] [--size BYTES] [DIR]
+//                                                   N calls of BYTES (16), D (1) in flight,
+//                                                   no report (for strace -c -f / perf)
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -138,6 +138,11 @@ int main(int argc, char** argv) {
     calls_depth = std::stoi(args[1]);
     args.erase(args.begin(), args.begin() + 2);
   }
+  size_t calls_size = 16;
+  if (args.size() >= 2 && args[0] == "--size") {
+    calls_size = std::stoul(args[1]);
+    args.erase(args.begin(), args.begin() + 2);
+  }
   std::string examples = args.empty() ? STOCKADE_EXAMPLE_PLUGINS_DIR : args[0];
   std::string work = "/tmp/stockade-bench-" + std::to_string(::getpid());
   prepare_plugins(examples, work);
@@ -145,7 +150,7 @@ int main(int argc, char** argv) {
   if (calls_only > 0) {
     auto sup = make(work);
     if (!sup->start("echo")) return 1;
-    stack_throughput(*sup, 16, calls_depth, calls_only);
+    stack_throughput(*sup, calls_size, calls_depth, calls_only);
     sup.reset();
     fs::remove_all(work);
     return 0;
@@ -187,14 +192,17 @@ int main(int argc, char** argv) {
     record("floor_" + tag + "_us", 1e6 / floor_rate);
     record(tag + (size == 16 ? "_async_us" : "_us"), 1e6 / stack_rate);
   }
-  std::vector<uint8_t> small(16, 1);
-  {
-    const int n = 5000;
+  // execute() from this thread (not the loop's): 16 B, and 64 KiB, whose
+  // request leaves from the caller's memory (execute() lends it).
+  for (size_t size : {size_t{16}, size_t{64 * 1024}}) {
+    const std::vector<uint8_t> payload(size, 1);
+    const int n = size == 16 ? 5000 : 1000;
     auto start = Clock::now();
-    for (int i = 0; i < n; ++i) (void)sup->execute("echo", "echo", small);
+    for (int i = 0; i < n; ++i) (void)sup->execute("echo", "echo", payload);
     const double sync_us = seconds_since(start) * 1e6 / n;
-    std::printf("round trip, 16 B, synchronous execute() from another thread (us) %8.1f\n", sync_us);
-    record("rt16_sync_us", sync_us);
+    std::printf("round trip, %-6s, synchronous execute() from another thread (us) %8.1f\n",
+                size == 16 ? "16 B" : "64 KiB", sync_us);
+    record(size == 16 ? "rt16_sync_us" : "rt64k_sync_us", sync_us);
   }
   for (int depth : {1, 8, 64}) {
     std::vector<double> floor_rates, stack_rates;

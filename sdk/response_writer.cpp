@@ -147,6 +147,10 @@ void ResponseWriter::execute_reply(std::uint64_t id, const Reply& reply, Flush w
     memfd_reply(id, reply.payload(), when);
     return;
   }
+  if (reply.payload().size() >= wire::kGatherPayloadFrom) {
+    gathered_reply(id, reply.payload());
+    return;
+  }
   send([&](wire::FrameBuilder& b) { return b.encode_execute_response(id, reply.payload()); },
        [&](wire::FrameBuilder& b, const Error& why) {
          return b.encode_execute_error(
@@ -174,11 +178,7 @@ void ResponseWriter::memfd_reply(std::uint64_t id, std::span<const std::uint8_t>
     return;
   }
   std::unique_lock lock(mu_);
-  // The socket is this thread's while it holds flushing_: what was queued
-  // before leaves first, then this frame with its descriptor.
-  drained_.wait(lock, [this] { return broken_ || !flushing_; });
-  if (pending_locked()) flush_locked(lock);
-  if (broken_) return;
+  if (!take_socket_locked(lock)) return;
   auto frame = builder_.encode_execute_response_memfd(id, payload.size());
   if (!frame) {
     // Cannot happen to a frame of two numbers, but the call must still end.
@@ -187,16 +187,56 @@ void ResponseWriter::memfd_reply(std::uint64_t id, std::span<const std::uint8_t>
                  false})) {
       (void)queued_.add(*error);
     }
-    flush_locked(lock);
+    give_socket_back_locked(lock, {});
     return;
   }
   // A frame of a few dozen bytes: copied so that the builder is free for
   // the other threads while this one writes.
   std::vector<std::uint8_t> bytes(frame->begin(), frame->end());
-  flushing_ = true;
   lock.unlock();
   const Status written = send_all_with_fd(fd_, bytes, memfd->get());
   lock.lock();
+  give_socket_back_locked(lock, written);
+}
+
+void ResponseWriter::gathered_reply(std::uint64_t id, std::span<const std::uint8_t> payload) {
+  std::unique_lock lock(mu_);
+  if (!take_socket_locked(lock)) return;
+  auto frame = builder_.encode_execute_response_gathered(id, payload);
+  if (!frame) {
+    // Over max_frame: the caller hears why instead of waiting.
+    if (auto error = builder_.encode_execute_error(
+            id, {to_wire(Code::resource_exhausted),
+                 bounded("the plugin's response cannot be sent: " + frame.error().message()), false})) {
+      (void)queued_.add(*error);
+    }
+    give_socket_back_locked(lock, {});
+    return;
+  }
+  // The head and tail (a few dozen bytes) are copied so that the builder is
+  // free for the other threads while this one writes; the payload is the
+  // handler's, alive until this returns.
+  std::vector<std::uint8_t> ends(frame->head.begin(), frame->head.end());
+  ends.insert(ends.end(), frame->tail.begin(), frame->tail.end());
+  const auto head = std::span<const std::uint8_t>(ends).first(frame->head.size());
+  const auto tail = std::span<const std::uint8_t>(ends).subspan(frame->head.size());
+  lock.unlock();
+  const Status written = send_all_gathered(fd_, wire::GatheredFrame{head, payload, tail});
+  lock.lock();
+  give_socket_back_locked(lock, written);
+}
+
+bool ResponseWriter::take_socket_locked(std::unique_lock<std::mutex>& lock) {
+  // The socket is this thread's while it holds flushing_: what was queued
+  // before leaves first, then this thread's frame.
+  drained_.wait(lock, [this] { return broken_ || !flushing_; });
+  if (pending_locked()) flush_locked(lock);
+  if (broken_) return false;
+  flushing_ = true;
+  return true;
+}
+
+void ResponseWriter::give_socket_back_locked(std::unique_lock<std::mutex>& lock, const Status& written) {
   if (!written) broken_ = true;
   flushing_ = false;
   // Replies queued meanwhile counted on the writing thread to send them.

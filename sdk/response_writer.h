@@ -15,6 +15,11 @@
 // outside the lock; the frame that announces it leaves in a sendmsg of its
 // own, after what was queued before it.
 //
+// A reply payload of wire::kGatherPayloadFrom bytes or more, below that
+// threshold, leaves the same way in a sendmsg of its own, gathered from the
+// frame's head, the handler's payload and the frame's tail: the payload is
+// not copied in user space.
+//
 // A response that cannot be encoded (a payload over max_frame, say) becomes
 // an Error response for the same id, so the caller never waits for an answer
 // that will not come. Once a write fails (the host is gone) the writer drops
@@ -76,6 +81,13 @@ class ResponseWriter {
   std::string_view bounded(std::string_view text) const;
   // A reply whose payload goes in a memfd (see above).
   void memfd_reply(std::uint64_t id, std::span<const std::uint8_t> payload, Flush when);
+  // A reply of kGatherPayloadFrom bytes or more (see above).
+  void gathered_reply(std::uint64_t id, std::span<const std::uint8_t> payload);
+  // With the lock held: waits until no other thread writes and writes what
+  // is queued, so that the socket is this thread's (flushing_ set) for one
+  // frame of its own. False when the writer is broken.
+  bool take_socket_locked(std::unique_lock<std::mutex>& lock);
+  void give_socket_back_locked(std::unique_lock<std::mutex>& lock, const Status& written);
 
   const int fd_;
   const std::uint32_t memfd_threshold_;

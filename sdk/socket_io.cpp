@@ -9,6 +9,7 @@
 #include <string>
 
 #include "base/fd_passing.h"
+#include "base/gathered_send.h"
 #include "base/syscall.h"
 
 namespace stockade::sdk::detail {
@@ -27,6 +28,16 @@ Status send_all_with_fd(int fd, std::span<const std::uint8_t> bytes, int attache
   const ssize_t n = retry_on_eintr([&] { return send_with_fd(fd, bytes, attached); });
   if (n < 0) return sys_error("cannot write to the host", "sendmsg(fd " + std::to_string(fd) + ")");
   return send_all(fd, bytes.subspan(static_cast<std::size_t>(n)));
+}
+
+Status send_all_gathered(int fd, wire::GatheredFrame frame) {
+  while (frame.size() > 0) {
+    const ssize_t n =
+        retry_on_eintr([&] { return send_gathered(fd, {frame.head, frame.payload, frame.tail}); });
+    if (n < 0) return sys_error("cannot write to the host", "sendmsg(fd " + std::to_string(fd) + ")");
+    frame = frame.after(static_cast<std::size_t>(n));
+  }
+  return {};
 }
 
 Result<std::size_t> read_some_with_fd(int fd, std::span<std::uint8_t> into, UniqueFd& received) {

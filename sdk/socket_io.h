@@ -10,6 +10,7 @@
 
 #include "base/unique_fd.h"
 #include "stockade/result.h"
+#include "wire/frame_builder.h"
 
 namespace stockade::sdk::detail {
 
@@ -18,6 +19,10 @@ Status send_all(int fd, std::span<const std::uint8_t> bytes);
 
 // Writes all of `bytes`, `attached` passed (SCM_RIGHTS) with the first byte.
 Status send_all_with_fd(int fd, std::span<const std::uint8_t> bytes, int attached);
+
+// Writes all of a frame in pieces (sendmsg of its pieces, as many as needed):
+// its payload leaves from where it is, uncopied.
+Status send_all_gathered(int fd, wire::GatheredFrame frame);
 
 // Blocks until `fd` has bytes to read (or its end, or an error): poll(2)
 // for POLLIN. Why not block in read(2) itself: a reader asleep in read on an

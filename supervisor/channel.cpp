@@ -1,6 +1,7 @@
 #include "supervisor/channel.h"
 #include "base/error.h"
 #include "base/fd_passing.h"
+#include "base/gathered_send.h"
 
 #include <sys/socket.h>
 
@@ -182,6 +183,29 @@ Status Channel::send(wire::Frame frame, UniqueFd attached) {
   if (auto added = batch_.add(frame); !added) return added;
   if (attached) outgoing_fds_.emplace_back(bytes_queued_, std::move(attached));
   bytes_queued_ += frame.size();
+  schedule_flush();
+  return {};
+}
+
+Status Channel::send(const wire::GatheredFrame& frame) {
+  if (closed_) return Error{Errc::unavailable, "the plugin's channel is closed", {}};
+  if (!batch_.fits(frame.size())) return batch_.add(frame);  // the queue's own error
+  size_t sent = 0;
+  if (batch_.empty() && !waiting_writable_) {
+    ssize_t n = -1;
+    do {
+      n = send_gathered(socket_.native_handle(), {frame.head, frame.payload, frame.tail}, MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    ++sends_;
+    // A failure other than a full socket is met again by the flush of the
+    // rest, which reports it: not from here, inside the caller's send.
+    if (n > 0) sent = static_cast<size_t>(n);
+  }
+  bytes_queued_ += frame.size();
+  bytes_sent_ += sent;
+  if (sent == frame.size()) return {};
+  // Fits: checked above, and the queue was empty or already held the rest.
+  (void)batch_.add(frame.after(sent));
   schedule_flush();
   return {};
 }

@@ -47,6 +47,12 @@ class Channel : public std::enable_shared_from_this<Channel> {
   // `attached` (a payload memfd) passed beside its first byte when given.
   // Errc::limit when the output queue is full (the plugin stopped reading).
   Status send(wire::Frame frame, UniqueFd attached = {});
+  // A frame whose payload stays in the caller's memory. With nothing queued
+  // before it, it is written at once, in one sendmsg of its pieces (no copy
+  // of the payload in user space); what the socket does not take is copied
+  // into the queue, so the caller's memory is free when this returns.
+  // Otherwise it joins the queue (one copy). Errc::limit as send().
+  Status send(const wire::GatheredFrame& frame);
   // From now on descriptors are taken from the socket (at most one per
   // frame that announces a payload_memfd) and frames may announce payloads
   // in memfds of up to `max_payload` bytes. Until then recv(2) lets the

@@ -50,7 +50,7 @@ class ExecuteCall : public std::enable_shared_from_this<ExecuteCall> {
  public:
   ExecuteCall(asio::io_context& io, std::shared_ptr<CallRegistry> registry,
               std::shared_ptr<PluginProcess> plugin, std::shared_ptr<CallPolicy> policy,
-              std::string method, Bytes payload, Clock::time_point deadline, bool idempotent,
+              std::string method, CallPayload payload, Clock::time_point deadline, bool idempotent,
               ExecuteDone done)
       : io_(io), registry_(std::move(registry)), plugin_(std::move(plugin)), policy_(std::move(policy)),
         method_(std::move(method)), payload_(std::move(payload)), deadline_(deadline),
@@ -74,7 +74,7 @@ class ExecuteCall : public std::enable_shared_from_this<ExecuteCall> {
     }
     probe_ = admission.probe;
     if (attempt_ == 1) policy_->budget.on_call();
-    Request request{RequestKind::execute, method_, payload_, attempt_};
+    Request request{RequestKind::execute, method_, payload_.bytes(), attempt_};
     // The completion keeps this object (and so method_ and payload_, which
     // the request views) alive until the plugin's answer is in.
     plugin_->call(request, deadline_,
@@ -145,7 +145,7 @@ class ExecuteCall : public std::enable_shared_from_this<ExecuteCall> {
   std::shared_ptr<PluginProcess> plugin_;
   std::shared_ptr<CallPolicy> policy_;
   std::string method_;
-  Bytes payload_;
+  CallPayload payload_;
   Clock::time_point deadline_;
   bool idempotent_;
   ExecuteDone done_;
@@ -158,7 +158,7 @@ class ExecuteCall : public std::enable_shared_from_this<ExecuteCall> {
 
 void execute_call(asio::io_context& io, const std::shared_ptr<CallRegistry>& registry,
                   const std::shared_ptr<PluginProcess>& plugin, const std::shared_ptr<CallPolicy>& policy,
-                  std::string method, Bytes payload, Clock::time_point deadline, bool idempotent,
+                  std::string method, CallPayload payload, Clock::time_point deadline, bool idempotent,
                   ExecuteDone done) {
   std::make_shared<ExecuteCall>(io, registry, plugin, policy, std::move(method), std::move(payload),
                                 deadline, idempotent, std::move(done))

@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "supervisor/backoff.h"
+#include "supervisor/call_payload.h"
 #include "supervisor/circuit_breaker.h"
 #include "config/manifest.h"
 #include "supervisor/retry_budget.h"
@@ -68,7 +69,7 @@ CallError supervisor_stopped();
 // issues the next call); `done` runs exactly once, on the loop.
 void execute_call(boost::asio::io_context& io, const std::shared_ptr<CallRegistry>& registry,
                   const std::shared_ptr<PluginProcess>& plugin, const std::shared_ptr<CallPolicy>& policy,
-                  std::string method, Bytes payload, std::chrono::steady_clock::time_point deadline,
+                  std::string method, CallPayload payload, std::chrono::steady_clock::time_point deadline,
                   bool idempotent, ExecuteDone done);
 
 }  // namespace stockade::supervisor

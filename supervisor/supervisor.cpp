@@ -248,7 +248,7 @@ struct CallEnd {
 
 }  // namespace
 
-void Supervisor::Impl::submit(std::string name, std::string method, Bytes payload,
+void Supervisor::Impl::submit(std::string name, std::string method, CallPayload payload,
                               const ExecuteOptions& call_options, std::function<void(CallResult<Bytes>)> done) {
   outstanding.fetch_add(1);
   CallEnd finished{this, std::move(done), Clock::now(), name, method};
@@ -287,7 +287,7 @@ void Supervisor::Impl::observe_start(const std::string& name, const std::string&
   }
 }
 
-void Supervisor::Impl::begin_execute(const std::string& name, std::string method, Bytes payload,
+void Supervisor::Impl::begin_execute(const std::string& name, std::string method, CallPayload payload,
                                      const ExecuteOptions& call_options,
                                      std::function<void(CallResult<Bytes>)> done) {
   if (calls->stopping) return done(supervisor_stopped());
@@ -304,14 +304,15 @@ void Supervisor::execute_async(const std::string& name, const std::string& metho
                                std::span<const uint8_t> payload, const ExecuteOptions& options,
                                std::function<void(CallResult<Bytes>)> done) {
   // Copied now: the caller's bytes need not outlive this call.
-  impl_->submit(name, method, Bytes(payload.begin(), payload.end()), options, std::move(done));
+  impl_->submit(name, method, CallPayload::copied(payload), options, std::move(done));
 }
 
 CallResult<Bytes> Supervisor::execute(const std::string& name, const std::string& method,
                                       std::span<const uint8_t> payload, const ExecuteOptions& options) {
   if (impl_->on_loop_thread()) return called_on_loop_thread("execute");
   CallWaiter waiter(impl_->spin_wait);
-  impl_->submit(name, method, Bytes(payload.begin(), payload.end()), options, waiter.completion());
+  // Borrowed: this thread waits below until the call has ended.
+  impl_->submit(name, method, CallPayload::borrowed(payload), options, waiter.completion());
   return waiter.wait();
 }
 

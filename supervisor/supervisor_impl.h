@@ -96,14 +96,14 @@ struct Supervisor::Impl {
   // with any end reached before submit returns posted. Either way
   // a callback that issues the next call cannot grow the stack, however
   // fast calls fail.
-  void submit(std::string name, std::string method, Bytes payload, const ExecuteOptions& options,
+  void submit(std::string name, std::string method, CallPayload payload, const ExecuteOptions& options,
               std::function<void(CallResult<Bytes>)> done);
   // The loop's own: execute_async calls started inline and still on the
   // stack, and completions running (see submit and CallEnd).
   int inline_submits = 0;
   int in_call_end = 0;
   // On the loop.
-  void begin_execute(const std::string& name, std::string method, Bytes payload,
+  void begin_execute(const std::string& name, std::string method, CallPayload payload,
                      const ExecuteOptions& options, std::function<void(CallResult<Bytes>)> done);
   void call_ended();
 

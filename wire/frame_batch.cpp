@@ -5,17 +5,23 @@
 
 namespace stockade::wire {
 
-Status FrameBatch::add(std::span<const std::uint8_t> frame) {
+bool FrameBatch::fits(std::size_t bytes) const {
+  const std::size_t queued = bytes_.size() - head_;
+  return bytes <= max_bytes_ - std::min(queued, max_bytes_);
+}
+
+Status FrameBatch::add(std::span<const std::uint8_t> frame) { return add(GatheredFrame{frame, {}, {}}); }
+
+Status FrameBatch::add(const GatheredFrame& frame) {
   // Reclaim the written prefix before growing, so a queue that keeps up never
   // grows past one burst of frames.
   if (head_ == bytes_.size()) {
     bytes_.clear();
     head_ = 0;
   }
-  const std::size_t queued = bytes_.size() - head_;
-  if (frame.size() > max_bytes_ - std::min(queued, max_bytes_)) {
+  if (!fits(frame.size())) {
     return Error{Errc::limit,
-                 "output queue full: " + std::to_string(queued) + " bytes queued, frame of " +
+                 "output queue full: " + std::to_string(bytes_.size() - head_) + " bytes queued, frame of " +
                      std::to_string(frame.size()) + " would pass the limit of " +
                      std::to_string(max_bytes_),
                  "FrameBatch"};
@@ -24,7 +30,9 @@ Status FrameBatch::add(std::span<const std::uint8_t> frame) {
     bytes_.erase(bytes_.begin(), bytes_.begin() + static_cast<std::ptrdiff_t>(head_));
     head_ = 0;
   }
-  bytes_.insert(bytes_.end(), frame.begin(), frame.end());
+  for (auto piece : {frame.head, frame.payload, frame.tail}) {
+    bytes_.insert(bytes_.end(), piece.begin(), piece.end());
+  }
   return {};
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "stockade/result.h"
+#include "wire/frame_builder.h"
 
 namespace stockade::wire {
 
@@ -19,6 +20,10 @@ class FrameBatch {
 
   // Queues one whole frame (as returned by FrameBuilder).
   Status add(std::span<const std::uint8_t> frame);
+  // The same for a frame in pieces (one copy of each).
+  Status add(const GatheredFrame& frame);
+  // Whether add() of `bytes` more would stay within the bound.
+  bool fits(std::size_t bytes) const;
   // The queued bytes not yet written.
   std::span<const std::uint8_t> pending() const {
     return std::span<const std::uint8_t>(bytes_).subspan(head_);

@@ -25,6 +25,34 @@ flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>> FrameBuilder::create_byte
   return fbb_.CreateVector(bytes.data(), bytes.size());
 }
 
+flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>> FrameBuilder::reserve_bytes(std::size_t size) {
+  if (size == 0) return 0;
+  std::uint8_t* unused = nullptr;
+  return fbb_.CreateUninitializedVector(size, sizeof(std::uint8_t), &unused);
+}
+
+GatheredFrame FrameBuilder::split(Frame frame, flatbuffers::uoffset_t reserved,
+                                  std::span<const std::uint8_t> payload) {
+  if (reserved == 0) return GatheredFrame{frame, {}, {}};
+  // An offset counts from the buffer's end to the object (here the vector's
+  // length field); the frame ends where the buffer does.
+  const std::size_t start = frame.size() - reserved + sizeof(flatbuffers::uoffset_t);
+  return GatheredFrame{frame.first(start), payload, frame.subspan(start + payload.size())};
+}
+
+GatheredFrame GatheredFrame::after(std::size_t n) const {
+  GatheredFrame rest = *this;
+  auto drop = [&n](auto& piece) {
+    const std::size_t k = std::min(n, piece.size());
+    piece = piece.subspan(k);
+    n -= k;
+  };
+  drop(rest.head);
+  drop(rest.payload);
+  drop(rest.tail);
+  return rest;
+}
+
 FrameBuilder::FrameBuilder(const DecodeLimits& limits, std::size_t initial_capacity)
     : limits_(limits), fbb_(initial_capacity) {
   limits_.max_frame = std::min(limits_.max_frame, kMaxFrameCeiling);
@@ -134,6 +162,33 @@ Result<Frame> FrameBuilder::encode_execute_response(std::uint64_t id,
   auto payload_offset = create_bytes(payload);
   auto body = fb::CreateExecuteResponse(fbb_, payload_offset);
   return finish(id, fb::Body::ExecuteResponse, body.Union());
+}
+
+Result<GatheredFrame> FrameBuilder::encode_execute_request_gathered(std::uint64_t id, std::string_view method,
+                                                                   std::span<const std::uint8_t> payload,
+                                                                   std::uint64_t deadline_ms,
+                                                                   std::uint32_t attempt) {
+  fbb_.Clear();
+  if (auto st = check_input_size(method.size() + payload.size()); !st) {
+    return std::move(st).error();
+  }
+  auto payload_offset = reserve_bytes(payload.size());
+  auto method_offset = fbb_.CreateString(method);
+  auto body = fb::CreateExecuteRequest(fbb_, method_offset, payload_offset, deadline_ms, attempt);
+  auto frame = finish(id, fb::Body::ExecuteRequest, body.Union());
+  if (!frame) return std::move(frame).error();
+  return split(*frame, payload_offset.o, payload);
+}
+
+Result<GatheredFrame> FrameBuilder::encode_execute_response_gathered(std::uint64_t id,
+                                                                    std::span<const std::uint8_t> payload) {
+  fbb_.Clear();
+  if (auto st = check_input_size(payload.size()); !st) return std::move(st).error();
+  auto payload_offset = reserve_bytes(payload.size());
+  auto body = fb::CreateExecuteResponse(fbb_, payload_offset);
+  auto frame = finish(id, fb::Body::ExecuteResponse, body.Union());
+  if (!frame) return std::move(frame).error();
+  return split(*frame, payload_offset.o, payload);
 }
 
 Result<Frame> FrameBuilder::encode_execute_error(std::uint64_t id, const ErrorInfo& error) {

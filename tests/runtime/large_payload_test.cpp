@@ -9,6 +9,9 @@
 #include <signal.h>
 
 #include <atomic>
+#include <iterator>
+#include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -57,6 +60,66 @@ TEST(LargePayload, EchoCarriesPayloadsPastTheFrameLimitBothWays) {
     ASSERT_EQ(reply->size(), size);
     EXPECT_TRUE(*reply == sent) << "payload of " << size << " bytes came back changed";
   }
+}
+
+TEST(LargePayload, InlinePayloadsSentFromTheCallersMemoryArriveWholeUnderLoad) {
+  // Frames of 16 KiB and more leave from the caller's memory (execute()
+  // lends it, execute_async copies it) in one sendmsg of their pieces, and
+  // the plugin's answers the same way. These are larger than the socket's
+  // buffer, so sends stop part-way and the rest is queued behind, while
+  // eight callers keep calls in flight: each call must get back its own bytes.
+  PluginsDir dir;
+  dir.add("echo", [](auto& m) { m["execute"]["max_concurrency"] = 8; });
+  auto sup = make_supervisor(dir);
+  ASSERT_TRUE(sup->start("echo"));
+  static constexpr size_t kSizes[] = {16 * 1024 - 1, 16 * 1024, 300 * 1024 + 3, 900 * 1024};
+  auto payload_of = [](int caller, int i) {
+    Bytes bytes = pattern(kSizes[static_cast<size_t>(caller + i) % std::size(kSizes)]);
+    bytes[0] = static_cast<uint8_t>(caller);
+    bytes[bytes.size() / 2] = static_cast<uint8_t>(i);
+    bytes.back() = static_cast<uint8_t>(caller * 16 + i);
+    return bytes;
+  };
+  constexpr int kCalls = 12;
+  std::atomic<int> ok{0};
+  std::vector<std::string> wrong;
+  std::mutex wrong_mu;
+  auto check = [&](int caller, int i, supervisor::CallResult<Bytes> reply) {
+    std::string what;
+    if (!reply) {
+      what = reply.error().describe();
+    } else if (*reply != payload_of(caller, i)) {
+      what = "came back changed (" + std::to_string(reply->size()) + " bytes)";
+    } else {
+      ++ok;
+      return;
+    }
+    std::lock_guard lock(wrong_mu);
+    wrong.push_back("caller " + std::to_string(caller) + " call " + std::to_string(i) + ": " + what);
+  };
+  std::vector<std::thread> callers;
+  for (int caller = 0; caller < 4; ++caller) {
+    callers.emplace_back([&, caller] {
+      for (int i = 0; i < kCalls; ++i) {
+        check(caller, i, sup->execute("echo", "echo", payload_of(caller, i), ExecuteOptions{20s, std::nullopt}));
+      }
+    });
+  }
+  std::atomic<int> async_ended{0};
+  for (int caller = 4; caller < 8; ++caller) {
+    for (int i = 0; i < kCalls; ++i) {
+      // The caller's buffer is gone as soon as execute_async returns.
+      sup->execute_async("echo", "echo", payload_of(caller, i), ExecuteOptions{20s, std::nullopt},
+                         [&, caller, i](supervisor::CallResult<Bytes> reply) {
+                           check(caller, i, std::move(reply));
+                           ++async_ended;
+                         });
+    }
+  }
+  for (auto& c : callers) c.join();
+  ASSERT_TRUE(eventually([&] { return async_ended == 4 * kCalls; }, 30s));
+  EXPECT_EQ(ok, 8 * kCalls);
+  for (const auto& w : wrong) ADD_FAILURE() << w;
 }
 
 TEST(LargePayload, ManyLargeCallsLeaveNoDescriptorBehind) {
