@@ -71,6 +71,8 @@ std::string ProbeRun::summary() const {
 ProbeRun run_probe(const ProbeRequest& request) {
   ProbeRun run;
   std::vector<int> fds_before = testing::open_fds();
+  // Held open until the check for leftovers (hold_pid_namespace says why).
+  std::optional<testing::HeldPidNamespace> held_namespace;
   {
     auto binary = VerifiedBinary::unverified(probe_path(request.probe), request.probe,
                                              VerifiedBinary::DangerousDevelopmentMode{});
@@ -105,7 +107,8 @@ ProbeRun run_probe(const ProbeRequest& request) {
         return run;
       }
       run.spawned = true;
-      run.pid_namespace = testing::pid_namespace_of(child->pid());
+      held_namespace = testing::hold_pid_namespace(child->pid());
+      if (held_namespace) run.pid_namespace = held_namespace->name;
       auto status = child->wait(request.timeout);
       if (status) {
         run.status = *status;
@@ -117,6 +120,7 @@ ProbeRun run_probe(const ProbeRequest& request) {
     run.output = drain(out_read.get());
   }
   if (run.pid_namespace) run.leftover_processes = testing::processes_in_pid_namespace(*run.pid_namespace);
+  held_namespace.reset();
   for (int fd : testing::open_fds()) {
     if (std::find(fds_before.begin(), fds_before.end(), fd) == fds_before.end()) run.leaked_host_fds.push_back(fd);
   }
@@ -187,6 +191,10 @@ SupervisorDeath run_and_kill_supervisor(const std::string& probe, const std::vec
   death.line = message.substr(second + 1);
 
   UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, plugin, 0)));
+  // Held from here (hold_pid_namespace says why): the pidfd makes sure the
+  // process read is the plugin, not a later one with its pid.
+  auto held = pidfd ? testing::hold_pid_namespace(plugin) : std::nullopt;
+  if (held && held->name != ns) held.reset();
   if (!pidfd) {
     death.plugin_died = errno == ESRCH;
   } else {

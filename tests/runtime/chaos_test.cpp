@@ -181,7 +181,7 @@ class Killer {
       pid_t init = status_of(sup_, name).counters.pid;
       if (init <= 0) continue;
       seen.insert(init);
-      if (auto ns = pid_namespace_of(init)) namespaces.insert(*ns);
+      if (auto ns = hold_pid_namespace(init)) namespaces.emplace(ns->name, std::move(ns->handle));
       pid_t target = init;
       if (random_() % 2 == 0) {
         auto plugin = plugin_of(init);
@@ -193,7 +193,8 @@ class Killer {
     }
   }
   std::set<pid_t> seen;
-  std::set<std::string> namespaces;
+  // Held open until the check for leftovers (hold_pid_namespace says why).
+  std::map<std::string, UniqueFd> namespaces;
   uint64_t kills = 0;
 
  private:
@@ -260,7 +261,7 @@ TEST(RuntimeChaos, EveryCallEndsOnceUnderRandomKillsAndStopLeavesNothingBehind) 
   sandbox::warm_spare_netns();
   const int threads_before = thread_count();
   std::set<pid_t> pids;
-  std::set<std::string> namespaces;
+  std::map<std::string, UniqueFd> namespaces;
   {
     PluginsDir dir;
     auto patch = [](nlohmann::json& m) {
@@ -323,21 +324,23 @@ TEST(RuntimeChaos, EveryCallEndsOnceUnderRandomKillsAndStopLeavesNothingBehind) 
     ASSERT_EQ(chained.wait_for(60s), std::future_status::ready);
     EXPECT_EQ(chained.get(), kChain);
     pids = killer.seen;
-    namespaces = killer.namespaces;
+    namespaces = std::move(killer.namespaces);
   }
   // 4. Nothing left: descriptors, threads, zombies, processes, cgroups.
+  // A namespace whose init was just SIGKILLed empties as the kernel tears
+  // it down (its other processes are killed, not yet gone): give it the
+  // same few seconds as the threads; one that stays populated is a leak.
+  for (const auto& entry : namespaces) {
+    const std::string& ns = entry.first;
+    EXPECT_TRUE(eventually([&] { return processes_in_pid_namespace(ns).empty(); }, 5s))
+        << ns << " still holds " << processes_in_pid_namespace(ns).size() << " process(es)";
+  }
+  namespaces.clear();  // the test's own descriptors, held for the check above
   EXPECT_EQ(open_fds(), fds_before);
   EXPECT_TRUE(eventually([&] { return thread_count() == threads_before; }, 5s))
       << thread_count() << " threads, " << threads_before << " before";
   EXPECT_FALSE(has_unreaped_children());
   for (pid_t pid : pids) EXPECT_FALSE(process_alive(pid)) << pid;
-  // A namespace whose init was just SIGKILLed empties as the kernel tears
-  // it down (its other processes are killed, not yet gone): give it the
-  // same few seconds as the threads; one that stays populated is a leak.
-  for (const auto& ns : namespaces) {
-    EXPECT_TRUE(eventually([&] { return processes_in_pid_namespace(ns).empty(); }, 5s))
-        << ns << " still holds " << processes_in_pid_namespace(ns).size() << " process(es)";
-  }
   auto cgroups = our_cgroups();
   EXPECT_TRUE(cgroups.empty()) << cgroups.front();
 }

@@ -76,7 +76,7 @@ TEST(RuntimeLifecycle, FailedHealthChecksRestartThePlugin) {
 TEST(RuntimeLifecycle, ShutdownLeavesNoProcessZombieOrFdBehind) {
   auto fds_before = open_fds();
   std::vector<pid_t> pids;
-  std::vector<std::string> namespaces;
+  std::vector<HeldPidNamespace> namespaces;
   {
     PluginsDir dir;
     for (const char* name : {"echo", "ignore_close", "hang", "slow"}) dir.add(name);
@@ -86,9 +86,9 @@ TEST(RuntimeLifecycle, ShutdownLeavesNoProcessZombieOrFdBehind) {
       pid_t pid = status_of(*sup, name).counters.pid;
       ASSERT_GT(pid, 0);
       pids.push_back(pid);
-      auto ns = pid_namespace_of(pid);
+      auto ns = hold_pid_namespace(pid);
       ASSERT_TRUE(ns.has_value());
-      namespaces.push_back(*ns);
+      namespaces.push_back(std::move(*ns));
     }
     // Calls in flight at shutdown (the hang plugin never answers).
     sup->execute_async("hang", "hang", to_bytes("x"), {}, [](auto) {});
@@ -98,11 +98,12 @@ TEST(RuntimeLifecycle, ShutdownLeavesNoProcessZombieOrFdBehind) {
     for (const auto& s : sup->status()) EXPECT_EQ(s.state, PluginState::stopped) << s.name;
   }
   for (pid_t pid : pids) EXPECT_FALSE(process_alive(pid)) << pid;
-  for (const auto& ns : namespaces) EXPECT_TRUE(processes_in_pid_namespace(ns).empty()) << ns;
+  for (const auto& ns : namespaces) EXPECT_TRUE(processes_in_pid_namespace(ns.name).empty()) << ns.name;
   for (pid_t pid : pids) {
     // Not even a zombie: /proc/<pid> is gone (reaped).
     EXPECT_FALSE(std::filesystem::exists("/proc/" + std::to_string(pid))) << pid;
   }
+  namespaces.clear();  // the test's own descriptors, held for the check above
   EXPECT_EQ(open_fds(), fds_before);
 }
 

@@ -83,14 +83,14 @@ TEST(SandboxProcess, KillingInitEndsTheSandboxReportedAsKilled) {
   auto started = start_sandboxed(policy_for({"probe", "tree", "2"}));
   ASSERT_TRUE(started.ok()) << started.error().message();
   ASSERT_EQ(started->read_line(), "ready");
-  auto ns = stockade::testing::pid_namespace_of(started->child.pid());
+  auto ns = stockade::testing::hold_pid_namespace(started->child.pid());
   ASSERT_TRUE(ns.has_value());
   ASSERT_EQ(::kill(started->child.pid(), SIGKILL), 0);
   auto status = started->child.wait(10s);
   ASSERT_TRUE(status.ok());
   EXPECT_EQ(status->kind, Kind::killed) << status->describe();
   EXPECT_EQ(status->signal, SIGKILL);
-  EXPECT_TRUE(stockade::testing::processes_in_pid_namespace(*ns).empty());
+  EXPECT_TRUE(stockade::testing::processes_in_pid_namespace(ns->name).empty());
 }
 
 TEST(SandboxProcess, ArgvIsPassedExactly) {
@@ -156,21 +156,21 @@ TEST(SandboxProcess, NoFdsOrProcessesLeftBehindAfterWait) {
 
 TEST(SandboxProcess, DestroyingChildKillsWholeTreeWithoutZombies) {
   auto before = stockade::testing::open_fds();
-  std::string ns;
+  std::optional<stockade::testing::HeldPidNamespace> ns;
   pid_t pid = 0;
   {
     auto started = start_sandboxed(policy_for({"probe", "tree", "3"}));
     ASSERT_TRUE(started.ok()) << started.error().message();
     ASSERT_EQ(started->read_line(), "ready");
     pid = started->child.pid();
-    auto found = stockade::testing::pid_namespace_of(pid);
-    ASSERT_TRUE(found.has_value());
-    ns = *found;
+    ns = stockade::testing::hold_pid_namespace(pid);
+    ASSERT_TRUE(ns.has_value());
     // stockade-init, the probe, 3 children, 3 grandchildren.
-    EXPECT_EQ(stockade::testing::processes_in_pid_namespace(ns).size(), 8u);
+    EXPECT_EQ(stockade::testing::processes_in_pid_namespace(ns->name).size(), 8u);
   }
-  EXPECT_TRUE(stockade::testing::processes_in_pid_namespace(ns).empty());
+  EXPECT_TRUE(stockade::testing::processes_in_pid_namespace(ns->name).empty());
   EXPECT_FALSE(std::filesystem::exists("/proc/" + std::to_string(pid)));
+  ns.reset();  // the test's own descriptor, held for the check above
   EXPECT_EQ(stockade::testing::open_fds(), before);
 }
 

@@ -1,6 +1,7 @@
 #include "tests/support/host_processes.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -33,6 +34,16 @@ std::vector<std::string> numeric_entries(const char* dir_path) {
 
 std::optional<std::string> pid_namespace_of(pid_t pid) {
   return read_link("/proc/" + std::to_string(pid) + "/ns/pid");
+}
+
+std::optional<HeldPidNamespace> hold_pid_namespace(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/ns/pid";
+  UniqueFd handle(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!handle) return std::nullopt;
+  // The name of the very namespace held, not of whatever the path shows now.
+  auto name = read_link("/proc/self/fd/" + std::to_string(handle.get()));
+  if (!name) return std::nullopt;
+  return HeldPidNamespace{std::move(*name), std::move(handle)};
 }
 
 std::vector<pid_t> processes_in_pid_namespace(const std::string& ns) {
