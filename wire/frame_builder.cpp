@@ -31,13 +31,14 @@ flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>> FrameBuilder::reserve_byt
   return fbb_.CreateUninitializedVector(size, sizeof(std::uint8_t), &unused);
 }
 
-GatheredFrame FrameBuilder::split(Frame frame, flatbuffers::uoffset_t reserved,
-                                  std::span<const std::uint8_t> payload) {
-  if (reserved == 0) return GatheredFrame{frame, {}, {}};
+Result<GatheredFrame> FrameBuilder::split(Result<Frame> frame, PayloadIn in, flatbuffers::uoffset_t reserved,
+                                          std::span<const std::uint8_t> payload) {
+  if (!frame) return std::move(frame).error();
+  if (in == PayloadIn::frame || reserved == 0) return GatheredFrame{*frame, {}, {}};
   // An offset counts from the buffer's end to the object (here the vector's
   // length field); the frame ends where the buffer does.
-  const std::size_t start = frame.size() - reserved + sizeof(flatbuffers::uoffset_t);
-  return GatheredFrame{frame.first(start), payload, frame.subspan(start + payload.size())};
+  const std::size_t start = frame->size() - reserved + sizeof(flatbuffers::uoffset_t);
+  return GatheredFrame{frame->first(start), payload, frame->subspan(start + payload.size())};
 }
 
 GatheredFrame GatheredFrame::after(std::size_t n) const {
@@ -123,18 +124,42 @@ Result<Frame> FrameBuilder::encode_hello_ack(std::uint64_t id, const HelloAckInf
   return finish(id, fb::Body::HelloAck, body.Union());
 }
 
-Result<Frame> FrameBuilder::encode_execute_request(std::uint64_t id, std::string_view method,
-                                                   std::span<const std::uint8_t> payload,
-                                                   std::uint64_t deadline_ms,
-                                                   std::uint32_t attempt) {
+Result<GatheredFrame> FrameBuilder::execute_request(std::uint64_t id, std::string_view method,
+                                                   std::span<const std::uint8_t> payload, std::uint64_t deadline_ms,
+                                                   std::uint32_t attempt, PayloadIn in) {
   fbb_.Clear();
   if (auto st = check_input_size(method.size() + payload.size()); !st) {
     return std::move(st).error();
   }
-  auto payload_offset = create_bytes(payload);
+  auto payload_offset = in == PayloadIn::frame ? create_bytes(payload) : reserve_bytes(payload.size());
   auto method_offset = fbb_.CreateString(method);
   auto body = fb::CreateExecuteRequest(fbb_, method_offset, payload_offset, deadline_ms, attempt);
-  return finish(id, fb::Body::ExecuteRequest, body.Union());
+  return split(finish(id, fb::Body::ExecuteRequest, body.Union()), in, payload_offset.o, payload);
+}
+
+Result<GatheredFrame> FrameBuilder::execute_response(std::uint64_t id, std::span<const std::uint8_t> payload,
+                                                    PayloadIn in) {
+  fbb_.Clear();
+  if (auto st = check_input_size(payload.size()); !st) return std::move(st).error();
+  auto payload_offset = in == PayloadIn::frame ? create_bytes(payload) : reserve_bytes(payload.size());
+  auto body = fb::CreateExecuteResponse(fbb_, payload_offset);
+  return split(finish(id, fb::Body::ExecuteResponse, body.Union()), in, payload_offset.o, payload);
+}
+
+Result<Frame> FrameBuilder::encode_execute_request(std::uint64_t id, std::string_view method,
+                                                   std::span<const std::uint8_t> payload,
+                                                   std::uint64_t deadline_ms,
+                                                   std::uint32_t attempt) {
+  auto frame = execute_request(id, method, payload, deadline_ms, attempt, PayloadIn::frame);
+  if (!frame) return std::move(frame).error();
+  return frame->head;
+}
+
+Result<GatheredFrame> FrameBuilder::encode_execute_request_gathered(std::uint64_t id, std::string_view method,
+                                                                   std::span<const std::uint8_t> payload,
+                                                                   std::uint64_t deadline_ms,
+                                                                   std::uint32_t attempt) {
+  return execute_request(id, method, payload, deadline_ms, attempt, PayloadIn::callers_memory);
 }
 
 Result<Frame> FrameBuilder::encode_execute_request_memfd(std::uint64_t id, std::string_view method,
@@ -157,38 +182,14 @@ Result<Frame> FrameBuilder::encode_execute_response_memfd(std::uint64_t id,
 
 Result<Frame> FrameBuilder::encode_execute_response(std::uint64_t id,
                                                     std::span<const std::uint8_t> payload) {
-  fbb_.Clear();
-  if (auto st = check_input_size(payload.size()); !st) return std::move(st).error();
-  auto payload_offset = create_bytes(payload);
-  auto body = fb::CreateExecuteResponse(fbb_, payload_offset);
-  return finish(id, fb::Body::ExecuteResponse, body.Union());
-}
-
-Result<GatheredFrame> FrameBuilder::encode_execute_request_gathered(std::uint64_t id, std::string_view method,
-                                                                   std::span<const std::uint8_t> payload,
-                                                                   std::uint64_t deadline_ms,
-                                                                   std::uint32_t attempt) {
-  fbb_.Clear();
-  if (auto st = check_input_size(method.size() + payload.size()); !st) {
-    return std::move(st).error();
-  }
-  auto payload_offset = reserve_bytes(payload.size());
-  auto method_offset = fbb_.CreateString(method);
-  auto body = fb::CreateExecuteRequest(fbb_, method_offset, payload_offset, deadline_ms, attempt);
-  auto frame = finish(id, fb::Body::ExecuteRequest, body.Union());
+  auto frame = execute_response(id, payload, PayloadIn::frame);
   if (!frame) return std::move(frame).error();
-  return split(*frame, payload_offset.o, payload);
+  return frame->head;
 }
 
 Result<GatheredFrame> FrameBuilder::encode_execute_response_gathered(std::uint64_t id,
                                                                     std::span<const std::uint8_t> payload) {
-  fbb_.Clear();
-  if (auto st = check_input_size(payload.size()); !st) return std::move(st).error();
-  auto payload_offset = reserve_bytes(payload.size());
-  auto body = fb::CreateExecuteResponse(fbb_, payload_offset);
-  auto frame = finish(id, fb::Body::ExecuteResponse, body.Union());
-  if (!frame) return std::move(frame).error();
-  return split(*frame, payload_offset.o, payload);
+  return execute_response(id, payload, PayloadIn::callers_memory);
 }
 
 Result<Frame> FrameBuilder::encode_execute_error(std::uint64_t id, const ErrorInfo& error) {

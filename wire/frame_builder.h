@@ -128,9 +128,17 @@ class FrameBuilder {
   // Room for the payload's vector, its bytes left unwritten (they are sent
   // from the caller's memory); the first object built, so it ends the frame.
   flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>> reserve_bytes(std::size_t size);
-  // Splits a finished frame around the payload reserved at `reserved`.
-  static GatheredFrame split(Frame frame, flatbuffers::uoffset_t reserved,
-                             std::span<const std::uint8_t> payload);
+  // Where an Execute frame's payload goes: copied into it, or left in the
+  // caller's memory (reserved, and split around by split()).
+  enum class PayloadIn { frame, callers_memory };
+  Result<GatheredFrame> execute_request(std::uint64_t id, std::string_view method,
+                                        std::span<const std::uint8_t> payload, std::uint64_t deadline_ms,
+                                        std::uint32_t attempt, PayloadIn in);
+  Result<GatheredFrame> execute_response(std::uint64_t id, std::span<const std::uint8_t> payload, PayloadIn in);
+  // A finished frame as pieces: whole in `head` when the payload is in it,
+  // else split around the payload reserved at offset `reserved`.
+  static Result<GatheredFrame> split(Result<Frame> frame, PayloadIn in, flatbuffers::uoffset_t reserved,
+                                     std::span<const std::uint8_t> payload);
 
   DecodeLimits limits_;
   flatbuffers::FlatBufferBuilder fbb_;
