@@ -2,7 +2,9 @@
 // event loop. Reads go through FrameReader (bounded by max_frame) and
 // decode_frame (verified before use); writes are queued in a FrameBatch and
 // flushed once per loop iteration, so all frames queued in one iteration leave
-// in one send(2): syscalls, not bytes, are the cost of small calls.
+// in one send(2): syscalls, not bytes, are the cost of small calls. A frame
+// with a large payload (a GatheredFrame) is the exception: with nothing
+// queued before it, it leaves at once from the caller's memory.
 // Internal to the runtime (includes Asio); owned through shared_ptr so that
 // completions arriving after close() find it alive and do nothing.
 #pragma once

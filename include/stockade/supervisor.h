@@ -338,8 +338,9 @@ class Supervisor {
   // execute() waits on the calling thread, spinning for up to 0.1 ms before
   // it sleeps (so a quick call's answer does not have to wake an idle CPU;
   // SupervisorOptions::spin_wait). It reads `payload` where it is, for every
-  // attempt, until it returns; execute_async copies it first (so it may be
-  // freed as soon as execute_async returns).
+  // attempt, until it returns: no other thread may change those bytes
+  // meanwhile. execute_async copies it first (so it may be freed or changed
+  // as soon as execute_async returns).
   CallResult<Bytes> execute(const std::string& name, const std::string& method,
                             std::span<const uint8_t> payload, const ExecuteOptions& options = {});
   void execute_async(const std::string& name, const std::string& method,
