@@ -188,6 +188,8 @@ Status Channel::send(wire::Frame frame, UniqueFd attached) {
 }
 
 Status Channel::send(const wire::GatheredFrame& frame) {
+  // A small payload was copied into the frame: it is batched like any other.
+  if (frame.payload.empty()) return send(frame.head);
   if (closed_) return Error{Errc::unavailable, "the plugin's channel is closed", {}};
   if (!batch_.fits(frame.size())) return batch_.add(frame);  // the queue's own error
   size_t sent = 0;

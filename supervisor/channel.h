@@ -53,7 +53,9 @@ class Channel : public std::enable_shared_from_this<Channel> {
   // before it, it is written at once, in one sendmsg of its pieces (no copy
   // of the payload in user space); what the socket does not take is copied
   // into the queue, so the caller's memory is free when this returns.
-  // Otherwise it joins the queue (one copy). Errc::limit as send().
+  // Otherwise it joins the queue (one copy). A frame whose payload is in
+  // `head` (small, see FrameBuilder) is queued like send(frame.head).
+  // Errc::limit as send().
   Status send(const wire::GatheredFrame& frame);
   // From now on descriptors are taken from the socket (at most one per
   // frame that announces a payload_memfd) and frames may announce payloads

@@ -118,18 +118,10 @@ bool PluginProcess::send_execute(uint64_t id, PendingCall& call) {
   const uint64_t max_frame =
       std::min<uint64_t>(uint64_t{manifest_.execute.max_frame_kb} * 1024u, wire::kMaxFrameCeiling);
   if (memfd_threshold_ == 0 || r.payload.size() < memfd_threshold_) {
-    // A large payload leaves from the caller's memory (Channel::send of a
-    // GatheredFrame), a small one is copied into the frame and batched.
-    const bool gather = r.payload.size() >= wire::kGatherPayloadFrom;
-    auto& builder = channel_->builder();
-    Result<wire::GatheredFrame> frame = Error{};
-    if (gather) {
-      frame = builder.encode_execute_request_gathered(id, r.method, r.payload, deadline_ms, r.attempt);
-    } else if (auto whole = builder.encode_execute_request(id, r.method, r.payload, deadline_ms, r.attempt)) {
-      frame = wire::GatheredFrame{*whole, {}, {}};
-    } else {
-      frame = std::move(whole).error();
-    }
+    // A large payload leaves from the caller's memory, a small one is copied
+    // into the frame and batched (FrameBuilder and Channel decide which).
+    auto frame = channel_->builder().encode_execute_request_gathered(id, r.method, r.payload, deadline_ms,
+                                                                     r.attempt);
     if (!frame && frame.error().code == Errc::limit) {
       // Said in the manifest's terms: the FrameBuilder's own words name no
       // setting the user could change.
@@ -146,8 +138,9 @@ bool PluginProcess::send_execute(uint64_t id, PendingCall& call) {
       return end_call(StatusCode::invalid_argument, std::move(why));
     }
     if (!frame) return end_call(StatusCode::invalid_argument, frame.error().message());
-    auto sent = gather ? channel_->send(*frame) : channel_->send(frame->head);
-    if (!sent) return end_call(StatusCode::unavailable, sent.error().message());
+    if (auto sent = channel_->send(*frame); !sent) {
+      return end_call(StatusCode::unavailable, sent.error().message());
+    }
     return true;
   }
   if (r.payload.size() > max_payload_) {

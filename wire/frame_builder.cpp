@@ -31,6 +31,10 @@ flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>> FrameBuilder::reserve_byt
   return fbb_.CreateUninitializedVector(size, sizeof(std::uint8_t), &unused);
 }
 
+FrameBuilder::PayloadIn FrameBuilder::placement(std::span<const std::uint8_t> payload) {
+  return payload.size() >= kGatherPayloadFrom ? PayloadIn::callers_memory : PayloadIn::frame;
+}
+
 Result<GatheredFrame> FrameBuilder::split(Result<Frame> frame, PayloadIn in, flatbuffers::uoffset_t reserved,
                                           std::span<const std::uint8_t> payload) {
   if (!frame) return std::move(frame).error();
@@ -159,7 +163,7 @@ Result<GatheredFrame> FrameBuilder::encode_execute_request_gathered(std::uint64_
                                                                    std::span<const std::uint8_t> payload,
                                                                    std::uint64_t deadline_ms,
                                                                    std::uint32_t attempt) {
-  return execute_request(id, method, payload, deadline_ms, attempt, PayloadIn::callers_memory);
+  return execute_request(id, method, payload, deadline_ms, attempt, placement(payload));
 }
 
 Result<Frame> FrameBuilder::encode_execute_request_memfd(std::uint64_t id, std::string_view method,
@@ -189,7 +193,7 @@ Result<Frame> FrameBuilder::encode_execute_response(std::uint64_t id,
 
 Result<GatheredFrame> FrameBuilder::encode_execute_response_gathered(std::uint64_t id,
                                                                     std::span<const std::uint8_t> payload) {
-  return execute_response(id, payload, PayloadIn::callers_memory);
+  return execute_response(id, payload, placement(payload));
 }
 
 Result<Frame> FrameBuilder::encode_execute_error(std::uint64_t id, const ErrorInfo& error) {

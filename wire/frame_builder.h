@@ -95,9 +95,10 @@ class FrameBuilder {
   Result<Frame> encode_execute_response_memfd(std::uint64_t id, std::uint64_t payload_size);
   // A successful response (no error field).
   Result<Frame> encode_execute_response(std::uint64_t id, std::span<const std::uint8_t> payload);
-  // The same two frames with the payload left where it is: the head and tail
-  // are valid until the next encode_*, the payload for as long as its owner
-  // keeps it.
+  // The same two frames with a payload of kGatherPayloadFrom bytes or more
+  // left where it is (a smaller one is copied into `head`, and `payload` and
+  // `tail` are empty): the head and tail are valid until the next encode_*,
+  // the payload for as long as its owner keeps it.
   Result<GatheredFrame> encode_execute_request_gathered(std::uint64_t id, std::string_view method,
                                                         std::span<const std::uint8_t> payload,
                                                         std::uint64_t deadline_ms, std::uint32_t attempt);
@@ -131,6 +132,7 @@ class FrameBuilder {
   // Where an Execute frame's payload goes: copied into it, or left in the
   // caller's memory (reserved, and split around by split()).
   enum class PayloadIn { frame, callers_memory };
+  static PayloadIn placement(std::span<const std::uint8_t> payload);
   Result<GatheredFrame> execute_request(std::uint64_t id, std::string_view method,
                                         std::span<const std::uint8_t> payload, std::uint64_t deadline_ms,
                                         std::uint32_t attempt, PayloadIn in);
