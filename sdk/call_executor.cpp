@@ -74,19 +74,20 @@ void CallExecutor::start_monitor_locked() {
 void CallExecutor::arm_monitor_locked(Clock::duration after) {
   if (!monitor_timer_) return;
   monitor_armed_ = true;
+  ++timer_settings_;
   monitor_timer_->arm(after);
 }
 
 void CallExecutor::wake_monitor_locked() {
   if (!monitor_timer_) return;
   monitor_armed_ = true;
+  ++timer_settings_;
   monitor_timer_->wake_now();
 }
 
 void CallExecutor::watch_locked() {
   if (monitor_armed_) return;
   arm_monitor_locked(options_.first_look);
-  seen_ = calls_started_;
 }
 
 void CallExecutor::unwatch_if_idle_locked() {
@@ -94,10 +95,15 @@ void CallExecutor::unwatch_if_idle_locked() {
       exit_at_ != Clock::time_point::max()) {
     return;
   }
+  // Calls come back to back: the next is probably near, and its thread
+  // would set the timer again at once. Left set, it wakes the monitor once,
+  // after the stream, which then parks (see the header).
+  if (last_read_wait_ < options_.back_to_back) return;
   for (const auto& worker : workers_) {
     if (worker->flushing != Clock::time_point::max()) return;
   }
   monitor_armed_ = false;
+  ++timer_settings_;
   monitor_timer_->disarm();
 }
 
@@ -118,6 +124,11 @@ CallExecutor::~CallExecutor() {
 std::size_t CallExecutor::threads_started() const {
   std::lock_guard lock(mu_);
   return threads_.size();
+}
+
+std::uint64_t CallExecutor::timer_settings() const {
+  std::lock_guard lock(mu_);
+  return timer_settings_;
 }
 
 void CallExecutor::serve() {
@@ -177,7 +188,6 @@ void CallExecutor::participate(Worker& me) {
       Task task = std::move(queue_.front());
       queue_.pop_front();
       ++running_;
-      ++calls_started_;
       me.since = Clock::now();
       watch_locked();
       lock.unlock();
@@ -200,8 +210,11 @@ void CallExecutor::participate(Worker& me) {
       unwatch_if_idle_locked();
       reading_ = true;
       lock.unlock();
+      const auto began = Clock::now();
       const bool more = options_.read();
+      const auto read_wait = Clock::now() - began;
       lock.lock();
+      last_read_wait_ = read_wait;
       reading_ = false;
       reader_will_run_ = false;
       flushed = false;
@@ -297,28 +310,32 @@ void CallExecutor::monitor() {
       if (options_.try_flush) options_.try_flush();
       _exit(code);
     }
-    // Parked at the first look that finds nothing running, nothing queued,
-    // nothing being written and no call started since the timer was set or
-    // the look before. (It ticked for 100 ms
-    // after every call once: 1,000 plugins called once each made 200,000
-    // wake-ups, and one call to each took 1.0-1.4 s instead of 0.16.) A
-    // thread writing replies to a host that does not read is blocked too
-    // (the header): parked, the monitor would never hand its reading role
-    // on, and host and plugin would both wait in send() for ever.
+    // Parked at the first look that finds nothing running, nothing queued
+    // and nothing being written: the next call sets the timer again. (It
+    // ticked for 100 ms after every call once: 1,000 plugins called once
+    // each made 200,000 wake-ups, and one call to each took 1.0-1.4 s
+    // instead of 0.16.) A thread writing replies to a host that does not
+    // read is blocked too (the header): parked, the monitor would never hand
+    // its reading role on, and host and plugin would both wait in send() for
+    // ever.
     bool writing = false;
     for (const auto& worker : workers_) writing |= worker->flushing != Clock::time_point::max();
-    if (running_ == 0 && queue_.empty() && !writing && calls_started_ == seen_) {
+    if (running_ == 0 && queue_.empty() && !writing) {
       monitor_armed_ = false;  // it has expired: nothing to disarm
       lock.unlock();
       monitor_timer_->wait();
       lock.lock();
       continue;
     }
-    seen_ = calls_started_;
     bool blocked = false;  // a call or a write has run past the bound
+    // The first look of the oldest call or write still going, as if it had
+    // set the timer itself.
+    auto next_look = Clock::time_point::max();
     for (const auto& worker : workers_) {
       for (const auto since : {worker->since, worker->flushing}) {
-        if (since != Clock::time_point::max() && now - since >= options_.quick_bound) blocked = true;
+        if (since == Clock::time_point::max()) continue;
+        if (now - since >= options_.quick_bound) blocked = true;
+        next_look = std::min(next_look, since + options_.first_look);
       }
     }
     // Nothing to do before serve() put the first thread in (it takes the
@@ -339,7 +356,14 @@ void CallExecutor::monitor() {
     if (blocked && options_.try_flush) options_.try_flush();
     lock.lock();
     if (stopping_) break;
-    arm_monitor_locked(options_.tick);
+    // Past the bound, or calls queued with none running: look again soon.
+    // Otherwise every call running is young (a stream of quick calls, most
+    // often): the next look is the oldest's first look, so a stream wakes
+    // the monitor about once a first_look, not once a tick, and no call
+    // goes unseen for longer than first_look + tick.
+    auto after = options_.tick;
+    if (!blocked && next_look != Clock::time_point::max()) after = std::max(after, next_look - now);
+    arm_monitor_locked(after);
     lock.unlock();
     monitor_timer_->wait();
     lock.lock();

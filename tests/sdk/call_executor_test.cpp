@@ -130,5 +130,43 @@ TEST(SdkCallExecutor, StuckCallsAndBlockedWritesAfterCallsAreAlwaysRelieved) {
   EXPECT_GT(blocked, 20);
 }
 
+// Serves `reads` reads, each queueing one quick call after `wait` (the
+// host's pause between calls); the monitor's timer settings made.
+std::uint64_t timer_settings_for(int reads, std::chrono::microseconds wait) {
+  CallExecutor* executor = nullptr;
+  int done = 0;
+  CallExecutor::Options options;
+  options.stack_bytes = 256 * 1024;
+  options.read = [&]() -> bool {
+    if (wait.count() > 0) std::this_thread::sleep_for(wait);
+    std::vector<CallExecutor::Task> tasks;
+    tasks.emplace_back([] {});
+    executor->try_submit_all(tasks);
+    return ++done < reads;
+  };
+  CallExecutor running(options);
+  executor = &running;
+  running.serve();
+  return running.timer_settings();
+}
+
+TEST(SdkCallExecutor, CallsBackToBackLeaveTheMonitorsTimerSet) {
+  // Each read returns at once: a stream. Set and cleared for every call,
+  // the timer cost two timerfd_settime calls a call (4,000 here); left set,
+  // it is set once a stream and once per monitor look (about one every
+  // 5 ms). A quarter of a setting per call leaves room for reads a loaded
+  // machine delays past back_to_back.
+  constexpr int kReads = 2000;
+  EXPECT_LE(timer_settings_for(kReads, 0us), kReads / 4u);
+}
+
+TEST(SdkCallExecutor, ALoneCallClearsTheMonitorsTimerBeforeTheThreadReadsAgain) {
+  // 1 ms between calls, past back_to_back: the thread clears the timer
+  // before each read, so an idle plugin's monitor never wakes. Left set, it
+  // would be set about once every 5 ms (a fifth of the calls) and expire.
+  constexpr int kReads = 50;
+  EXPECT_GE(timer_settings_for(kReads, 1000us), 2u * kReads - 2);
+}
+
 }  // namespace
 }  // namespace stockade::sdk::detail
