@@ -38,6 +38,12 @@ bool spin_for_work(boost::asio::io_context& io) {
 }  // namespace
 
 void run_loop(boost::asio::io_context& io, const std::function<bool()>& awaiting) {
+  // No spin can happen (turned off, or one CPU): io.run() itself. The look
+  // below before each sleep would then be one epoll_wait(0) more per call.
+  if (!awaiting || !SpinSlot::possible()) {
+    io.run();
+    return;
+  }
   while (!io.stopped()) {
     if (io.poll() > 0) continue;
     if (io.stopped()) return;

@@ -19,7 +19,8 @@
 
 namespace stockade::supervisor {
 
-// `awaiting` runs on the loop thread, between handlers.
+// `awaiting` runs on the loop thread, between handlers; empty, the loop
+// never spins (as on one CPU) and this is io.run().
 void run_loop(boost::asio::io_context& io, const std::function<bool()>& awaiting);
 
 }  // namespace stockade::supervisor

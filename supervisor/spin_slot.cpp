@@ -34,6 +34,8 @@ SpinSlot::SpinSlot() {
   }
 }
 
+bool SpinSlot::possible() { return slots() > 0; }
+
 SpinSlot::~SpinSlot() {
   if (held_) spinning.fetch_sub(1, std::memory_order_relaxed);
 }

@@ -22,6 +22,8 @@ class SpinSlot {
 
   // Whether this thread may spin.
   explicit operator bool() const { return held_; }
+  // Whether a slot can ever be had here (more than one CPU allowed).
+  static bool possible();
 
  private:
   bool held_ = false;

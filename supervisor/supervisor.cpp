@@ -88,10 +88,14 @@ Result<std::unique_ptr<Supervisor>> Supervisor::create(const SupervisorOptions& 
     // in a loop sends the next at once). Not for every wake-up while a slow
     // call is out: one look after it was sent, then the loop sleeps.
     uint64_t seen = 0;
-    run_loop(*io, [&calls, &seen, spin] {
-      const uint64_t now = calls->attempts_total + calls->ended_total;
-      return spin && std::exchange(seen, now) != now;
-    });
+    std::function<bool()> awaiting;
+    if (spin) {
+      awaiting = [&calls, &seen] {
+        const uint64_t now = calls->attempts_total + calls->ended_total;
+        return std::exchange(seen, now) != now;
+      };
+    }
+    run_loop(*io, awaiting);
   });
   impl->loop_id = loop_id.get_future().get();
   return std::unique_ptr<Supervisor>(new Supervisor(std::move(impl)));

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
@@ -46,7 +47,9 @@ TEST(SpinSlot, AtMostOneFewerThanTheCpusAreHeldAtOnce) {
   EXPECT_EQ(static_cast<bool>(again), cpus() > 1);
 }
 
-TEST(RunLoop, RunsWorkFromOtherThreadsAndTimersAndEndsWhenTheWorkDoes) {
+// Posted work and a timer run, and the loop ends when the work does; with
+// `awaiting` empty (spin_wait off) it is io.run().
+void runs_work_and_ends_with_it(const std::function<bool()>& awaiting) {
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work(io.get_executor());
   std::promise<void> timer_fired;
@@ -55,7 +58,7 @@ TEST(RunLoop, RunsWorkFromOtherThreadsAndTimersAndEndsWhenTheWorkDoes) {
     EXPECT_FALSE(ec);
     timer_fired.set_value();
   });
-  std::thread loop([&] { run_loop(io, [] { return true; }); });
+  std::thread loop([&] { run_loop(io, awaiting); });
   // Posted while the loop spins, and while it sleeps (after the timer).
   std::atomic<int> ran{0};
   for (int i = 0; i < 100; ++i) asio::post(io, [&] { ++ran; });
@@ -68,6 +71,14 @@ TEST(RunLoop, RunsWorkFromOtherThreadsAndTimersAndEndsWhenTheWorkDoes) {
   loop.join();
   EXPECT_EQ(ran.load(), 100);
   EXPECT_TRUE(io.stopped());
+}
+
+TEST(RunLoop, RunsWorkFromOtherThreadsAndTimersAndEndsWhenTheWorkDoes) {
+  runs_work_and_ends_with_it([] { return true; });
+}
+
+TEST(RunLoop, WithoutAwaitingItRunsTheSameWorkWithoutSpinning) {
+  runs_work_and_ends_with_it({});
 }
 
 TEST(RunLoop, StopEndsItWithWorkLeft) {
