@@ -13,6 +13,8 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -34,9 +36,12 @@ class CallWaiter {
   CallResult<Bytes> wait();
 
  private:
+  // State::ready: the futex word. kSleeping: the caller is asleep in
+  // futex() or about to be, and the completion must wake it.
+  static constexpr std::uint32_t kNotReady = 0, kReady = 1, kSleeping = 2;
   struct State {
     std::optional<CallResult<Bytes>> result;
-    std::atomic<std::uint32_t> ready{0};
+    std::atomic<std::uint32_t> ready{kNotReady};
   };
   std::shared_ptr<State> state_;
   bool spin_;
