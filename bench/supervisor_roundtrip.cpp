@@ -9,9 +9,10 @@
 //   bench_supervisor_roundtrip [--json] [PLUGINS_DIR]
 //                                                   the report; --json: then one JSON
 //                                                   object, the last line, for scripts
-//   bench_supervisor_roundtrip --calls N [--depth D] [--size BYTES] [DIR]
+//   bench_supervisor_roundtrip --calls N [--depth D] [--size BYTES] [--sync] [DIR]
 //                                                   N calls of BYTES (16), D (1) in flight,
-//                                                   no report (for strace -c -f / perf)
+//                                                   no report (for strace -ff / perf); --sync:
+//                                                   through execute() from the main thread
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -20,7 +21,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -115,42 +118,99 @@ double stack_throughput(Supervisor& sup, size_t size, int depth, int total) {
   return total / elapsed;
 }
 
+constexpr const char* kUsage =
+    "usage: bench_supervisor_roundtrip [--json] [PLUGINS_DIR]\n"
+    "       bench_supervisor_roundtrip --calls N [--depth D] [--size BYTES] [--sync] [PLUGINS_DIR]\n"
+    "  the report: floor and stack interleaved, ratios; --json: then one JSON object, the last line\n"
+    "  --calls N: only N calls of BYTES (16), D (1) in flight through execute_async, no report\n"
+    "             (for strace -ff, perf stat, perf record); --sync: through execute() from this\n"
+    "             thread instead, one at a time\n"
+    "  PLUGINS_DIR: where the echo example is (default: the build's examples)\n";
+
+[[noreturn]] void usage_error(const std::string& why) {
+  std::fprintf(stderr, "bench_supervisor_roundtrip: %s\n%s", why.c_str(), kUsage);
+  std::exit(2);
+}
+
+// A positive count or size from `--flag VALUE`.
+long positive(const std::string& flag, const std::string& value) {
+  char* end = nullptr;
+  errno = 0;
+  const long n = std::strtol(value.c_str(), &end, 10);
+  if (errno != 0 || end == value.c_str() || *end != '\0' || n <= 0) {
+    usage_error(flag + " wants a positive number, not '" + value + "'");
+  }
+  return n;
+}
+
+// N calls through execute() from this thread, one after another.
+void stack_sync_calls(Supervisor& sup, size_t size, int total) {
+  const std::vector<uint8_t> payload(size, 0x5a);
+  for (int i = 0; i < total; ++i) {
+    auto r = sup.execute("echo", "echo", payload);
+    if (!r || r->size() != payload.size()) {
+      std::fprintf(stderr, "bench: %s\n", r ? "short reply" : r.error().describe().c_str());
+      std::exit(1);
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
-  std::vector<std::string> args(argv + 1, argv + argc);
-  bool json = false;
-  if (!args.empty() && args[0] == "--json") {
-    json = true;
-    args.erase(args.begin());
+  bool json = false, sync = false;
+  int calls_only = 0, calls_depth = 1;
+  size_t calls_size = 16;
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage_error(arg + " wants a value");
+      return argv[++i];
+    };
+    if (arg == "-h" || arg == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (arg == "--json") {
+      json = true;
+    } else if (arg == "--calls") {
+      calls_only = static_cast<int>(positive(arg, value()));
+    } else if (arg == "--depth") {
+      calls_depth = static_cast<int>(positive(arg, value()));
+    } else if (arg == "--size") {
+      calls_size = static_cast<size_t>(positive(arg, value()));
+    } else if (arg == "--sync") {
+      sync = true;
+    } else if (!arg.empty() && arg[0] == '-') {
+      usage_error("unknown option " + arg);
+    } else {
+      args.push_back(arg);
+    }
   }
+  if (args.size() > 1) usage_error("one PLUGINS_DIR at most");
+  if (calls_only == 0 && (sync || calls_depth != 1 || calls_size != 16)) {
+    usage_error("--depth, --size and --sync go with --calls");
+  }
+  if (sync && calls_depth != 1) usage_error("--sync makes one call at a time: no --depth");
   // Every figure by its key, in the order measured (--json prints them).
   std::vector<std::pair<std::string, double>> figures;
   auto record = [&figures](const std::string& key, double value) { figures.emplace_back(key, value); };
-  int calls_only = 0;
-  if (args.size() >= 2 && args[0] == "--calls") {
-    calls_only = std::stoi(args[1]);
-    args.erase(args.begin(), args.begin() + 2);
-  }
-  int calls_depth = 1;
-  if (args.size() >= 2 && args[0] == "--depth") {
-    calls_depth = std::stoi(args[1]);
-    args.erase(args.begin(), args.begin() + 2);
-  }
-  size_t calls_size = 16;
-  if (args.size() >= 2 && args[0] == "--size") {
-    calls_size = std::stoul(args[1]);
-    args.erase(args.begin(), args.begin() + 2);
-  }
   std::string examples = args.empty() ? STOCKADE_EXAMPLE_PLUGINS_DIR : args[0];
+  if (!fs::exists(examples + "/echo/echo")) {
+    usage_error(examples + "/echo/echo does not exist: PLUGINS_DIR must hold the echo example (build it first)");
+  }
   std::string work = "/tmp/stockade-bench-" + std::to_string(::getpid());
   prepare_plugins(examples, work);
 
   if (calls_only > 0) {
     auto sup = make(work);
     if (!sup->start("echo")) return 1;
-    stack_throughput(*sup, calls_size, calls_depth, calls_only);
+    if (sync) {
+      stack_sync_calls(*sup, calls_size, calls_only);
+    } else {
+      stack_throughput(*sup, calls_size, calls_depth, calls_only);
+    }
     sup.reset();
     fs::remove_all(work);
     return 0;
