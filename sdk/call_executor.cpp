@@ -363,6 +363,9 @@ void CallExecutor::monitor() {
     // goes unseen for longer than first_look + tick.
     auto after = options_.tick;
     if (!blocked && next_look != Clock::time_point::max()) after = std::max(after, next_look - now);
+    // exit_after's deadline is looked at when it comes, not up to a
+    // first_look later.
+    if (exit_at_ != Clock::time_point::max()) after = std::min(after, std::max(options_.tick, exit_at_ - now));
     arm_monitor_locked(after);
     lock.unlock();
     monitor_timer_->wait();

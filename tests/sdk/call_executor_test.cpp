@@ -6,12 +6,16 @@
 // fails the test if none comes within a second.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
 #include <mutex>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -166,6 +170,40 @@ TEST(SdkCallExecutor, ALoneCallClearsTheMonitorsTimerBeforeTheThreadReadsAgain) 
   // would be set about once every 5 ms (a fifth of the calls) and expire.
   constexpr int kReads = 50;
   EXPECT_GE(timer_settings_for(kReads, 1000us), 2u * kReads - 2);
+}
+
+TEST(SdkCallExecutorDeathTest, ACallStillRunningPastExitAfterEndsTheProcessWithItsCode) {
+  // A call that never returns, and a host that sends nothing more: only
+  // the monitor can end it, at exit_after's deadline.
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        CallExecutor* executor = nullptr;
+        int reads = 0;
+        CallExecutor::Options options;
+        options.stack_bytes = 256 * 1024;
+        options.report = [](const std::string& message) { std::fprintf(stderr, "%s\n", message.c_str()); };
+        options.read = [&]() -> bool {
+          if (reads++ == 0) {
+            std::vector<CallExecutor::Task> tasks;
+            tasks.emplace_back([] {
+              // Stuck, but not for ever: a monitor that never ends it
+              // fails the test with 7 instead of hanging it.
+              std::this_thread::sleep_for(3s);
+              ::_exit(7);
+            });
+            executor->try_submit_all(tasks);
+            executor->exit_after(CallExecutor::Clock::now() + 50ms, 42);
+            return true;
+          }
+          std::this_thread::sleep_for(5s);  // the thread that takes the reading role over waits too
+          return false;
+        };
+        CallExecutor running(options);
+        executor = &running;
+        running.serve();
+      },
+      ::testing::ExitedWithCode(42), "1 call\\(s\\) still running after cancellation; exiting");
 }
 
 }  // namespace
